@@ -1,0 +1,1 @@
+"""ferrotune: hyperparameter optimization with Optuna's API and a Rust core."""

@@ -1,0 +1,3 @@
+"""Type stub for the private Rust extension module ``ferrotune._core``."""
+
+__version__: str

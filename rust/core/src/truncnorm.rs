@@ -1,0 +1,1 @@
+//! Truncated normal primitives (placeholder, filled in by the truncnorm work).

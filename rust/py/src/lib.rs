@@ -1,0 +1,25 @@
+//! PyO3 bindings: the private extension module `ferrotune._core`.
+//!
+//! Each submodule adapts one core module and registers its functions; the
+//! maths lives in `ferrotune-core`. `util::run` is the one helper that
+//! releases the interpreter lock and maps `CoreError` to Python exceptions.
+
+use pyo3::prelude::*;
+
+mod cmaes;
+mod fanova;
+mod multiobjective;
+mod tpe;
+mod truncnorm;
+mod util;
+
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    truncnorm::register(m)?;
+    tpe::register(m)?;
+    cmaes::register(m)?;
+    fanova::register(m)?;
+    multiobjective::register(m)?;
+    Ok(())
+}

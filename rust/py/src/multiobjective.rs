@@ -1,0 +1,7 @@
+//! Bindings for `ferrotune_core::multiobjective` (placeholder).
+
+use pyo3::prelude::*;
+
+pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+    Ok(())
+}
