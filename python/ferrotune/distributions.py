@@ -1,0 +1,365 @@
+"""Search-space distributions (Optuna-compatible).
+
+Every parameter has an *external* value (what the objective sees: a float, an int or a
+categorical choice) and an *internal* float representation used by samplers and stored in
+the columnar trial history: the value itself for numbers, the index of the choice for
+categoricals.
+"""
+
+from __future__ import annotations
+
+import abc
+import decimal
+import json
+import math
+import warnings
+from collections.abc import Hashable, Sequence
+from numbers import Real
+from typing import Any, Union
+
+CategoricalChoiceType = Union[None, bool, int, float, str]
+
+__all__ = [
+    "BaseDistribution",
+    "CategoricalChoiceType",
+    "CategoricalDistribution",
+    "FloatDistribution",
+    "IntDistribution",
+    "check_distribution_compatibility",
+    "distribution_to_json",
+    "json_to_distribution",
+]
+
+
+class BaseDistribution(abc.ABC):
+    """Base class of distributions."""
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> Any:
+        """Convert an internal float to the value the objective sees."""
+        return param_value_in_internal_repr
+
+    @abc.abstractmethod
+    def to_internal_repr(self, param_value_in_external_repr: Any) -> float:
+        """Convert an external value to its internal float representation."""
+
+    @abc.abstractmethod
+    def single(self) -> bool:
+        """Return whether the distribution has exactly one possible value."""
+
+    @abc.abstractmethod
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        """Return whether an internal value lies in the distribution's support."""
+
+    def _asdict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseDistribution):
+            return NotImplemented
+        if type(self) is not type(other):
+            return False
+        return self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, *sorted(self.__dict__.items())))
+
+    def __repr__(self) -> str:
+        kwargs = ", ".join(f"{k}={v!r}" for k, v in sorted(self._asdict().items()))
+        return f"{self.__class__.__name__}({kwargs})"
+
+
+def _float_to_internal(value: Any, log: bool) -> float:
+    try:
+        internal = float(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"'{value}' is not a valid type. float-castable value is expected.") from e
+    if math.isnan(internal):
+        raise ValueError(f"`{value}` is invalid value.")
+    if log and internal <= 0.0:
+        raise ValueError(f"`{value}` is invalid value for the case log=True.")
+    return internal
+
+
+class FloatDistribution(BaseDistribution):
+    """A distribution on floats, optionally log-scaled or discretised by ``step``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds, ``low <= high`` (``low > 0`` when ``log``).
+    log
+        Sample in the log domain. Not combinable with ``step``.
+    step
+        Discretisation step; ``high`` is lowered to the last reachable grid point.
+    """
+
+    def __init__(
+        self, low: float, high: float, log: bool = False, step: float | None = None
+    ) -> None:
+        if log and step is not None:
+            raise ValueError("The parameter `step` is not supported when `log` is true.")
+        if low > high:
+            raise ValueError(f"`low <= high` must hold, but got ({low=}, {high=}).")
+        if log and low <= 0.0:
+            raise ValueError(f"`low > 0` must hold for `log=True`, but got ({low=}, {high=}).")
+        if step is not None and step <= 0:
+            raise ValueError(f"`step > 0` must hold, but got {step=}.")
+        self.step: float | None = None
+        if step is not None:
+            high = _adjust_float_high(low, high, step)
+            self.step = float(step)
+        self.low = float(low)
+        self.high = float(high)
+        self.log = bool(log)
+
+    def single(self) -> bool:
+        if self.step is None or self.low == self.high:
+            return self.low == self.high
+        d_high = decimal.Decimal(str(self.high))
+        d_low = decimal.Decimal(str(self.low))
+        return (d_high - d_low) < decimal.Decimal(str(self.step))
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        value = param_value_in_internal_repr
+        if self.step is None:
+            return self.low <= value <= self.high
+        k = (value - self.low) / self.step
+        return self.low <= value <= self.high and abs(k - round(k)) < 1.0e-8
+
+    def to_internal_repr(self, param_value_in_external_repr: float) -> float:
+        return _float_to_internal(param_value_in_external_repr, self.log)
+
+
+class IntDistribution(BaseDistribution):
+    """A distribution on integers, optionally log-scaled or with a ``step``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds, ``low <= high`` (``low >= 1`` when ``log``).
+    log
+        Sample in the log domain (``step`` must then be 1).
+    step
+        Spacing between values; ``high`` is lowered to the last reachable value.
+    """
+
+    def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
+        if log and step != 1:
+            raise ValueError(
+                "Samplers and other components in ferrotune only accept step is 1 "
+                f"when `log` argument is True, but got {step=}."
+            )
+        if low > high:
+            raise ValueError(f"`low <= high` must hold, but got ({low=}, {high=}).")
+        if log and low < 1:
+            raise ValueError(f"`low >= 1` must hold for `log=True`, but got ({low=}, {high=}).")
+        if step <= 0:
+            raise ValueError(f"`step > 0` must hold, but got {step=}.")
+        self.log = bool(log)
+        self.step = int(step)
+        self.low = int(low)
+        self.high = _adjust_int_high(self.low, int(high), self.step)
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> int:
+        return int(param_value_in_internal_repr)
+
+    def to_internal_repr(self, param_value_in_external_repr: int) -> float:
+        return _float_to_internal(param_value_in_external_repr, self.log)
+
+    def single(self) -> bool:
+        if self.log:
+            return self.low == self.high
+        return self.low == self.high or (self.high - self.low) < self.step
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        value = param_value_in_internal_repr
+        return self.low <= value <= self.high and (value - self.low) % self.step == 0
+
+
+def _choice_equal(a: Any, b: Any) -> bool:
+    a_nan = isinstance(a, Real) and math.isnan(float(a))
+    b_nan = isinstance(b, Real) and math.isnan(float(b))
+    return bool(a == b) or (a_nan and b_nan)
+
+
+class CategoricalDistribution(BaseDistribution):
+    """A categorical distribution over a tuple of hashable choices.
+
+    Parameters
+    ----------
+    choices
+        One or more candidate values. ``None``, ``bool``, ``int``, ``float`` and ``str``
+        are portable across storages; other hashable types warn, unhashable ones raise.
+    """
+
+    def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
+        if isinstance(choices, str) or not isinstance(choices, Sequence):
+            raise TypeError(f"`choices` must be a sequence, but got {choices!r}.")
+        if len(choices) == 0:
+            raise ValueError("The `choices` must contain one or more elements.")
+        for choice in choices:
+            if not isinstance(choice, Hashable):
+                raise TypeError(
+                    f"Categorical choices must be hashable, but {choice!r} is of "
+                    f"unhashable type {type(choice).__name__}."
+                )
+            if choice is not None and not isinstance(choice, (bool, int, float, str)):
+                warnings.warn(
+                    "Choices for a categorical distribution should be a tuple of None, bool, "
+                    f"int, float and str for persistent storage but contains {choice} which is "
+                    f"of type {type(choice).__name__}.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+        self.choices: tuple[CategoricalChoiceType, ...] = tuple(choices)
+
+    def to_external_repr(self, param_value_in_internal_repr: float) -> CategoricalChoiceType:
+        return self.choices[int(param_value_in_internal_repr)]
+
+    def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> float:
+        try:
+            return float(self.choices.index(param_value_in_external_repr))
+        except ValueError:
+            for index, choice in enumerate(self.choices):
+                if _choice_equal(param_value_in_external_repr, choice):
+                    return float(index)
+        raise ValueError(f"'{param_value_in_external_repr}' not in {self.choices}.")
+
+    def single(self) -> bool:
+        return len(self.choices) == 1
+
+    def _contains(self, param_value_in_internal_repr: float) -> bool:
+        index = int(param_value_in_internal_repr)
+        return 0 <= index < len(self.choices)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, BaseDistribution):
+            return NotImplemented
+        if not isinstance(other, CategoricalDistribution):
+            return False
+        if len(self.choices) != len(other.choices):
+            return False
+        return all(_choice_equal(a, b) for a, b in zip(self.choices, other.choices))
+
+    def __hash__(self) -> int:
+        return hash((self.__class__, self.choices))
+
+
+# Optuna < 3 distribution names, still found in old storages: mapped to the current classes.
+def _legacy(name: str, attrs: dict[str, Any]) -> BaseDistribution | None:
+    if name == "UniformDistribution":
+        return FloatDistribution(attrs["low"], attrs["high"])
+    if name == "LogUniformDistribution":
+        return FloatDistribution(attrs["low"], attrs["high"], log=True)
+    if name == "DiscreteUniformDistribution":
+        return FloatDistribution(attrs["low"], attrs["high"], step=attrs["q"])
+    if name == "IntUniformDistribution":
+        return IntDistribution(attrs["low"], attrs["high"], step=attrs.get("step", 1))
+    if name == "IntLogUniformDistribution":
+        return IntDistribution(attrs["low"], attrs["high"], log=True)
+    return None
+
+
+def json_to_distribution(json_str: str) -> BaseDistribution:
+    """Deserialize a distribution from the JSON written by :func:`distribution_to_json`.
+
+    Also accepts Optuna's abbreviated form (``{"type": "float", "low": ..., ...}``) and the
+    legacy Optuna distribution names.
+    """
+    data = json.loads(json_str)
+    if "name" in data:
+        name, attrs = data["name"], dict(data["attributes"])
+        if name == "CategoricalDistribution":
+            return CategoricalDistribution(tuple(attrs["choices"]))
+        if name == "FloatDistribution":
+            return FloatDistribution(**attrs)
+        if name == "IntDistribution":
+            return IntDistribution(**attrs)
+        legacy = _legacy(name, attrs)
+        if legacy is not None:
+            return legacy
+        raise ValueError(f"Unknown distribution class: {name}")
+    kind = data.get("type")
+    if kind == "categorical":
+        return CategoricalDistribution(data["choices"])
+    if kind == "float":
+        return FloatDistribution(
+            data["low"], data["high"], log=data.get("log", False), step=data.get("step")
+        )
+    if kind == "int":
+        step = data.get("step")
+        return IntDistribution(
+            data["low"], data["high"], log=data.get("log", False), step=1 if step is None else step
+        )
+    raise ValueError(f"Unknown distribution type: {kind}")
+
+
+def distribution_to_json(dist: BaseDistribution) -> str:
+    """Serialize a distribution to JSON (Optuna's format)."""
+    attrs = dist._asdict()
+    if isinstance(dist, CategoricalDistribution):
+        attrs = {"choices": list(dist.choices)}
+    return json.dumps({"name": dist.__class__.__name__, "attributes": attrs})
+
+
+def check_distribution_compatibility(
+    dist_old: BaseDistribution, dist_new: BaseDistribution
+) -> None:
+    """Raise ``ValueError`` if two distributions cannot share one parameter name.
+
+    They must be of the same kind with the same ``log`` flag; categoricals must have the
+    same choices.
+    """
+    if dist_old.__class__ != dist_new.__class__:
+        raise ValueError(
+            "Cannot set different distribution kind to the same parameter name: "
+            f"{dist_old} vs {dist_new}."
+        )
+    if isinstance(dist_old, (FloatDistribution, IntDistribution)):
+        assert isinstance(dist_new, (FloatDistribution, IntDistribution))
+        if dist_old.log != dist_new.log:
+            raise ValueError(
+                "Cannot set different log configuration to the same parameter name: "
+                f"{dist_old} vs {dist_new}."
+            )
+    if isinstance(dist_old, CategoricalDistribution) and dist_old != dist_new:
+        raise ValueError(
+            f"CategoricalDistribution does not support dynamic value space: {dist_old} vs "
+            f"{dist_new}."
+        )
+
+
+def _adjust_float_high(low: float, high: float, step: float) -> float:
+    d_low = decimal.Decimal(str(low))
+    d_range = decimal.Decimal(str(high)) - d_low
+    d_step = decimal.Decimal(str(step))
+    if d_range % d_step != 0:
+        new_high = float((d_range // d_step) * d_step + d_low)
+        warnings.warn(
+            f"The distribution is specified by [{low}, {high}] and {step=}, but the range is "
+            f"not divisible by `step`. It will be replaced with [{low}, {new_high}].",
+            UserWarning,
+            stacklevel=3,
+        )
+        return new_high
+    return high
+
+
+def _adjust_int_high(low: int, high: int, step: int) -> int:
+    if (high - low) % step != 0:
+        new_high = (high - low) // step * step + low
+        warnings.warn(
+            f"The distribution is specified by [{low}, {high}] and {step=}, but the range is "
+            f"not divisible by `step`. It will be replaced with [{low}, {new_high}].",
+            UserWarning,
+            stacklevel=3,
+        )
+        return new_high
+    return high
+
+
+def _get_single_value(distribution: BaseDistribution) -> Any:
+    if isinstance(distribution, (FloatDistribution, IntDistribution)):
+        return distribution.low
+    assert isinstance(distribution, CategoricalDistribution)
+    return distribution.choices[0]

@@ -1,0 +1,6 @@
+"""Samplers: how trials choose parameter values."""
+
+from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._random import RandomSampler
+
+__all__ = ["BaseSampler", "RandomSampler"]

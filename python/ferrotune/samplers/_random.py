@@ -1,0 +1,93 @@
+"""Uniform random sampling."""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import TYPE_CHECKING, Any
+
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ferrotune.samplers._base import BaseSampler
+from ferrotune.trial._frozen import FrozenTrial
+
+if TYPE_CHECKING:
+    from ferrotune.study import Study
+
+
+def _check_seed(seed: Any) -> int | None:
+    if seed is None:
+        return None
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"`seed` must be an int or None, but got {seed!r}.")
+    return seed
+
+
+class RandomSampler(BaseSampler):
+    """Sample every parameter independently and uniformly (log-uniformly for ``log``).
+
+    Parameters
+    ----------
+    seed
+        Seed of the random generator; the same seed gives the same trials.
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._seed = _check_seed(seed)
+        self._rng = random.Random(self._seed)
+
+    def reseed_rng(self) -> None:
+        self._rng = random.Random()
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {}
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return {}
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        return sample_uniform(self._rng.random(), param_distribution)
+
+
+def sample_uniform(u: float, dist: BaseDistribution) -> Any:
+    """Map a uniform draw ``u`` in [0, 1) to an external value of ``dist``."""
+    kind = type(dist)
+    if kind is FloatDistribution or isinstance(dist, FloatDistribution):
+        assert isinstance(dist, FloatDistribution)
+        low, high = dist.low, dist.high
+        if dist.log:
+            log_low = math.log(low)
+            value = math.exp(log_low + u * (math.log(high) - log_low))
+            return min(max(value, low), high)
+        if dist.step is None:
+            return min(low + u * (high - low), high)
+        n_steps = round((high - low) / dist.step)
+        index = min(int(u * (n_steps + 1)), n_steps)
+        return min(low + index * dist.step, high)
+    if kind is IntDistribution or isinstance(dist, IntDistribution):
+        assert isinstance(dist, IntDistribution)
+        low_i, high_i = dist.low, dist.high
+        if dist.log:
+            log_low = math.log(low_i - 0.5)
+            value = math.exp(log_low + u * (math.log(high_i + 0.5) - log_low))
+            return min(max(round(value), low_i), high_i)
+        n_values = (high_i - low_i) // dist.step + 1
+        return low_i + min(int(u * n_values), n_values - 1) * dist.step
+    if isinstance(dist, CategoricalDistribution):
+        n = len(dist.choices)
+        return dist.choices[min(int(u * n), n - 1)]
+    raise TypeError(f"Unsupported distribution {dist!r}.")

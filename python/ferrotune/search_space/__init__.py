@@ -1,0 +1,74 @@
+"""Search-space inference over a study's trials."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ferrotune.distributions import BaseDistribution
+from ferrotune.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.study import Study
+
+__all__ = ["IntersectionSearchSpace", "intersection_search_space"]
+
+
+def _intersect(
+    space: dict[str, BaseDistribution] | None, trial: FrozenTrial
+) -> dict[str, BaseDistribution]:
+    if space is None:
+        return dict(trial.distributions)
+    return {
+        name: dist
+        for name, dist in space.items()
+        if trial.distributions.get(name) == dist  # same name and identical distribution
+    }
+
+
+class IntersectionSearchSpace:
+    """Parameters present, with identical distributions, in every completed trial.
+
+    The result is updated incrementally from the study's columnar history: each call only
+    looks at trials finished since the previous call.
+
+    Parameters
+    ----------
+    include_pruned
+        Also intersect over PRUNED trials.
+    """
+
+    def __init__(self, include_pruned: bool = False) -> None:
+        self._include_pruned = include_pruned
+        self._states = (
+            (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
+        )
+        self._cursor = 0
+        self._space: dict[str, BaseDistribution] | None = None
+        self._study_key: tuple[int, int] | None = None
+
+    def calculate(self, study: Study, use_cache: bool = False) -> dict[str, BaseDistribution]:
+        """Return the intersection search space of ``study``, sorted by name."""
+        key = (id(study._storage), study._study_id)
+        if key != self._study_key:
+            self._study_key, self._cursor, self._space = key, 0, None
+        history = study._get_trial_history()
+        trials = history.trials
+        for row in range(self._cursor, history.n):
+            trial = trials[row]
+            if trial.state in self._states:
+                self._space = _intersect(self._space, trial)
+        self._cursor = history.n
+        return dict(sorted((self._space or {}).items()))
+
+
+def intersection_search_space(
+    trials: Iterable[FrozenTrial], include_pruned: bool = False
+) -> dict[str, BaseDistribution]:
+    """Intersection search space of ``trials`` (COMPLETE, and PRUNED if asked)."""
+    states = (TrialState.COMPLETE, TrialState.PRUNED) if include_pruned else (TrialState.COMPLETE,)
+    space: dict[str, BaseDistribution] | None = None
+    for trial in trials:
+        if trial.state in states:
+            space = _intersect(space, trial)
+    return dict(sorted((space or {}).items()))

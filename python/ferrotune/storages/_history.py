@@ -1,0 +1,232 @@
+"""Columnar, append-only history of a study's finished trials.
+
+Finished trials never change, so everything a sampler or pruner needs from them is kept
+as growing numpy arrays: one row per finished trial (COMPLETE, PRUNED or FAIL), in the
+order the trials finished. Storages hand finished trials to :meth:`TrialHistory.append`
+(O(1)); :meth:`TrialHistory.sync` folds the pending rows into the arrays, so the cost of
+keeping the history is O(1) amortised per trial and samplers never rebuild per-trial
+Python structures.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Iterable
+
+import numpy as np
+import numpy.typing as npt
+
+from ferrotune.distributions import BaseDistribution
+from ferrotune.trial._constraints import constraint_violation
+from ferrotune.trial._frozen import FrozenTrial
+from ferrotune.trial._state import TrialState
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_MIN_CAPACITY = 64
+
+
+def _grow(array: np.ndarray, capacity: int, fill: float | int) -> np.ndarray:
+    grown = np.full((capacity, *array.shape[1:]), fill, dtype=array.dtype)
+    grown[: array.shape[0]] = array
+    return grown
+
+
+def _readonly(view: np.ndarray) -> np.ndarray:
+    view.flags.writeable = False
+    return view
+
+
+class _StepColumn:
+    """Rows and values reported at one step, growing by appends."""
+
+    __slots__ = ("n", "rows", "values")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.rows = np.empty(8, dtype=np.int64)
+        self.values = np.empty(8, dtype=np.float64)
+
+    def append(self, row: int, value: float) -> None:
+        if self.n == self.rows.shape[0]:
+            self.rows = _grow(self.rows, 2 * self.n, 0)
+            self.values = _grow(self.values, 2 * self.n, 0.0)
+        self.rows[self.n] = row
+        self.values[self.n] = value
+        self.n += 1
+
+
+class TrialHistory:
+    """Append-only columnar record of finished trials.
+
+    Parameters
+    ----------
+    n_objectives
+        Number of objective values per trial.
+
+    Attributes are read-only numpy views valid until the next :meth:`sync`; arrays only grow.
+    """
+
+    def __init__(self, n_objectives: int) -> None:
+        self.n_objectives = n_objectives
+        self._lock = threading.Lock()
+        self._pending: list[FrozenTrial] = []
+        self._trials: list[FrozenTrial] = []
+        self._n = 0
+        self._capacity = 0
+        self._numbers = np.empty(0, dtype=np.int64)
+        self._states = np.empty(0, dtype=np.int8)
+        self._values = np.empty((0, n_objectives), dtype=np.float64)
+        self._last_step = np.empty(0, dtype=np.int64)
+        self._last_intermediate = np.empty(0, dtype=np.float64)
+        self._violation = np.empty(0, dtype=np.float64)
+        self._params: dict[str, FloatArray] = {}
+        self._distributions: dict[str, BaseDistribution] = {}
+        self._steps: dict[int, _StepColumn] = {}
+        self._state_counts = [0] * len(TrialState)
+
+    # -- writing ---------------------------------------------------------------------------
+    def append(self, trial: FrozenTrial) -> None:
+        """Queue a finished trial; it becomes a row at the next :meth:`sync`."""
+        with self._lock:
+            self._pending.append(trial)
+            self._state_counts[trial.state] += 1
+
+    def extend(self, trials: Iterable[FrozenTrial]) -> None:
+        """Queue several finished trials."""
+        for trial in trials:
+            self.append(trial)
+
+    def sync(self) -> TrialHistory:
+        """Fold queued trials into the arrays; returns ``self``."""
+        if not self._pending:
+            return self
+        with self._lock:
+            pending, self._pending = self._pending, []
+            needed = self._n + len(pending)
+            if needed > self._capacity:
+                self._reserve(max(needed, 2 * self._capacity, _MIN_CAPACITY))
+            for trial in pending:
+                self._write_row(self._n, trial)
+                self._trials.append(trial)
+                self._n += 1
+        return self
+
+    def _reserve(self, capacity: int) -> None:
+        self._numbers = _grow(self._numbers, capacity, -1)
+        self._states = _grow(self._states, capacity, -1)
+        self._values = _grow(self._values, capacity, math.nan)
+        self._last_step = _grow(self._last_step, capacity, -1)
+        self._last_intermediate = _grow(self._last_intermediate, capacity, math.nan)
+        self._violation = _grow(self._violation, capacity, math.nan)
+        for name, column in self._params.items():
+            self._params[name] = _grow(column, capacity, math.nan)
+        self._capacity = capacity
+
+    def _write_row(self, row: int, trial: FrozenTrial) -> None:
+        self._numbers[row] = trial.number
+        self._states[row] = trial.state
+        values = trial.values
+        if trial.state == TrialState.COMPLETE and values is not None:
+            self._values[row] = values
+        internal = trial._internal_params
+        if internal is None:
+            internal = {
+                name: dist.to_internal_repr(trial.params[name])
+                for name, dist in trial.distributions.items()
+            }
+        for name, value in internal.items():
+            column = self._params.get(name)
+            if column is None:
+                column = np.full(self._capacity, math.nan)
+                self._params[name] = column
+            column[row] = value
+            self._distributions[name] = trial.distributions[name]
+        intermediate = trial.intermediate_values
+        if intermediate:
+            last = max(intermediate)
+            self._last_step[row] = last
+            self._last_intermediate[row] = intermediate[last]
+            steps = self._steps
+            for step, value in intermediate.items():
+                column_s = steps.get(step)
+                if column_s is None:
+                    column_s = steps[step] = _StepColumn()
+                column_s.append(row, value)
+        if trial.system_attrs:
+            self._violation[row] = constraint_violation(trial.system_attrs)
+
+    # -- reading ---------------------------------------------------------------------------
+    @property
+    def n(self) -> int:
+        """Number of synced rows."""
+        return self._n
+
+    def count(self, state: TrialState) -> int:
+        """Number of finished trials in ``state`` (including not yet synced ones)."""
+        return self._state_counts[state]
+
+    @property
+    def numbers(self) -> IntArray:
+        """Trial numbers, shape ``(n,)``."""
+        return _readonly(self._numbers[: self._n])
+
+    @property
+    def states(self) -> npt.NDArray[np.int8]:
+        """Trial states as ``TrialState`` ints, shape ``(n,)``."""
+        return _readonly(self._states[: self._n])
+
+    @property
+    def values(self) -> FloatArray:
+        """Objective values, shape ``(n, n_objectives)``; NaN unless COMPLETE."""
+        return _readonly(self._values[: self._n])
+
+    @property
+    def last_step(self) -> IntArray:
+        """Last reported step per row, -1 when none."""
+        return _readonly(self._last_step[: self._n])
+
+    @property
+    def last_intermediate(self) -> FloatArray:
+        """Intermediate value at the last step, NaN when none."""
+        return _readonly(self._last_intermediate[: self._n])
+
+    @property
+    def constraint_violation(self) -> FloatArray:
+        """Sum of positive constraint values; NaN when the trial set no constraint."""
+        return _readonly(self._violation[: self._n])
+
+    @property
+    def param_names(self) -> list[str]:
+        """Names of all parameters seen in finished trials."""
+        return list(self._params)
+
+    def param(self, name: str) -> FloatArray:
+        """Internal values of parameter ``name``, NaN where a trial lacks it."""
+        column = self._params.get(name)
+        if column is None:
+            return np.full(self._n, math.nan)
+        return _readonly(column[: self._n])
+
+    def distribution(self, name: str) -> BaseDistribution | None:
+        """Last distribution seen for ``name``, or ``None``."""
+        return self._distributions.get(name)
+
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Row-aligned finished trials (shared references: do not mutate)."""
+        return self._trials
+
+    @property
+    def steps(self) -> list[int]:
+        """All steps at which some finished trial reported a value."""
+        return list(self._steps)
+
+    def intermediate_at(self, step: int) -> tuple[IntArray, FloatArray]:
+        """Rows that reported ``step`` and their values."""
+        column = self._steps.get(step)
+        if column is None:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
+        return _readonly(column.rows[: column.n]), _readonly(column.values[: column.n])

@@ -1,0 +1,388 @@
+"""Thread-safe in-memory storage."""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import threading
+import uuid
+from collections.abc import Container, Sequence
+from typing import Any
+
+from ferrotune.distributions import BaseDistribution, check_distribution_compatibility
+from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
+from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from ferrotune.storages._history import TrialHistory
+from ferrotune.study._frozen import FrozenStudy
+from ferrotune.study._study_direction import StudyDirection
+from ferrotune.trial._frozen import FrozenTrial
+from ferrotune.trial._state import TrialState
+
+_RUNNING_ONLY = (TrialState.RUNNING,)
+_WAITING_ONLY = (TrialState.WAITING,)
+
+
+class _StudyRecord:
+    __slots__ = (
+        "best",
+        "directions",
+        "history",
+        "name",
+        "param_distribution",
+        "running",
+        "system_attrs",
+        "trials",
+        "user_attrs",
+        "waiting",
+    )
+
+    def __init__(self, name: str, directions: list[StudyDirection]) -> None:
+        self.name = name
+        self.directions = directions
+        self.user_attrs: dict[str, Any] = {}
+        self.system_attrs: dict[str, Any] = {}
+        self.trials: list[FrozenTrial] = []
+        self.param_distribution: dict[str, BaseDistribution] = {}
+        self.best: FrozenTrial | None = None
+        self.running: dict[int, FrozenTrial] = {}
+        self.waiting: dict[int, FrozenTrial] = {}
+        self.history = TrialHistory(len(directions))
+
+
+def _snapshot(trial: FrozenTrial) -> FrozenTrial:
+    """A copy whose mutable fields can be changed without touching the stored record."""
+    new = copy.copy(trial)
+    new.params = dict(trial.params)
+    new.distributions = dict(trial.distributions)
+    new.user_attrs = dict(trial.user_attrs)
+    new.system_attrs = dict(trial.system_attrs)
+    new.intermediate_values = dict(trial.intermediate_values)
+    if trial._internal_params is not None:
+        new._internal_params = dict(trial._internal_params)
+    return new
+
+
+class InMemoryStorage(BaseStorage):
+    """Storage that keeps studies in the process's memory (the default for ``storage=None``).
+
+    Finished trials are appended to each study's columnar :class:`TrialHistory` as they
+    finish, so samplers read them without any per-trial Python work.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._studies: dict[int, _StudyRecord] = {}
+        self._name_to_id: dict[str, int] = {}
+        self._trial_index: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
+        self._next_study_id = 0
+        self._next_trial_id = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    # -- studies ---------------------------------------------------------------------------
+    def create_new_study(
+        self, directions: Sequence[StudyDirection], study_name: str | None = None
+    ) -> int:
+        with self._lock:
+            if study_name is None:
+                study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            if study_name in self._name_to_id:
+                raise DuplicatedStudyError(
+                    f"Another study with name '{study_name}' already exists. Please specify a "
+                    "different name, or reuse the existing one by setting `load_if_exists` "
+                    "(for Python API) or `--skip-if-exists` flag (for CLI)."
+                )
+            study_id = self._next_study_id
+            self._next_study_id += 1
+            self._studies[study_id] = _StudyRecord(study_name, list(directions))
+            self._name_to_id[study_name] = study_id
+            return study_id
+
+    def _study(self, study_id: int) -> _StudyRecord:
+        try:
+            return self._studies[study_id]
+        except KeyError:
+            raise KeyError(f"No study with study_id {study_id} exists.") from None
+
+    def delete_study(self, study_id: int) -> None:
+        with self._lock:
+            record = self._study(study_id)
+            for trial in record.trials:
+                del self._trial_index[trial._trial_id]
+            del self._name_to_id[record.name]
+            del self._studies[study_id]
+
+    def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._study(study_id).user_attrs[key] = value
+
+    def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._study(study_id).system_attrs[key] = value
+
+    def get_study_id_from_name(self, study_name: str) -> int:
+        with self._lock:
+            if study_name not in self._name_to_id:
+                raise KeyError(f"No such study {study_name}.")
+            return self._name_to_id[study_name]
+
+    def get_study_name_from_id(self, study_id: int) -> str:
+        with self._lock:
+            return self._study(study_id).name
+
+    def get_study_directions(self, study_id: int) -> list[StudyDirection]:
+        with self._lock:
+            return list(self._study(study_id).directions)
+
+    def get_study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._study(study_id).user_attrs)
+
+    def get_study_system_attrs(self, study_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._study(study_id).system_attrs)
+
+    def get_all_studies(self) -> list[FrozenStudy]:
+        with self._lock:
+            return [
+                FrozenStudy(
+                    study_name=r.name,
+                    direction=None,
+                    directions=r.directions,
+                    user_attrs=dict(r.user_attrs),
+                    system_attrs=dict(r.system_attrs),
+                    study_id=sid,
+                )
+                for sid, r in self._studies.items()
+            ]
+
+    # -- trials ----------------------------------------------------------------------------
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        with self._lock:
+            record = self._study(study_id)
+            trial_id = self._next_trial_id
+            self._next_trial_id += 1
+            number = len(record.trials)
+            if template_trial is None:
+                trial = FrozenTrial(
+                    number=number,
+                    state=TrialState.RUNNING,
+                    value=None,
+                    datetime_start=datetime.datetime.now(),
+                    datetime_complete=None,
+                    params={},
+                    distributions={},
+                    user_attrs={},
+                    system_attrs={},
+                    intermediate_values={},
+                    trial_id=trial_id,
+                )
+                trial._internal_params = {}
+            else:
+                trial = copy.deepcopy(template_trial)
+                trial.number = number
+                trial._trial_id = trial_id
+                trial._internal_params = {
+                    name: dist.to_internal_repr(trial.params[name])
+                    for name, dist in trial.distributions.items()
+                }
+                for name, dist in trial.distributions.items():
+                    self._register_distribution(record, name, dist)
+            record.trials.append(trial)
+            self._trial_index[trial_id] = (study_id, number)
+            self._on_state(record, trial)
+            return trial_id
+
+    def _on_state(self, record: _StudyRecord, trial: FrozenTrial) -> None:
+        """Keep the running/waiting indexes, the best trial and the history up to date."""
+        state = trial.state
+        trial_id = trial._trial_id
+        record.running.pop(trial_id, None)
+        record.waiting.pop(trial_id, None)
+        if state == TrialState.RUNNING:
+            record.running[trial_id] = trial
+        elif state == TrialState.WAITING:
+            record.waiting[trial_id] = trial
+        else:
+            record.history.append(trial)
+            if state == TrialState.COMPLETE and len(record.directions) == 1:
+                self._update_best(record, trial)
+
+    @staticmethod
+    def _update_best(record: _StudyRecord, trial: FrozenTrial) -> None:
+        best = record.best
+        assert trial.values is not None
+        if best is None:
+            record.best = trial
+            return
+        assert best.values is not None
+        if record.directions[0] == StudyDirection.MAXIMIZE:
+            better = trial.values[0] > best.values[0]
+        else:
+            better = trial.values[0] < best.values[0]
+        if better:
+            record.best = trial
+
+    def _register_distribution(
+        self, record: _StudyRecord, name: str, distribution: BaseDistribution
+    ) -> None:
+        known = record.param_distribution.get(name)
+        if known is None:
+            record.param_distribution[name] = distribution
+        elif known is not distribution:
+            check_distribution_compatibility(known, distribution)
+
+    def _trial(self, trial_id: int) -> tuple[_StudyRecord, FrozenTrial]:
+        try:
+            study_id, number = self._trial_index[trial_id]
+        except KeyError:
+            raise KeyError(f"No trial with trial_id {trial_id} exists.") from None
+        record = self._studies[study_id]
+        return record, record.trials[number]
+
+    def _updatable(self, trial_id: int) -> tuple[_StudyRecord, FrozenTrial]:
+        record, trial = self._trial(trial_id)
+        if trial.state.is_finished():
+            raise UpdateFinishedTrialError(
+                f"Trial#{trial.number} has already finished and can not be updated."
+            )
+        return record, trial
+
+    def set_trial_param(
+        self,
+        trial_id: int,
+        param_name: str,
+        param_value_internal: float,
+        distribution: BaseDistribution,
+    ) -> None:
+        with self._lock:
+            record, trial = self._updatable(trial_id)
+            self._register_distribution(record, param_name, distribution)
+            trial.params[param_name] = distribution.to_external_repr(param_value_internal)
+            trial.distributions[param_name] = distribution
+            if trial._internal_params is None:
+                trial._internal_params = {}
+            trial._internal_params[param_name] = param_value_internal
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        with self._lock:
+            trials = self._study(study_id).trials
+            if not 0 <= trial_number < len(trials):
+                raise KeyError(
+                    f"No trial with trial number {trial_number} exists in study with study_id "
+                    f"{study_id}."
+                )
+            return trials[trial_number]._trial_id
+
+    def get_trial_number_from_id(self, trial_id: int) -> int:
+        with self._lock:
+            return self._trial(trial_id)[1].number
+
+    def get_trial_param(self, trial_id: int, param_name: str) -> float:
+        with self._lock:
+            trial = self._trial(trial_id)[1]
+            return trial.distributions[param_name].to_internal_repr(trial.params[param_name])
+
+    def set_trial_state_values(
+        self, trial_id: int, state: TrialState, values: Sequence[float] | None = None
+    ) -> bool:
+        with self._lock:
+            record, trial = self._updatable(trial_id)
+            if state == TrialState.RUNNING:
+                if trial.state != TrialState.WAITING:
+                    return False
+                trial.datetime_start = datetime.datetime.now()
+            if state.is_finished():
+                trial.datetime_complete = datetime.datetime.now()
+                if trial.datetime_start is None:
+                    trial.datetime_start = trial.datetime_complete
+            trial.state = state
+            if values is not None:
+                trial.values = values
+            self._on_state(record, trial)
+            return True
+
+    def set_trial_intermediate_value(
+        self, trial_id: int, step: int, intermediate_value: float
+    ) -> None:
+        with self._lock:
+            self._updatable(trial_id)[1].intermediate_values[step] = intermediate_value
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._updatable(trial_id)[1].user_attrs[key] = value
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        with self._lock:
+            self._updatable(trial_id)[1].system_attrs[key] = value
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._lock:
+            return _snapshot(self._trial(trial_id)[1])
+
+    def get_all_trials(
+        self,
+        study_id: int,
+        deepcopy: bool = True,
+        states: Container[TrialState] | None = None,
+    ) -> list[FrozenTrial]:
+        with self._lock:
+            record = self._study(study_id)
+            if states == _RUNNING_ONLY or states == [TrialState.RUNNING]:
+                trials = sorted(record.running.values(), key=lambda t: t.number)
+            elif states == _WAITING_ONLY or states == [TrialState.WAITING]:
+                trials = sorted(record.waiting.values(), key=lambda t: t.number)
+            elif states is None:
+                trials = list(record.trials)
+            else:
+                trials = [t for t in record.trials if t.state in states]
+            return copy.deepcopy(trials) if deepcopy else trials
+
+    def get_n_trials(
+        self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
+    ) -> int:
+        with self._lock:
+            record = self._study(study_id)
+            if state is None:
+                return len(record.trials)
+            states = (state,) if isinstance(state, TrialState) else tuple(state)
+            total = 0
+            for s in states:
+                if s == TrialState.RUNNING:
+                    total += len(record.running)
+                elif s == TrialState.WAITING:
+                    total += len(record.waiting)
+                else:
+                    total += record.history.count(s)
+            return total
+
+    def get_best_trial(self, study_id: int) -> FrozenTrial:
+        with self._lock:
+            record = self._study(study_id)
+            if len(record.directions) > 1:
+                raise RuntimeError(
+                    "Best trial can be obtained only for single-objective optimization."
+                )
+            if record.best is None:
+                raise ValueError("No trials are completed yet.")
+            return record.best
+
+    def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._trial(trial_id)[1].system_attrs)
+
+    # -- ferrotune additions ---------------------------------------------------------------
+    def get_trial_history(self, study_id: int) -> TrialHistory:
+        with self._lock:
+            history = self._study(study_id).history
+        return history.sync()
+
+    def get_running_trials(self, study_id: int) -> list[FrozenTrial]:
+        return self.get_all_trials(study_id, deepcopy=False, states=_RUNNING_ONLY)

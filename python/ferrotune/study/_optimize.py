@@ -1,0 +1,195 @@
+"""The optimize loop: sequential or on a thread pool."""
+
+from __future__ import annotations
+
+import copy
+import gc
+import os
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING, Any
+
+from ferrotune import logging as _logging
+from ferrotune.exceptions import TrialPruned
+from ferrotune.progress_bar import ProgressBar
+from ferrotune.study._tell import tell_trial
+from ferrotune.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.study.study import ObjectiveFuncType, Study
+
+_logger = _logging.get_logger(__name__)
+Callback = Callable[["Study", FrozenTrial], None]
+
+
+def _normalise_catch(catch: Any) -> tuple[type[BaseException], ...]:
+    if isinstance(catch, type) and issubclass(catch, BaseException):
+        return (catch,)
+    if isinstance(catch, (list, tuple, set, frozenset)):
+        items = tuple(catch)
+        if all(isinstance(c, type) and issubclass(c, BaseException) for c in items):
+            return items
+    raise TypeError(
+        f"The catch argument is of type '{type(catch).__name__}' but must be a tuple of "
+        f"exception types: {catch!r}."
+    )
+
+
+def optimize(
+    study: Study,
+    func: ObjectiveFuncType,
+    *,
+    n_trials: int | None,
+    timeout: float | None,
+    n_jobs: int,
+    catch: Any,
+    callbacks: Iterable[Callback] | None,
+    gc_after_trial: bool,
+    show_progress_bar: bool,
+) -> None:
+    """Implementation of :meth:`Study.optimize`."""
+    catch_types = _normalise_catch(catch)
+    if not callable(func):
+        raise TypeError(f"The objective must be callable, but got {func!r}.")
+    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)):
+        raise TypeError(f"`n_trials` must be an int or None, but got {n_trials!r}.")
+    if n_trials is not None and n_trials < 0:
+        raise ValueError(f"`n_trials` must be non-negative, but got {n_trials}.")
+    if timeout is not None and timeout < 0:
+        raise ValueError(f"`timeout` must be non-negative, but got {timeout}.")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+        raise ValueError(f"`n_jobs` must be a positive int or -1, but got {n_jobs!r}.")
+    if study._thread_local.in_optimize_loop:
+        raise RuntimeError("Nested invocation of `Study.optimize` method isn't allowed.")
+    callback_list = list(callbacks) if callbacks is not None else []
+    progress = ProgressBar(show_progress_bar, n_trials, timeout)
+    study._stop_flag = False
+    started = time.monotonic()
+    try:
+        if n_jobs == 1:
+            _run_sequential(
+                study, func, n_trials, timeout, catch_types, callback_list, gc_after_trial,
+                started, progress,
+            )  # fmt: skip
+        else:
+            workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+            futures: set[Future[None]] = set()
+            with ThreadPoolExecutor(max_workers=workers) as executor:
+                submitted = 0
+                while True:
+                    if study._stop_flag:
+                        break
+                    if timeout is not None and time.monotonic() - started > timeout:
+                        break
+                    if n_trials is not None and submitted >= n_trials:
+                        break
+                    if len(futures) >= workers:
+                        done, futures = wait(futures, return_when=FIRST_COMPLETED)
+                        for f in done:
+                            f.result()
+                    futures.add(
+                        executor.submit(
+                            _run_sequential, study, func, 1, timeout, catch_types,
+                            callback_list, gc_after_trial, started, progress, True,
+                        )  # fmt: skip
+                    )
+                    submitted += 1
+                done, _ = wait(futures)
+                for f in done:
+                    f.result()
+    finally:
+        study._thread_local.in_optimize_loop = False
+        progress.close()
+
+
+def _run_sequential(
+    study: Study,
+    func: ObjectiveFuncType,
+    n_trials: int | None,
+    timeout: float | None,
+    catch: tuple[type[BaseException], ...],
+    callbacks: list[Callback],
+    gc_after_trial: bool,
+    started: float,
+    progress: ProgressBar,
+    in_thread: bool = False,
+) -> None:
+    study._thread_local.in_optimize_loop = True
+    if in_thread:
+        study.sampler.reseed_rng()
+    done = 0
+    try:
+        while True:
+            if study._stop_flag:
+                break
+            if n_trials is not None:
+                if done >= n_trials:
+                    break
+                done += 1
+            if timeout is not None and time.monotonic() - started >= timeout:
+                break
+            try:
+                frozen = run_trial(study, func, catch)
+            finally:
+                if gc_after_trial:
+                    gc.collect()
+            if callbacks:
+                snapshot = study._storage.get_trial(frozen._trial_id)
+                for callback in callbacks:
+                    callback(study, copy.deepcopy(snapshot))
+            progress.update(time.monotonic() - started, study)
+    finally:
+        if in_thread:
+            study._thread_local.in_optimize_loop = False
+        study._storage.remove_session()
+
+
+def run_trial(
+    study: Study, func: ObjectiveFuncType, catch: tuple[type[BaseException], ...]
+) -> FrozenTrial:
+    """Run one trial of ``func`` and store its outcome; re-raise uncaught errors."""
+    heartbeat = getattr(study._storage, "_run_heartbeat", None)
+    if heartbeat is not None:
+        heartbeat.fail_stale_trials(study)
+    trial = study.ask()
+    state: TrialState | None = None
+    result: Any = None
+    error: BaseException | None = None
+    exc_info: Any = None
+    context = heartbeat.trial_context(trial._trial_id) if heartbeat is not None else None
+    if context is not None:
+        context.__enter__()
+    try:
+        result = func(trial)
+    except TrialPruned as e:
+        state = TrialState.PRUNED
+        error = e
+    except (Exception, KeyboardInterrupt) as e:
+        state = TrialState.FAIL
+        error = e
+        exc_info = (type(e), e, e.__traceback__)
+        study._storage.set_trial_system_attr(trial._trial_id, "fail_reason", repr(e))
+    finally:
+        if context is not None:
+            context.__exit__(None, None, None)
+    frozen, reason = tell_trial(
+        study, trial, result, state, skip_if_finished=False, from_optimize=True
+    )
+    number = trial.number
+    if frozen.state == TrialState.COMPLETE:
+        assert frozen.values is not None
+        study._log_completed_trial(frozen.values, number, trial._cached_frozen_trial.params)
+    elif frozen.state == TrialState.PRUNED:
+        _logger.info(f"Trial {number} pruned. {error}")
+    elif frozen.state == TrialState.FAIL:
+        message = repr(error) if error is not None else reason
+        _logger.warning(
+            f"Trial {number} failed with parameters: {trial._cached_frozen_trial.params} "
+            f"because of the following error: {message}.",
+            exc_info=exc_info,
+        )
+        _logger.warning(f"Trial {number} failed with value {result!r}.")
+    if frozen.state == TrialState.FAIL and error is not None and not isinstance(error, catch):
+        raise error
+    return frozen

@@ -1,0 +1,139 @@
+"""Finishing a trial: validation of the told values and state, then storage."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from ferrotune.trial import FrozenTrial, Trial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.study.study import Study
+
+FAIL_REASON_KEY = "fail_reason"
+
+
+def _frozen_trial(study: Study, trial: Trial | int) -> FrozenTrial:
+    if isinstance(trial, Trial):
+        return study._storage.get_trial(trial._trial_id)
+    if isinstance(trial, int) and not isinstance(trial, bool):
+        try:
+            trial_id = study._storage.get_trial_id_from_study_id_trial_number(
+                study._study_id, trial
+            )
+        except KeyError as e:
+            raise ValueError(
+                f"Cannot tell for trial with number {trial} since it has not been created."
+            ) from e
+        return study._storage.get_trial(trial_id)
+    raise TypeError(f"Trial must be a trial object or trial number, but got {trial!r}.")
+
+
+def values_problem(study: Study, values: Sequence[Any]) -> str | None:
+    """Why ``values`` cannot complete a trial of ``study``, or ``None`` if they can."""
+    errors = []
+    for v in values:
+        try:
+            number = float(v)
+        except (ValueError, TypeError):
+            errors.append(f"The value {v!r} could not be cast to float")
+            continue
+        if math.isnan(number):
+            errors.append(f"The value {v} is not acceptable")
+    if errors:
+        return "; ".join(errors)
+    if len(study.directions) != len(values):
+        return (
+            f"The number of the values {len(values)} did not match the number of the objectives "
+            f"{len(study.directions)}"
+        )
+    return None
+
+
+def tell_trial(
+    study: Study,
+    trial: Trial | int,
+    value_or_values: Any,
+    state: TrialState | None,
+    *,
+    skip_if_finished: bool,
+    from_optimize: bool,
+) -> tuple[FrozenTrial, str | None]:
+    """Validate and store a trial's outcome.
+
+    Returns the stored trial and, when the values were unusable and the trial was marked
+    FAIL, the reason.
+    """
+    frozen = _frozen_trial(study, trial)
+    if frozen.state.is_finished():
+        if skip_if_finished:
+            return frozen, None
+        raise ValueError(f"Cannot tell a {frozen.state.name} trial (trial {frozen.number}).")
+    if frozen.state != TrialState.RUNNING:
+        raise ValueError(f"Cannot tell a {frozen.state.name} trial (trial {frozen.number}).")
+
+    values: Sequence[Any] | None
+    if value_or_values is None:
+        values = None
+    elif isinstance(value_or_values, Sequence) and not isinstance(value_or_values, str):
+        values = value_or_values
+    else:
+        values = [value_or_values]
+
+    if state == TrialState.COMPLETE:
+        if values is None:
+            raise ValueError(
+                "No values were told. Values are required when state is TrialState.COMPLETE."
+            )
+    elif state in (TrialState.PRUNED, TrialState.FAIL):
+        if values is not None:
+            raise ValueError(
+                "Values were told. Values cannot be specified when state is "
+                f"TrialState.PRUNED or TrialState.FAIL, but got {value_or_values!r}."
+            )
+    elif state is not None:
+        raise ValueError(f"Cannot tell with state {state}.")
+
+    reason: str | None = None
+    if state == TrialState.COMPLETE:
+        assert values is not None
+        problem = values_problem(study, values)
+        if problem is not None:
+            raise ValueError(problem)
+    elif state == TrialState.PRUNED:
+        last_step = frozen.last_step
+        if last_step is not None:
+            last = frozen.intermediate_values[last_step]
+            if values_problem(study, [last]) is None:
+                values = [last]
+    elif state is None:
+        reason = (
+            "The value None could not be cast to float."
+            if values is None
+            else values_problem(study, values)
+        )
+        if reason is None:
+            state = TrialState.COMPLETE
+        else:
+            state = TrialState.FAIL
+            values = None
+            if not from_optimize:
+                warnings.warn(reason, UserWarning, stacklevel=3)
+    assert state is not None
+    float_values = None if values is None else [float(v) for v in values]
+
+    storage = study._storage
+    if state == TrialState.FAIL and reason is not None:
+        storage.set_trial_system_attr(frozen._trial_id, FAIL_REASON_KEY, reason)
+    try:
+        sampler_study = study._filtered_for_sampler(frozen)
+        study.sampler.after_trial(sampler_study, frozen, state, float_values)
+    finally:
+        storage.set_trial_state_values(frozen._trial_id, state, float_values)
+    if from_optimize:  # the caller only needs state and values: skip a storage round trip
+        frozen.state = state
+        frozen.values = float_values
+        return frozen, reason
+    return storage.get_trial(frozen._trial_id), reason

@@ -1,0 +1,313 @@
+"""Immutable record of a trial, and ``create_trial``."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from ferrotune import distributions as _dists
+from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+from ferrotune.trial._base import BaseTrial
+from ferrotune.trial._constraints import constraint_key, constraints_from_system_attrs
+from ferrotune.trial._state import TrialState
+
+_FIELDS = (
+    "number",
+    "state",
+    "_values",
+    "datetime_start",
+    "datetime_complete",
+    "params",
+    "distributions",
+    "user_attrs",
+    "system_attrs",
+    "intermediate_values",
+    "_trial_id",
+)
+
+
+class FrozenTrial(BaseTrial):
+    """Status and results of a trial.
+
+    Used both as the record returned by a study (``study.trials``) and as a trial object
+    that replays its stored parameters: ``objective(study.best_trial)`` re-evaluates the
+    best parameters.
+
+    Parameters
+    ----------
+    number
+        Unique, consecutive number of the trial within its study.
+    state
+        A :class:`TrialState`.
+    value, values
+        Objective value(s); give at most one of the two.
+    datetime_start, datetime_complete
+        Start and finish times.
+    params, distributions
+        Parameter values (external representation) and their distributions.
+    user_attrs, system_attrs
+        Attributes set by the user and by ferrotune.
+    intermediate_values
+        ``{step: value}`` reported with :meth:`Trial.report`.
+    trial_id
+        Storage-wide identifier.
+    """
+
+    __slots__ = (*_FIELDS, "_internal_params")
+
+    def __init__(
+        self,
+        number: int,
+        state: TrialState,
+        value: float | None,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+        params: dict[str, Any],
+        distributions: dict[str, BaseDistribution],
+        user_attrs: dict[str, Any],
+        system_attrs: dict[str, Any],
+        intermediate_values: dict[int, float],
+        trial_id: int,
+        *,
+        values: Sequence[float] | None = None,
+    ) -> None:
+        if value is not None and values is not None:
+            raise ValueError("Specify only one of `value` and `values`.")
+        self.number = number
+        self.state = state
+        self._values: list[float] | None = (
+            [value] if value is not None else (list(values) if values is not None else None)
+        )
+        self.datetime_start = datetime_start
+        self.datetime_complete = datetime_complete
+        self.params = params
+        self.distributions = distributions
+        self.user_attrs = user_attrs
+        self.system_attrs = system_attrs
+        self.intermediate_values = intermediate_values
+        self._trial_id = trial_id
+        # Internal representation of params, kept by storages that have it at hand.
+        self._internal_params: dict[str, float] | None = None
+
+    # -- comparison and display ------------------------------------------------------------
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in _FIELDS)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.number < other.number
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, FrozenTrial):
+            return NotImplemented
+        return self.number <= other.number
+
+    def __hash__(self) -> int:
+        return hash((self._trial_id, self.number))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{f.lstrip('_')}={getattr(self, f)!r}" for f in _FIELDS)
+        return f"FrozenTrial({fields})"
+
+    def __copy__(self) -> FrozenTrial:
+        new = FrozenTrial.__new__(FrozenTrial)
+        for f in (*_FIELDS, "_internal_params"):
+            object.__setattr__(new, f, getattr(self, f))
+        return new
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
+        import copy
+
+        new = FrozenTrial.__new__(FrozenTrial)
+        new.number = self.number
+        new.state = self.state
+        new._values = None if self._values is None else list(self._values)
+        new.datetime_start = self.datetime_start
+        new.datetime_complete = self.datetime_complete
+        new.params = copy.deepcopy(self.params, memo)
+        new.distributions = dict(self.distributions)  # distributions are immutable
+        new.user_attrs = copy.deepcopy(self.user_attrs, memo)
+        new.system_attrs = copy.deepcopy(self.system_attrs, memo)
+        new.intermediate_values = dict(self.intermediate_values)
+        new._trial_id = self._trial_id
+        new._internal_params = (
+            None if self._internal_params is None else dict(self._internal_params)
+        )
+        return new
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {f: getattr(self, f) for f in (*_FIELDS, "_internal_params")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for f, v in state.items():
+            object.__setattr__(self, f, v)
+
+    # -- values ----------------------------------------------------------------------------
+    @property
+    def value(self) -> float | None:
+        """The objective value (single-objective studies only)."""
+        if self._values is None:
+            return None
+        if len(self._values) > 1:
+            raise RuntimeError(
+                "This attribute is not available during multi-objective optimization."
+            )
+        return self._values[0]
+
+    @value.setter
+    def value(self, v: float | None) -> None:
+        if self._values is not None and len(self._values) > 1:
+            raise RuntimeError(
+                "This attribute is not available during multi-objective optimization."
+            )
+        self._values = None if v is None else [v]
+
+    @property
+    def values(self) -> list[float] | None:
+        """The objective values."""
+        return self._values
+
+    @values.setter
+    def values(self, v: Sequence[float] | None) -> None:
+        self._values = None if v is None else list(v)
+
+    @property
+    def last_step(self) -> int | None:
+        """The largest step reported, or ``None``."""
+        return max(self.intermediate_values) if self.intermediate_values else None
+
+    @property
+    def duration(self) -> datetime.timedelta | None:
+        """Time from start to finish, or ``None`` while unfinished."""
+        if self.datetime_start and self.datetime_complete:
+            return self.datetime_complete - self.datetime_start
+        return None
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint values; the trial is feasible when all are <= 0."""
+        return constraints_from_system_attrs(self.system_attrs)
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Set one constraint value (feasible when <= 0)."""
+        full = constraint_key(key, value, self.system_attrs)
+        if full is not None:
+            self.system_attrs[full] = float(value)
+
+    # -- BaseTrial interface: replay stored params -----------------------------------------
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        return float(self._suggest(name, _dists.FloatDistribution(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        return int(self._suggest(name, _dists.IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(
+        self, name: str, choices: Sequence[CategoricalChoiceType]
+    ) -> CategoricalChoiceType:
+        return self._suggest(name, _dists.CategoricalDistribution(choices))  # type: ignore[no-any-return]
+
+    def report(self, value: float, step: int) -> None:
+        """Do nothing: a frozen trial does not record intermediate values."""
+
+    def should_prune(self) -> bool:
+        """Return ``False``: a frozen trial is never pruned."""
+        return False
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self.user_attrs[key] = value
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        if name not in self.params:
+            raise ValueError(
+                f"The value of the parameter '{name}' is not found. "
+                "Please set it at the construction of the FrozenTrial object."
+            )
+        value = self.params[name]
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            warnings.warn(
+                f"The value {value} of the parameter '{name}' is out of the range of the "
+                f"distribution {distribution}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if name in self.distributions:
+            _dists.check_distribution_compatibility(self.distributions[name], distribution)
+        self.distributions[name] = distribution
+        return value
+
+    def _validate(self) -> None:
+        if self.state != TrialState.WAITING and self.datetime_start is None:
+            raise ValueError(
+                "`datetime_start` is supposed to be set when the trial state is not waiting."
+            )
+        if self.state.is_finished():
+            if self.datetime_complete is None:
+                raise ValueError("`datetime_complete` is supposed to be set for a finished trial.")
+        elif self.datetime_complete is not None:
+            raise ValueError("`datetime_complete` is supposed to be None for an unfinished trial.")
+        if self.state == TrialState.FAIL and self._values is not None:
+            raise ValueError(f"values should be None for a failed trial, but got {self._values}.")
+        if self.state == TrialState.COMPLETE:
+            if self._values is None:
+                raise ValueError("values should be set for a complete trial.")
+            if any(math.isnan(x) for x in self._values):
+                raise ValueError(f"values should not contain NaN, but got {self._values}.")
+        if set(self.params) != set(self.distributions):
+            raise ValueError(
+                f"Inconsistent parameters {set(self.params)} and "
+                f"distributions {set(self.distributions)}."
+            )
+        for name, value in self.params.items():
+            dist = self.distributions[name]
+            if not dist._contains(dist.to_internal_repr(value)):
+                raise ValueError(
+                    f"The value {value} of parameter '{name}' isn't contained in the "
+                    f"distribution {dist}."
+                )
+
+
+def create_trial(
+    *,
+    state: TrialState = TrialState.COMPLETE,
+    value: float | None = None,
+    values: Sequence[float] | None = None,
+    params: dict[str, Any] | None = None,
+    distributions: dict[str, BaseDistribution] | None = None,
+    user_attrs: dict[str, Any] | None = None,
+    system_attrs: dict[str, Any] | None = None,
+    intermediate_values: dict[int, float] | None = None,
+    constraints: dict[str, float] | None = None,
+) -> FrozenTrial:
+    """Create a validated :class:`FrozenTrial`, e.g. for :meth:`Study.add_trial`.
+
+    A COMPLETE trial needs ``params``, ``distributions`` and ``value`` or ``values``.
+    """
+    start = None if state == TrialState.WAITING else datetime.datetime.now()
+    trial = FrozenTrial(
+        number=-1,
+        trial_id=-1,
+        state=state,
+        value=value,
+        values=values,
+        datetime_start=start,
+        datetime_complete=start if state.is_finished() else None,
+        params=dict(params or {}),
+        distributions=dict(distributions or {}),
+        user_attrs=dict(user_attrs or {}),
+        system_attrs=dict(system_attrs or {}),
+        intermediate_values=dict(intermediate_values or {}),
+    )
+    for key, constraint_value in (constraints or {}).items():
+        trial.set_constraint(key, constraint_value)
+    trial._validate()
+    return trial

@@ -1,0 +1,3 @@
+"""ferrotune's version."""
+
+__version__ = "0.1.0"
