@@ -1,0 +1,649 @@
+//! Full-covariance CMA-ES (Hansen, "The CMA Evolution Strategy: A Tutorial",
+//! arXiv:1604.00772; equation numbers below refer to that tutorial), with the
+//! optional learning-rate adaptation of Nomura et al., "CMA-ES with Learning
+//! Rate Adaptation" (arXiv:2304.03473).
+//!
+//! Semantics follow the `cmaes` Python package (`cmaes.CMA`): same default
+//! hyper-parameters, same sampling with resampling-then-clipping for bounds,
+//! same termination criteria.
+
+use super::codec::{Reader, Writer};
+use super::linalg::{b_mul, bt_mul, matmul, reconstruct, sym_eig, sym_eigvals};
+use super::rng::Rng;
+use super::{
+    check_bounds, check_finite_solutions, sort_by_value, Bounds, EPS, MEAN_MAX, SIGMA_MAX,
+};
+use crate::error::{CoreError, CoreResult};
+
+/// State of the learning-rate adaptation (LRA-CMA-ES).
+#[derive(Clone, Debug)]
+pub struct LrState {
+    alpha: f64,
+    beta_mean: f64,
+    beta_sigma: f64,
+    gamma: f64,
+    e_mean: Vec<f64>,
+    e_sigma: Vec<f64>,
+    v_mean: f64,
+    v_sigma: f64,
+    eta_mean: f64,
+    eta_sigma: f64,
+}
+
+impl LrState {
+    fn new(n: usize) -> Self {
+        Self {
+            alpha: 1.4,
+            beta_mean: 0.1,
+            beta_sigma: 0.03,
+            gamma: 0.1,
+            e_mean: vec![0.0; n],
+            e_sigma: vec![0.0; n * n],
+            v_mean: 0.0,
+            v_sigma: 0.0,
+            eta_mean: 1.0,
+            eta_sigma: 1.0,
+        }
+    }
+}
+
+/// Full-covariance CMA-ES with ask/tell.
+#[derive(Clone, Debug)]
+pub struct Cma {
+    pub(crate) n: usize,
+    pub(crate) popsize: usize,
+    mu: usize,
+    mu_eff: f64,
+    cc: f64,
+    c1: f64,
+    cmu: f64,
+    c_sigma: f64,
+    d_sigma: f64,
+    cm: f64,
+    chi_n: f64,
+    weights: Vec<f64>,
+    p_sigma: Vec<f64>,
+    pub(crate) pc: Vec<f64>,
+    pub(crate) mean: Vec<f64>,
+    /// Covariance matrix, row-major `n x n`.
+    pub(crate) c: Vec<f64>,
+    pub(crate) sigma: f64,
+    /// Cached `(B row-major, D)` with `C = B diag(D^2) B^T`; `None` after an update.
+    eig: Option<(Vec<f64>, Vec<f64>)>,
+    bounds: Option<Bounds>,
+    n_max_resampling: usize,
+    pub(crate) g: u64,
+    pub(crate) rng: Rng,
+    lr: Option<LrState>,
+    tolx: f64,
+    tolxup: f64,
+    tolfun: f64,
+    tolconditioncov: f64,
+    funhist_term: usize,
+    funhist: Vec<f64>,
+}
+
+/// Default population size `4 + floor(3 ln n)` (eq. 48).
+pub fn default_popsize(n: usize) -> usize {
+    4 + (3.0 * (n as f64).ln()).floor() as usize
+}
+
+/// `E||N(0, I)||` approximation (tutorial p. 28).
+pub(crate) fn chi_n(n: usize) -> f64 {
+    let nf = n as f64;
+    nf.sqrt() * (1.0 - 1.0 / (4.0 * nf) + 1.0 / (21.0 * nf * nf))
+}
+
+impl Cma {
+    /// Create an optimizer.
+    ///
+    /// `cov` is an optional row-major `n x n` initial covariance matrix.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        mean: &[f64],
+        sigma: f64,
+        bounds: Option<Bounds>,
+        n_max_resampling: usize,
+        seed: u64,
+        popsize: Option<usize>,
+        cov: Option<&[f64]>,
+        lr_adapt: bool,
+    ) -> CoreResult<Self> {
+        let n = mean.len();
+        if n == 0 {
+            return Err(CoreError::InvalidArgument(
+                "the dimension of mean must be positive".into(),
+            ));
+        }
+        if !(sigma > 0.0 && sigma.is_finite()) {
+            return Err(CoreError::InvalidArgument(format!(
+                "sigma must be a positive finite number, got {sigma}"
+            )));
+        }
+        if mean.iter().any(|m| !(m.abs() < MEAN_MAX)) {
+            return Err(CoreError::InvalidArgument(format!(
+                "all elements of mean must be finite with absolute value below {MEAN_MAX}"
+            )));
+        }
+        check_bounds(bounds.as_ref(), mean)?;
+        let lambda = popsize.unwrap_or_else(|| default_popsize(n));
+        if lambda < 2 {
+            return Err(CoreError::InvalidArgument(format!(
+                "popsize must be at least 2, got {lambda}"
+            )));
+        }
+        let mu = lambda / 2;
+        let lf = lambda as f64;
+        let nf = n as f64;
+
+        // (eq. 49) raw weights w'_i = ln((lambda+1)/2) - ln i.
+        let wp: Vec<f64> = (0..lambda)
+            .map(|i| ((lf + 1.0) / 2.0).ln() - ((i + 1) as f64).ln())
+            .collect();
+        let sum_sq = |s: &[f64]| {
+            let a: f64 = s.iter().sum();
+            let b: f64 = s.iter().map(|x| x * x).sum();
+            a * a / b
+        };
+        let mu_eff = sum_sq(&wp[..mu]);
+        let mu_eff_minus = sum_sq(&wp[mu..]);
+
+        // Learning rates of the rank-one (eq. 57) and rank-mu (eq. 58) updates.
+        let alpha_cov = 2.0;
+        let c1 = alpha_cov / ((nf + 1.3).powi(2) + mu_eff);
+        let cmu = (1.0 - c1 - 1e-8).min(
+            alpha_cov * (mu_eff - 2.0 + 1.0 / mu_eff)
+                / ((nf + 2.0).powi(2) + alpha_cov * mu_eff / 2.0),
+        );
+        if c1 > 1.0 - cmu || cmu > 1.0 - c1 {
+            return Err(CoreError::Numerical("invalid CMA learning rates".into()));
+        }
+        let min_alpha = (1.0 + c1 / cmu) // (eq. 50)
+            .min(1.0 + 2.0 * mu_eff_minus / (mu_eff + 2.0)) // (eq. 51)
+            .min((1.0 - c1 - cmu) / (nf * cmu)); // (eq. 52)
+
+        // (eq. 53) positive weights sum to one, negative ones to -min_alpha.
+        let pos: f64 = wp.iter().filter(|&&w| w > 0.0).sum();
+        let neg: f64 = wp.iter().filter(|&&w| w < 0.0).map(|w| w.abs()).sum();
+        let weights: Vec<f64> = wp
+            .iter()
+            .map(|&w| {
+                if w >= 0.0 {
+                    w / pos
+                } else {
+                    min_alpha / neg * w
+                }
+            })
+            .collect();
+
+        // (eq. 55) step-size cumulation and damping.
+        let c_sigma = (mu_eff + 2.0) / (nf + mu_eff + 5.0);
+        let d_sigma = 1.0 + 2.0 * (((mu_eff - 1.0) / (nf + 1.0)).sqrt() - 1.0).max(0.0) + c_sigma;
+        // (eq. 56) cumulation for the rank-one update.
+        let cc = (4.0 + mu_eff / nf) / (nf + 4.0 + 2.0 * mu_eff / nf);
+
+        let c = match cov {
+            None => {
+                let mut c = vec![0.0; n * n];
+                for i in 0..n {
+                    c[i * n + i] = 1.0;
+                }
+                c
+            }
+            Some(cv) => {
+                if cv.len() != n * n {
+                    return Err(CoreError::ShapeMismatch(format!(
+                        "cov must be {n}x{n}, got {} elements",
+                        cv.len()
+                    )));
+                }
+                cv.to_vec()
+            }
+        };
+        let funhist_term = 10 + (30.0 * nf / lf).ceil() as usize;
+        Ok(Self {
+            n,
+            popsize: lambda,
+            mu,
+            mu_eff,
+            cc,
+            c1,
+            cmu,
+            c_sigma,
+            d_sigma,
+            cm: 1.0, // (eq. 54)
+            chi_n: chi_n(n),
+            weights,
+            p_sigma: vec![0.0; n],
+            pc: vec![0.0; n],
+            mean: mean.to_vec(),
+            c,
+            sigma,
+            eig: None,
+            bounds,
+            n_max_resampling,
+            g: 0,
+            rng: Rng::new(seed),
+            lr: if lr_adapt {
+                Some(LrState::new(n))
+            } else {
+                None
+            },
+            tolx: 1e-12 * sigma,
+            tolxup: 1e4,
+            tolfun: 1e-12,
+            tolconditioncov: 1e14,
+            funhist_term,
+            funhist: vec![0.0; 2 * funhist_term],
+        })
+    }
+
+    /// Recombination weights (eq. 53).
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// `(B, D)` with `C = B diag(D)^2 B^T`, computed lazily (section 2.2 / B.2).
+    pub(crate) fn eigen(&mut self) -> CoreResult<(&[f64], &[f64])> {
+        if self.eig.is_none() {
+            let n = self.n;
+            for i in 0..n {
+                for j in 0..i {
+                    let s = 0.5 * (self.c[i * n + j] + self.c[j * n + i]);
+                    self.c[i * n + j] = s;
+                    self.c[j * n + i] = s;
+                }
+            }
+            let (w, b) = sym_eig(&self.c, n)?;
+            let any_neg = w.iter().any(|&x| x < 0.0);
+            let d: Vec<f64> = w
+                .iter()
+                .map(|&x| if x < 0.0 { EPS.sqrt() } else { x.sqrt() })
+                .collect();
+            if any_neg {
+                let d2: Vec<f64> = d.iter().map(|x| x * x).collect();
+                self.c = reconstruct(&b, &d2, n);
+            }
+            self.eig = Some((b, d));
+        }
+        let (b, d) = self.eig.as_ref().expect("just computed");
+        Ok((b, d))
+    }
+
+    /// One draw `x = m + sigma B D z` (eq. 38-40) without bound handling.
+    pub(crate) fn sample_solution(&mut self) -> CoreResult<Vec<f64>> {
+        let n = self.n;
+        let z: Vec<f64> = (0..n).map(|_| self.rng.normal()).collect();
+        let (b, d) = self.eigen()?;
+        let dz: Vec<f64> = z.iter().zip(d).map(|(z, d)| z * d).collect();
+        let mut y = vec![0.0; n];
+        b_mul(b, &dz, n, &mut y);
+        Ok(self
+            .mean
+            .iter()
+            .zip(&y)
+            .map(|(m, y)| m + self.sigma * y)
+            .collect())
+    }
+
+    fn is_feasible(&self, x: &[f64]) -> bool {
+        match &self.bounds {
+            None => true,
+            Some(b) => x.iter().zip(b).all(|(v, [lo, hi])| *v >= *lo && *v <= *hi),
+        }
+    }
+
+    fn repair(&self, x: &mut [f64]) {
+        if let Some(b) = &self.bounds {
+            for (v, [lo, hi]) in x.iter_mut().zip(b) {
+                *v = v.clamp(*lo, *hi);
+            }
+        }
+    }
+
+    /// Sample one candidate: resample up to `n_max_resampling` times until it is
+    /// inside the bounds, then clip the next draw (as the reference does).
+    pub fn ask(&mut self) -> CoreResult<Vec<f64>> {
+        for _ in 0..self.n_max_resampling {
+            let x = self.sample_solution()?;
+            if self.is_feasible(&x) {
+                return Ok(x);
+            }
+        }
+        let mut x = self.sample_solution()?;
+        self.repair(&mut x);
+        Ok(x)
+    }
+
+    /// Update the distribution from `popsize` solutions (`xs` row-major
+    /// `popsize x n`) and their values (to be minimised).
+    pub fn tell(&mut self, xs: &[f64], values: &[f64]) -> CoreResult<()> {
+        let n = self.n;
+        let lambda = self.popsize;
+        check_finite_solutions(xs, values, lambda, n)?;
+        self.g += 1;
+        let order = sort_by_value(values);
+
+        let fi = 2 * (self.g as usize % self.funhist_term);
+        self.funhist[fi] = values[order[0]];
+        self.funhist[fi + 1] = values[order[lambda - 1]];
+
+        self.eigen()?;
+        let (b, d) = self.eig.take().expect("eigen computed");
+
+        let old = self.lr.as_ref().map(|_| {
+            let inv_d: Vec<f64> = d.iter().map(|x| 1.0 / x).collect();
+            let sigma2 = self.sigma * self.sigma;
+            (
+                self.mean.clone(),
+                self.sigma,
+                self.c.iter().map(|c| c * sigma2).collect::<Vec<f64>>(),
+                reconstruct(&b, &inv_d, n),
+            )
+        });
+
+        // y_k = (x_k - m) / sigma, sorted by value (eq. 39).
+        let mut y = vec![0.0; lambda * n];
+        for (k, &i) in order.iter().enumerate() {
+            for j in 0..n {
+                y[k * n + j] = (xs[i * n + j] - self.mean[j]) / self.sigma;
+            }
+        }
+
+        // Selection and recombination: <y>_w = sum_{i<=mu} w_i y_i (eq. 41), m update (eq. 42).
+        let mut y_w = vec![0.0; n];
+        for k in 0..self.mu {
+            let w = self.weights[k];
+            for j in 0..n {
+                y_w[j] += w * y[k * n + j];
+            }
+        }
+        for j in 0..n {
+            self.mean[j] += self.cm * self.sigma * y_w[j];
+        }
+
+        // C^{-1/2} <y>_w = B D^{-1} B^T <y>_w.
+        let mut tmp = vec![0.0; n];
+        bt_mul(&b, &y_w, n, &mut tmp);
+        for (t, dd) in tmp.iter_mut().zip(&d) {
+            *t /= dd;
+        }
+        let mut cinv_yw = vec![0.0; n];
+        b_mul(&b, &tmp, n, &mut cinv_yw);
+
+        // Step-size control: p_sigma cumulation (eq. 43) and sigma update (eq. 44).
+        let ps_coef = (self.c_sigma * (2.0 - self.c_sigma) * self.mu_eff).sqrt();
+        for j in 0..n {
+            self.p_sigma[j] = (1.0 - self.c_sigma) * self.p_sigma[j] + ps_coef * cinv_yw[j];
+        }
+        let norm_ps = self.p_sigma.iter().map(|x| x * x).sum::<f64>().sqrt();
+        self.sigma *= ((self.c_sigma / self.d_sigma) * (norm_ps / self.chi_n - 1.0)).exp();
+        self.sigma = self.sigma.min(SIGMA_MAX);
+
+        // Heaviside h_sigma (p. 28).
+        let left = norm_ps / (1.0 - (1.0 - self.c_sigma).powf(2.0 * (self.g as f64 + 1.0))).sqrt();
+        let right = (1.4 + 2.0 / (n as f64 + 1.0)) * self.chi_n;
+        let h_sigma = if left < right { 1.0 } else { 0.0 };
+
+        // Rank-one evolution path p_c (eq. 45).
+        let pc_coef = h_sigma * (self.cc * (2.0 - self.cc) * self.mu_eff).sqrt();
+        for j in 0..n {
+            self.pc[j] = (1.0 - self.cc) * self.pc[j] + pc_coef * y_w[j];
+        }
+
+        // Active weights w_i^o (eq. 46): negative ones rescaled by n / ||C^{-1/2} y_i||^2.
+        let mut w_io = self.weights.clone();
+        for k in 0..lambda {
+            if self.weights[k] < 0.0 {
+                bt_mul(&b, &y[k * n..(k + 1) * n], n, &mut tmp);
+                let sq: f64 = tmp.iter().zip(&d).map(|(t, dd)| (t / dd) * (t / dd)).sum();
+                w_io[k] *= n as f64 / (sq + EPS);
+            }
+        }
+
+        // Covariance update (eq. 47) with the h_sigma correction delta(h_sigma) (p. 28).
+        let delta_h = (1.0 - h_sigma) * self.cc * (2.0 - self.cc);
+        let sum_w: f64 = self.weights.iter().sum();
+        let decay = 1.0 + self.c1 * delta_h - self.c1 - self.cmu * sum_w;
+        for i in 0..n {
+            for j in i..n {
+                let mut rank_mu = 0.0;
+                for k in 0..lambda {
+                    rank_mu += w_io[k] * y[k * n + i] * y[k * n + j];
+                }
+                let v = decay * self.c[i * n + j]
+                    + self.c1 * self.pc[i] * self.pc[j]
+                    + self.cmu * rank_mu;
+                self.c[i * n + j] = v;
+                self.c[j * n + i] = v;
+            }
+        }
+
+        if let Some((old_mean, old_sigma, old_big_sigma, old_invsqrt_c)) = old {
+            self.lr_adaptation(&old_mean, old_sigma, &old_big_sigma, &old_invsqrt_c)?;
+        }
+        Ok(())
+    }
+
+    /// Learning-rate adaptation (arXiv:2304.03473, Algorithm 1): estimate the
+    /// signal-to-noise ratio of the mean and covariance updates in the local
+    /// coordinates of the old distribution and adapt eta_mean / eta_Sigma.
+    fn lr_adaptation(
+        &mut self,
+        old_mean: &[f64],
+        old_sigma: f64,
+        old_big_sigma: &[f64],
+        old_invsqrt_c: &[f64],
+    ) -> CoreResult<()> {
+        let n = self.n;
+        let lr = self.lr.as_mut().expect("lr state present");
+        let d_mean: Vec<f64> = self.mean.iter().zip(old_mean).map(|(a, b)| a - b).collect();
+        let s2 = self.sigma * self.sigma;
+        let d_sig: Vec<f64> = self
+            .c
+            .iter()
+            .zip(old_big_sigma)
+            .map(|(c, o)| c * s2 - o)
+            .collect();
+        let inv_sqrt_sig: Vec<f64> = old_invsqrt_c.iter().map(|v| v / old_sigma).collect();
+        let mut loc_mean = vec![0.0; n];
+        b_mul(&inv_sqrt_sig, &d_mean, n, &mut loc_mean);
+        let loc_sig: Vec<f64> = matmul(&inv_sqrt_sig, &matmul(&d_sig, &inv_sqrt_sig, n), n)
+            .into_iter()
+            .map(|v| v / std::f64::consts::SQRT_2)
+            .collect();
+
+        let (bm, bs) = (lr.beta_mean, lr.beta_sigma);
+        for (e, l) in lr.e_mean.iter_mut().zip(&loc_mean) {
+            *e = (1.0 - bm) * *e + bm * l;
+        }
+        for (e, l) in lr.e_sigma.iter_mut().zip(&loc_sig) {
+            *e = (1.0 - bs) * *e + bs * l;
+        }
+        let sq = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+        lr.v_mean = (1.0 - bm) * lr.v_mean + bm * sq(&loc_mean);
+        lr.v_sigma = (1.0 - bs) * lr.v_sigma + bs * sq(&loc_sig);
+
+        let se_m = sq(&lr.e_mean);
+        let snr_m = (se_m - (bm / (2.0 - bm)) * lr.v_mean) / (lr.v_mean - se_m);
+        let se_s = sq(&lr.e_sigma);
+        let snr_s = (se_s - (bs / (2.0 - bs)) * lr.v_sigma) / (lr.v_sigma - se_s);
+
+        let before_eta_mean = lr.eta_mean;
+        let rel_m = (snr_m / lr.alpha / lr.eta_mean - 1.0).clamp(-1.0, 1.0);
+        lr.eta_mean *= ((lr.gamma * lr.eta_mean).min(bm) * rel_m).exp();
+        let rel_s = (snr_s / lr.alpha / lr.eta_sigma - 1.0).clamp(-1.0, 1.0);
+        lr.eta_sigma *= ((lr.gamma * lr.eta_sigma).min(bs) * rel_s).exp();
+        lr.eta_mean = lr.eta_mean.min(1.0);
+        lr.eta_sigma = lr.eta_sigma.min(1.0);
+
+        for j in 0..n {
+            self.mean[j] = old_mean[j] + lr.eta_mean * d_mean[j];
+        }
+        let big: Vec<f64> = old_big_sigma
+            .iter()
+            .zip(&d_sig)
+            .map(|(o, d)| o + lr.eta_sigma * d)
+            .collect();
+        // Split Sigma = sigma^2 C with det(C) = 1.
+        let eigs = sym_eigvals(&big, n)?;
+        let logsum: f64 = eigs.iter().map(|e| e.ln()).sum();
+        self.sigma = (logsum / 2.0 / n as f64).exp().min(SIGMA_MAX);
+        let s2 = self.sigma * self.sigma;
+        self.c = big.iter().map(|v| v / s2).collect();
+        // Step-size correction for the changed mean learning rate.
+        self.sigma *= before_eta_mean / lr.eta_mean;
+        Ok(())
+    }
+
+    /// Termination criteria of the reference (tolfun, tolx, tolxup, no-effect
+    /// coordinate and axis, condition number); used by IPOP/BIPOP restarts.
+    pub fn should_stop(&mut self) -> CoreResult<bool> {
+        let n = self.n;
+        let g = self.g;
+        self.eigen()?;
+        let (b, d) = self.eig.as_ref().expect("eigen computed");
+        let dc: Vec<f64> = (0..n).map(|i| self.c[i * n + i]).collect();
+
+        if g as usize > self.funhist_term {
+            let mx = self
+                .funhist
+                .iter()
+                .cloned()
+                .fold(f64::NEG_INFINITY, f64::max);
+            let mn = self.funhist.iter().cloned().fold(f64::INFINITY, f64::min);
+            if mx - mn < self.tolfun {
+                return Ok(true);
+            }
+        }
+        if dc.iter().all(|c| self.sigma * c < self.tolx)
+            && self.pc.iter().all(|p| self.sigma * p < self.tolx)
+        {
+            return Ok(true);
+        }
+        let dmax = d.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let dmin = d.iter().cloned().fold(f64::INFINITY, f64::min);
+        if self.sigma * dmax > self.tolxup {
+            return Ok(true);
+        }
+        if self
+            .mean
+            .iter()
+            .zip(&dc)
+            .any(|(m, c)| *m == m + 0.2 * self.sigma * c.sqrt())
+        {
+            return Ok(true);
+        }
+        let i = (g % n as u64) as usize;
+        if (0..n).all(|k| self.mean[k] == self.mean[k] + 0.1 * self.sigma * d[i] * b[k * n + i]) {
+            return Ok(true);
+        }
+        if dmax / dmin > self.tolconditioncov {
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    pub(crate) fn encode(&self, w: &mut Writer) {
+        w.usize(self.n);
+        w.usize(self.popsize);
+        w.vec(&self.mean);
+        w.f64(self.sigma);
+        w.sym(&self.c, self.n);
+        w.vec(&self.p_sigma);
+        w.vec(&self.pc);
+        w.u64(self.g);
+        for s in self.rng.state() {
+            w.u64(s);
+        }
+        match &self.bounds {
+            None => w.bool(false),
+            Some(b) => {
+                w.bool(true);
+                let flat: Vec<f64> = b.iter().flat_map(|x| x.iter().copied()).collect();
+                w.vec(&flat);
+            }
+        }
+        w.usize(self.n_max_resampling);
+        w.f64(self.tolx);
+        w.vec(&self.funhist);
+        w.bool(self.lr.is_some());
+        if let Some(lr) = &self.lr {
+            w.vec(&lr.e_mean);
+            w.vec(&lr.e_sigma);
+            w.f64(lr.v_mean);
+            w.f64(lr.v_sigma);
+            w.f64(lr.eta_mean);
+            w.f64(lr.eta_sigma);
+        }
+    }
+
+    pub(crate) fn decode(r: &mut Reader<'_>) -> CoreResult<Self> {
+        let n = r.usize()?;
+        let popsize = r.usize()?;
+        let mean = r.vec()?;
+        let sigma = r.f64()?;
+        let (c, cn) = r.sym()?;
+        if mean.len() != n || cn != n {
+            return Err(CoreError::InvalidArgument(
+                "corrupt CMA-ES state: dims".into(),
+            ));
+        }
+        let p_sigma = r.vec()?;
+        let pc = r.vec()?;
+        let g = r.u64()?;
+        let rng = Rng::from_state([r.u64()?, r.u64()?, r.u64()?, r.u64()?]);
+        let bounds = if r.bool()? {
+            let flat = r.vec()?;
+            if flat.len() != 2 * n {
+                return Err(CoreError::InvalidArgument(
+                    "corrupt CMA-ES state: bounds".into(),
+                ));
+            }
+            Some(flat.chunks(2).map(|p| [p[0], p[1]]).collect())
+        } else {
+            None
+        };
+        let n_max_resampling = r.usize()?;
+        let tolx = r.f64()?;
+        let funhist = r.vec()?;
+        let lr_adapt = r.bool()?;
+        let mut me = Self::new(
+            &mean,
+            sigma.max(f64::MIN_POSITIVE),
+            None,
+            n_max_resampling,
+            0,
+            Some(popsize),
+            Some(&c),
+            lr_adapt,
+        )?;
+        me.sigma = sigma;
+        me.bounds = bounds;
+        if p_sigma.len() != n || pc.len() != n || funhist.len() != me.funhist.len() {
+            return Err(CoreError::InvalidArgument(
+                "corrupt CMA-ES state: paths".into(),
+            ));
+        }
+        me.p_sigma = p_sigma;
+        me.pc = pc;
+        me.g = g;
+        me.rng = rng;
+        me.tolx = tolx;
+        me.funhist = funhist;
+        if let Some(lr) = me.lr.as_mut() {
+            lr.e_mean = r.vec()?;
+            lr.e_sigma = r.vec()?;
+            lr.v_mean = r.f64()?;
+            lr.v_sigma = r.f64()?;
+            lr.eta_mean = r.f64()?;
+            lr.eta_sigma = r.f64()?;
+            if lr.e_mean.len() != n || lr.e_sigma.len() != n * n {
+                return Err(CoreError::InvalidArgument(
+                    "corrupt CMA-ES state: lr".into(),
+                ));
+            }
+        }
+        Ok(me)
+    }
+}
