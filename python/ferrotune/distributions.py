@@ -15,9 +15,9 @@ import math
 import warnings
 from collections.abc import Hashable, Sequence
 from numbers import Real
-from typing import Any, Union
+from typing import Any
 
-CategoricalChoiceType = Union[None, bool, int, float, str]
+CategoricalChoiceType = None | bool | int | float | str
 
 __all__ = [
     "BaseDistribution",
@@ -72,7 +72,9 @@ def _float_to_internal(value: Any, log: bool) -> float:
     try:
         internal = float(value)
     except (ValueError, TypeError) as e:
-        raise ValueError(f"'{value}' is not a valid type. float-castable value is expected.") from e
+        raise ValueError(
+            f"'{value}' is not a valid type. float-castable value is expected."
+        ) from e
     if math.isnan(internal):
         raise ValueError(f"`{value}` is invalid value.")
     if log and internal <= 0.0:

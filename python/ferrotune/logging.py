@@ -38,9 +38,7 @@ def _configure_root_logger() -> None:
         if _default_handler is not None:
             return
         _default_handler = logging.StreamHandler()
-        _default_handler.setFormatter(
-            logging.Formatter("[%(levelname)s %(asctime)s] %(message)s")
-        )
+        _default_handler.setFormatter(logging.Formatter("[%(levelname)s %(asctime)s] %(message)s"))
         root = _root_logger()
         root.addHandler(_default_handler)
         root.setLevel(logging.INFO)

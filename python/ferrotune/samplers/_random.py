@@ -60,7 +60,11 @@ class RandomSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
-        return sample_uniform(self._rng.random(), param_distribution)
+        dist = param_distribution
+        if type(dist) is FloatDistribution and dist.step is None and not dist.log:
+            value = dist.low + self._rng.random() * (dist.high - dist.low)
+            return value if value <= dist.high else dist.high
+        return sample_uniform(self._rng.random(), dist)
 
 
 def sample_uniform(u: float, dist: BaseDistribution) -> Any:

@@ -9,7 +9,7 @@ from ferrotune.storages._in_memory import InMemoryStorage
 __all__ = ["BaseStorage", "InMemoryStorage", "TrialHistory", "get_storage"]
 
 
-def get_storage(storage: None | str | BaseStorage) -> BaseStorage:
+def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
     """Turn ``None`` (in-memory), a database URL or a storage object into a storage.
 
     Parameters
@@ -34,7 +34,7 @@ def _storage_from_url(url: str) -> BaseStorage:
             "'postgresql+psycopg://user:password@host/db'."
         )
     try:
-        from ferrotune.storages._rdb import RDBStorage  # type: ignore[import-not-found]
+        from ferrotune.storages._rdb import RDBStorage  # type: ignore[import-not-found,attr-defined,unused-ignore]
     except ImportError as e:
         raise ValueError(
             f"Storage URL {url!r} needs the RDB storage, which is not available in this build."

@@ -197,7 +197,10 @@ class InMemoryStorage(BaseStorage):
                     self._register_distribution(record, name, dist)
             record.trials.append(trial)
             self._trial_index[trial_id] = (study_id, number)
-            self._on_state(record, trial)
+            if trial.state is TrialState.RUNNING:
+                record.running[trial_id] = trial
+            else:
+                self._on_state(record, trial)
             return trial_id
 
     def _on_state(self, record: _StudyRecord, trial: FrozenTrial) -> None:
@@ -205,7 +208,8 @@ class InMemoryStorage(BaseStorage):
         state = trial.state
         trial_id = trial._trial_id
         record.running.pop(trial_id, None)
-        record.waiting.pop(trial_id, None)
+        if record.waiting:
+            record.waiting.pop(trial_id, None)
         if state == TrialState.RUNNING:
             record.running[trial_id] = trial
         elif state == TrialState.WAITING:
@@ -218,15 +222,16 @@ class InMemoryStorage(BaseStorage):
     @staticmethod
     def _update_best(record: _StudyRecord, trial: FrozenTrial) -> None:
         best = record.best
-        assert trial.values is not None
+        values = trial._values
+        assert values is not None
         if best is None:
             record.best = trial
             return
-        assert best.values is not None
+        assert best._values is not None
         if record.directions[0] == StudyDirection.MAXIMIZE:
-            better = trial.values[0] > best.values[0]
+            better = values[0] > best._values[0]
         else:
-            better = trial.values[0] < best.values[0]
+            better = values[0] < best._values[0]
         if better:
             record.best = trial
 
@@ -270,6 +275,16 @@ class InMemoryStorage(BaseStorage):
             if trial._internal_params is None:
                 trial._internal_params = {}
             trial._internal_params[param_name] = param_value_internal
+
+    def _live_record(self, trial_id: int) -> tuple[FrozenTrial, dict[str, BaseDistribution]]:
+        """The stored record of a trial and its study's parameter-distribution registry.
+
+        :class:`Trial` writes suggested parameters straight into the record, doing the
+        checks of :meth:`set_trial_param` itself (state, registry compatibility).
+        """
+        with self._lock:
+            record, trial = self._trial(trial_id)
+            return trial, record.param_distribution
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         with self._lock:
@@ -335,6 +350,8 @@ class InMemoryStorage(BaseStorage):
     ) -> list[FrozenTrial]:
         with self._lock:
             record = self._study(study_id)
+            if states == _WAITING_ONLY and not record.waiting:
+                return []
             if states == _RUNNING_ONLY or states == [TrialState.RUNNING]:
                 trials = sorted(record.running.values(), key=lambda t: t.number)
             elif states == _WAITING_ONLY or states == [TrialState.WAITING]:

@@ -69,9 +69,16 @@ def optimize(
     try:
         if n_jobs == 1:
             _run_sequential(
-                study, func, n_trials, timeout, catch_types, callback_list, gc_after_trial,
-                started, progress,
-            )  # fmt: skip
+                study,
+                func,
+                n_trials,
+                timeout,
+                catch_types,
+                callback_list,
+                gc_after_trial,
+                started,
+                progress,
+            )
         else:
             workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
             futures: set[Future[None]] = set()
@@ -90,9 +97,18 @@ def optimize(
                             f.result()
                     futures.add(
                         executor.submit(
-                            _run_sequential, study, func, 1, timeout, catch_types,
-                            callback_list, gc_after_trial, started, progress, True,
-                        )  # fmt: skip
+                            _run_sequential,
+                            study,
+                            func,
+                            1,
+                            timeout,
+                            catch_types,
+                            callback_list,
+                            gc_after_trial,
+                            started,
+                            progress,
+                            True,
+                        ),
                     )
                     submitted += 1
                 done, _ = wait(futures)

@@ -17,6 +17,8 @@ FAIL_REASON_KEY = "fail_reason"
 
 def _frozen_trial(study: Study, trial: Trial | int) -> FrozenTrial:
     if isinstance(trial, Trial):
+        if trial._registry is not None:  # the trial holds the stored record itself
+            return trial._cached_frozen_trial
         return study._storage.get_trial(trial._trial_id)
     if isinstance(trial, int) and not isinstance(trial, bool):
         try:
@@ -67,6 +69,14 @@ def tell_trial(
     FAIL, the reason.
     """
     frozen = _frozen_trial(study, trial)
+    if (
+        state is None
+        and type(value_or_values) is float
+        and value_or_values == value_or_values  # not NaN
+        and len(study._directions) == 1
+        and frozen.state is TrialState.RUNNING
+    ):  # fast path: an objective returned one float
+        return _store(study, frozen, TrialState.COMPLETE, [value_or_values], from_optimize), None
     if frozen.state.is_finished():
         if skip_if_finished:
             return frozen, None
@@ -124,9 +134,19 @@ def tell_trial(
     assert state is not None
     float_values = None if values is None else [float(v) for v in values]
 
-    storage = study._storage
     if state == TrialState.FAIL and reason is not None:
-        storage.set_trial_system_attr(frozen._trial_id, FAIL_REASON_KEY, reason)
+        study._storage.set_trial_system_attr(frozen._trial_id, FAIL_REASON_KEY, reason)
+    return _store(study, frozen, state, float_values, from_optimize), reason
+
+
+def _store(
+    study: Study,
+    frozen: FrozenTrial,
+    state: TrialState,
+    float_values: list[float] | None,
+    from_optimize: bool,
+) -> FrozenTrial:
+    storage = study._storage
     try:
         sampler_study = study._filtered_for_sampler(frozen)
         study.sampler.after_trial(sampler_study, frozen, state, float_values)
@@ -134,6 +154,6 @@ def tell_trial(
         storage.set_trial_state_values(frozen._trial_id, state, float_values)
     if from_optimize:  # the caller only needs state and values: skip a storage round trip
         frozen.state = state
-        frozen.values = float_values
-        return frozen, reason
-    return storage.get_trial(frozen._trial_id), reason
+        frozen._values = float_values
+        return frozen
+    return storage.get_trial(frozen._trial_id)

@@ -7,14 +7,14 @@ import math
 import threading
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from numbers import Real
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+import ferrotune.storages as _storages
 from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError
-import ferrotune.storages as _storages
 from ferrotune.study._frozen import StudySummary
 from ferrotune.study._multi_objective import pareto_front_rows
 from ferrotune.study._study_direction import StudyDirection
@@ -24,13 +24,12 @@ from ferrotune.trial._trial import FIXED_PARAMS_KEY
 if TYPE_CHECKING:
     import pandas as pd
 
+    from ferrotune.pruners import BasePruner
+    from ferrotune.samplers import BaseSampler
     from ferrotune.storages import BaseStorage
     from ferrotune.storages._history import TrialHistory
 
-    from ferrotune.pruners import BasePruner
-    from ferrotune.samplers import BaseSampler
-
-ObjectiveFuncType = Callable[[Trial], Union[float, Sequence[float]]]
+ObjectiveFuncType = Callable[[Trial], float | Sequence[float]]
 
 _logger = _logging.get_logger(__name__)
 _METRIC_NAMES_KEY = "study:metric_names"
@@ -474,7 +473,7 @@ def _parse_directions(
         raise TypeError(f"`directions` must be a list of directions, but got {directions!r}.")
     if len(directions) == 0:
         raise ValueError("`directions` must contain at least one direction.")
-    parsed = []
+    parsed: list[StudyDirection] = []
     for d in directions:
         if isinstance(d, StudyDirection) and d != StudyDirection.NOT_SET:
             parsed.append(d)
@@ -527,11 +526,10 @@ def create_study(
         )
         study_id = storage_obj.get_study_id_from_name(study_name)
         stored = storage_obj.get_study_directions(study_id)
-        if direction is not None or directions is not None:
-            if stored != parsed:
-                raise ValueError(
-                    f"Cannot overwrite study direction from {stored} to {parsed}."
-                ) from None
+        if (direction is not None or directions is not None) and stored != parsed:
+            raise ValueError(
+                f"Cannot overwrite study direction from {stored} to {parsed}."
+            ) from None
     name = storage_obj.get_study_name_from_id(study_id)
     return Study(study_name=name, storage=storage_obj, sampler=sampler, pruner=pruner)
 
@@ -623,4 +621,3 @@ def get_all_study_summaries(
 def get_all_study_names(storage: str | BaseStorage) -> list[str]:
     """Names of all studies in a storage."""
     return [s.study_name for s in _storages.get_storage(storage).get_all_studies()]
-

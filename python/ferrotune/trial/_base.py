@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import abc
-import datetime
 from collections.abc import Sequence
 from typing import Any
 
-from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
+from ferrotune.distributions import CategoricalChoiceType
 
 
 class BaseTrial(abc.ABC):
-    """The interface an objective function receives."""
+    """The interface an objective function receives.
+
+    Implementations also expose ``params``, ``distributions``, ``user_attrs``,
+    ``datetime_start`` and ``number``.
+    """
 
     __slots__ = ()
 
@@ -56,28 +59,3 @@ class BaseTrial(abc.ABC):
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
         """Deprecated alias of ``suggest_float(name, low, high, step=q)``."""
         return self.suggest_float(name, low, high, step=q)
-
-    @property
-    @abc.abstractmethod
-    def params(self) -> dict[str, Any]:
-        """Suggested parameters."""
-
-    @property
-    @abc.abstractmethod
-    def distributions(self) -> dict[str, BaseDistribution]:
-        """Distributions of the suggested parameters."""
-
-    @property
-    @abc.abstractmethod
-    def user_attrs(self) -> dict[str, Any]:
-        """User attributes."""
-
-    @property
-    @abc.abstractmethod
-    def datetime_start(self) -> datetime.datetime | None:
-        """Start time."""
-
-    @property
-    @abc.abstractmethod
-    def number(self) -> int:
-        """Trial number."""

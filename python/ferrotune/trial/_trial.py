@@ -15,14 +15,17 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+from ferrotune.exceptions import UpdateFinishedTrialError
 from ferrotune.trial._base import BaseTrial
 from ferrotune.trial._constraints import constraint_key, constraints_from_system_attrs
+from ferrotune.trial._state import TrialState
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
     from ferrotune.trial._frozen import FrozenTrial
 
 FIXED_PARAMS_KEY = "fixed_params"
+_RUNNING = TrialState.RUNNING
 
 # Validated distributions keyed by their arguments, with their ``single()`` flag. Building
 # and validating a distribution costs more than the rest of a suggest call, and objectives
@@ -62,7 +65,11 @@ class Trial(BaseTrial):
     __slots__ = (
         "_cached_frozen_trial",
         "_fixed_params",
+        "_plain",
+        "_registry",
         "_relative_params",
+        "_sample_independent_fn",
+        "_sampler_study",
         "_storage",
         "_trial_id",
         "relative_search_space",
@@ -72,27 +79,41 @@ class Trial(BaseTrial):
     def __init__(self, study: Study, trial_id: int) -> None:
         self.study = study
         self._trial_id = trial_id
-        self._storage = study._storage
-        frozen = self._storage.get_trial(trial_id)
+        storage = self._storage = study._storage
+        # Storages that keep FrozenTrial records in this process (InMemoryStorage) let the
+        # trial write into the stored record directly: one write per parameter instead of
+        # a storage call plus a copy.
+        live = getattr(storage, "_live_record", None)
+        self._registry: dict[str, BaseDistribution] | None = None
+        if live is not None:
+            frozen, self._registry = live(trial_id)
+        else:
+            frozen = storage.get_trial(trial_id)
         if frozen._internal_params is None:
             frozen._internal_params = {
                 n: d.to_internal_repr(frozen.params[n]) for n, d in frozen.distributions.items()
             }
         self._cached_frozen_trial: FrozenTrial = frozen
         self._fixed_params: dict[str, Any] = frozen.system_attrs.get(FIXED_PARAMS_KEY) or {}
-        sampler_study = study._filtered_for_sampler(frozen)
+        sampler_study = self._sampler_study = study._filtered_for_sampler(frozen)
         sampler = study.sampler
+        self._sample_independent_fn = sampler.sample_independent
         sampler.before_trial(sampler_study, frozen)
         self.relative_search_space = sampler.infer_relative_search_space(sampler_study, frozen)
         self._relative_params: dict[str, Any] | None = None
+        # Whether new parameters can take the fast path of ``suggest_float``.
+        self._plain = (
+            self._registry is not None
+            and not self._fixed_params
+            and not self.relative_search_space
+        )
 
     @property
     def relative_params(self) -> dict[str, Any]:
         """Parameters sampled jointly by the sampler's relative sampling."""
         if self._relative_params is None:
-            study = self.study._filtered_for_sampler(self._cached_frozen_trial)
             self._relative_params = self.study.sampler.sample_relative(
-                study, self._cached_frozen_trial, self.relative_search_space
+                self._sampler_study, self._cached_frozen_trial, self.relative_search_space
             )
         return self._relative_params
 
@@ -119,7 +140,32 @@ class Trial(BaseTrial):
                 (0, low, high, step, log),
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
-        return float(self._suggest(name, entry[0], entry[1]))
+        dist = entry[0]
+        frozen = self._cached_frozen_trial
+        registry = self._registry
+        # Fast path for the common case: a new float drawn by the independent sampler into
+        # a record this process owns. Everything else goes through ``_suggest``.
+        if (
+            self._plain
+            and not entry[1]
+            and registry.get(name) is dist  # type: ignore[union-attr]
+            and name not in frozen.distributions
+            and frozen.state is _RUNNING
+        ):
+            value = self._sample_independent_fn(self._sampler_study, frozen, name, dist)
+            fl = dist  # FloatDistribution
+            if (
+                type(value) is float
+                and fl.low <= value <= fl.high  # type: ignore[attr-defined]
+                and (not fl.log or value > 0.0)  # type: ignore[attr-defined]
+            ):
+                frozen.params[name] = value
+                frozen.distributions[name] = dist
+                frozen._internal_params[name] = value  # type: ignore[index]
+                return value
+            # Unusual sampler output: validate it like any other value.
+            return float(self._store(name, dist, value))
+        return float(self._suggest(name, dist, entry[1]))
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
@@ -128,7 +174,7 @@ class Trial(BaseTrial):
         entry = _DIST_CACHE.get((1, low, high, step, log))
         if entry is None:
             for label, v in (("low", low), ("high", high), ("step", step)):
-                if isinstance(v, float) and not v.is_integer():
+                if isinstance(v, float) and not float(v).is_integer():
                     raise ValueError(f"`{label}` must be an integer, but got {label}={v!r}.")
             entry = _cached(
                 (1, low, high, step, log), lambda: IntDistribution(low, high, log=log, step=step)
@@ -147,7 +193,8 @@ class Trial(BaseTrial):
             CategoricalDistribution(choices)
             raise
         entry = _cached(key, lambda: CategoricalDistribution(choices))
-        return self._suggest(name, entry[0], entry[1])
+        choice: CategoricalChoiceType = self._suggest(name, entry[0], entry[1])
+        return choice
 
     def _suggest(self, name: str, dist: BaseDistribution, single: bool | None = None) -> Any:
         if type(name) is not str:
@@ -174,27 +221,43 @@ class Trial(BaseTrial):
             if single:
                 value = _dists._get_single_value(dist)
             else:
-                relative = self.relative_params
-                if name in relative and name in self.relative_search_space:
+                relative = self._relative_params
+                if relative is None:
+                    relative = self.relative_params
+                if relative and name in relative and name in self.relative_search_space:
                     expected = self.relative_search_space[name]
                     if expected is not dist and expected != dist:
                         _dists.check_distribution_compatibility(expected, dist)
                     value = relative[name]
                     if not dist._contains(dist.to_internal_repr(value)):
-                        value = self._sample_independent(name, dist)
+                        value = self._sample_independent_fn(
+                            self._sampler_study, frozen, name, dist
+                        )
                 else:
-                    value = self._sample_independent(name, dist)
-            internal = dist.to_internal_repr(value)
-        self._storage.set_trial_param(self._trial_id, name, internal, dist)
+                    value = self._sample_independent_fn(self._sampler_study, frozen, name, dist)
+        return self._store(name, dist, value)
+
+    def _store(self, name: str, dist: BaseDistribution, value: Any) -> Any:
+        """Validate ``value`` and record it as the trial's value of ``name``."""
+        frozen = self._cached_frozen_trial
+        internal = dist.to_internal_repr(value)
+        registry = self._registry
+        if registry is not None:  # ``frozen`` is the stored record itself
+            if frozen.state is not _RUNNING:
+                raise UpdateFinishedTrialError(
+                    f"Trial#{frozen.number} has already finished and can not be updated."
+                )
+            registered = registry.setdefault(name, dist)
+            if registered is not dist:
+                _dists.check_distribution_compatibility(registered, dist)
+            frozen.params[name] = dist.to_external_repr(internal)
+        else:
+            self._storage.set_trial_param(self._trial_id, name, internal, dist)
+            frozen.params[name] = value
         frozen.distributions[name] = dist
-        frozen.params[name] = value
         assert frozen._internal_params is not None
         frozen._internal_params[name] = internal
         return value
-
-    def _sample_independent(self, name: str, dist: BaseDistribution) -> Any:
-        study = self.study._filtered_for_sampler(self._cached_frozen_trial)
-        return self.study.sampler.sample_independent(study, self._cached_frozen_trial, name, dist)
 
     # -- pruning ---------------------------------------------------------------------------
     def report(self, value: float, step: int) -> None:
@@ -244,8 +307,7 @@ class Trial(BaseTrial):
                 "Trial.should_prune is not supported for multi-objective optimization."
             )
         frozen = self._storage.get_trial(self._trial_id)
-        study = self.study._filtered_for_sampler(frozen)
-        return bool(self.study.pruner.prune(study, frozen))
+        return bool(self.study.pruner.prune(self._sampler_study, frozen))
 
     # -- attributes ------------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
@@ -301,4 +363,3 @@ class Trial(BaseTrial):
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self.params})"
-
