@@ -1,7 +1,84 @@
-//! Bindings for `ferrotune_core::fanova` (placeholder).
+//! Bindings for `ferrotune_core::fanova`: random-forest importances (fANOVA and MDI).
 
+use ferrotune_core::fanova::{self as fa, ForestParams};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use crate::util;
+
+fn forest_params(
+    n_trees: usize,
+    max_depth: usize,
+    min_samples_split: usize,
+    min_samples_leaf: usize,
+    seed: u64,
+) -> ForestParams {
+    ForestParams {
+        n_trees,
+        max_depth,
+        min_samples_split,
+        min_samples_leaf,
+        seed,
+    }
+}
+
+/// fANOVA main-effect importances of column groups: `(mean, std)` over trees.
+#[pyfunction]
+#[pyo3(signature = (x, y, bounds, groups, n_trees, max_depth, min_samples_split, min_samples_leaf, seed))]
+#[allow(clippy::too_many_arguments)]
+fn fanova_importances<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    bounds: PyReadonlyArray2<'py, f64>,
+    groups: Vec<Vec<usize>>,
+    n_trees: usize,
+    max_depth: usize,
+    min_samples_split: usize,
+    min_samples_leaf: usize,
+    seed: u64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    let (x, y, bounds) = (x.as_array(), y.as_array(), bounds.as_array());
+    let params = forest_params(
+        n_trees,
+        max_depth,
+        min_samples_split,
+        min_samples_leaf,
+        seed,
+    );
+    let (mean, std) = util::run(py, || {
+        fa::fanova_importances(x, y, bounds, &groups, &params)
+    })?;
+    Ok((mean.into_pyarray(py), std.into_pyarray(py)))
+}
+
+/// Mean-decrease-impurity importance per column of `x` (sums to one unless no tree splits).
+#[pyfunction]
+#[pyo3(signature = (x, y, n_trees, max_depth, min_samples_split, min_samples_leaf, seed))]
+fn forest_mdi_importances<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    y: PyReadonlyArray1<'py, f64>,
+    n_trees: usize,
+    max_depth: usize,
+    min_samples_split: usize,
+    min_samples_leaf: usize,
+    seed: u64,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (x, y) = (x.as_array(), y.as_array());
+    let params = forest_params(
+        n_trees,
+        max_depth,
+        min_samples_split,
+        min_samples_leaf,
+        seed,
+    );
+    let out = util::run(py, || fa::mdi_importances(x, y, &params))?;
+    Ok(out.into_pyarray(py))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(fanova_importances, m)?)?;
+    m.add_function(wrap_pyfunction!(forest_mdi_importances, m)?)?;
     Ok(())
 }
