@@ -1,1 +1,977 @@
-//! Placeholder: filled in by the tpe work.
+//! Tree-structured Parzen Estimator: Parzen mixtures and the l(x)/g(x) acquisition.
+//!
+//! Semantics follow Optuna 5.0's `_ParzenEstimator` exactly (Watanabe 2023,
+//! "Tree-Structured Parzen Estimator: Understanding Its Algorithm Components",
+//! arXiv 2304.11127, Sec. 3):
+//!
+//! * one kernel per observation plus a prior kernel centred in the domain with
+//!   `sigma = high - low` and weight `prior_weight` (Eq. 4 / Table 2 of the paper);
+//! * per-kernel bandwidths from the distances to the sorted neighbours, domain
+//!   endpoints included, clipped to `[(high - low) / min(100, 1 + n_kernels), high - low]`
+//!   ("magic clip");
+//! * numerical parameters live in the internal space: `log` for log-scaled ones and
+//!   `[low - step/2, high + step/2]` for stepped ones, whose density is the Gaussian mass
+//!   of the cell `[x - step/2, x + step/2]`;
+//! * categorical kernels put `1 + prior_weight / n_kernels` on the observed choice and
+//!   `prior_weight / n_kernels` on the others (normalised);
+//! * the multivariate density is the weighted mixture of product kernels.
+//!
+//! Exact speed-ups (no approximation beyond double rounding):
+//! * the large "above" set is given by per-parameter sorted columns maintained
+//!   incrementally by the caller, so bandwidths cost O(n) per trial instead of a sort;
+//! * `log(Phi(b) - Phi(a))` is skipped when both bounds are beyond 9 standard deviations
+//!   (the mass differs from 1 by < 1e-19, invisible next to the log-density);
+//! * in the log-sum-exp over kernels, terms more than 50 nats below the maximum are
+//!   skipped (their total relative contribution is < n * 2e-22); for stepped
+//!   parameters a closed-form upper bound of the cell mass decides the skip before
+//!   the exact mass is computed.
+
+use rand::{Rng, SeedableRng};
+use rand_pcg::Pcg64;
+use rayon::prelude::*;
+
+use crate::error::{CoreError, CoreResult};
+use crate::truncnorm::{self, log_gauss_mass, norm_logpdf, LOG_SQRT_2PI};
+
+/// Optuna's lower bound on the bandwidth when magic clip is off.
+const EPS: f64 = 1e-12;
+/// Log-sum-exp terms further than this below the maximum are dropped (e^-50 ~ 2e-22).
+const LSE_CUTOFF: f64 = 50.0;
+/// Beyond this many sigmas from both bounds the truncation mass is 1 in double precision.
+const MASS_CUTOFF: f64 = 9.0;
+/// Kernel-count times candidate-count above which candidate evaluation uses rayon.
+const PAR_THRESHOLD: usize = 200_000;
+
+/// One search-space dimension in the internal representation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParamSpec {
+    /// Number of choices for a categorical parameter, 0 for a numerical one.
+    pub n_choices: usize,
+    /// Lower bound (external scale; ignored for categoricals).
+    pub low: f64,
+    /// Upper bound (external scale; ignored for categoricals).
+    pub high: f64,
+    /// Grid step, 0 for continuous parameters.
+    pub step: f64,
+    /// Whether the parameter is log-scaled.
+    pub log: bool,
+}
+
+impl ParamSpec {
+    /// Whether this dimension is categorical.
+    pub fn is_categorical(&self) -> bool {
+        self.n_choices > 0
+    }
+
+    /// Map an external numerical value to the kernel space (log for log-scaled params).
+    #[inline]
+    fn transform(&self, v: f64) -> f64 {
+        if self.log {
+            v.ln()
+        } else {
+            v
+        }
+    }
+
+    /// Bounds of the kernel space: `[t(low - step/2), t(high + step/2)]`.
+    fn adapted_bounds(&self) -> (f64, f64) {
+        let half = 0.5 * self.step;
+        (
+            self.transform(self.low - half),
+            self.transform(self.high + half),
+        )
+    }
+
+    fn validate(&self, d: usize) -> CoreResult<()> {
+        if self.is_categorical() {
+            return Ok(());
+        }
+        let bad = !(self.low.is_finite() && self.high.is_finite())
+            || self.low > self.high
+            || self.step < 0.0
+            || (self.log && self.low - 0.5 * self.step <= 0.0);
+        if bad {
+            return Err(CoreError::InvalidArgument(format!(
+                "invalid parameter spec at column {d}: {self:?}"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Estimator options (Optuna's `_ParzenEstimatorParameters` minus the weights function).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParzenConfig {
+    /// Weight of the prior kernel (before normalisation).
+    pub prior_weight: f64,
+    /// Clip bandwidths from below at `(high - low) / min(100, 1 + n_kernels)`.
+    pub consider_magic_clip: bool,
+    /// Use the distance to the domain endpoints for the extreme kernels.
+    pub consider_endpoints: bool,
+}
+
+impl Default for ParzenConfig {
+    fn default() -> Self {
+        Self {
+            prior_weight: 1.0,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+        }
+    }
+}
+
+/// Kernels of one numerical dimension.
+#[derive(Debug, Clone)]
+struct NumericDim {
+    mu: Vec<f64>,
+    sigma: Vec<f64>,
+    inv_sigma: Vec<f64>,
+    lo: f64,
+    hi: f64,
+}
+
+/// Kernels of one categorical dimension.
+#[derive(Debug, Clone)]
+struct CategoricalDim {
+    /// Observed choice of each kernel, `-1` for the prior kernel.
+    idx: Vec<i64>,
+    n_choices: usize,
+    /// Log-probability of the observed choice / of any other choice for observation kernels.
+    lp_hit: f64,
+    lp_miss: f64,
+    /// Log-probability of any choice under the prior kernel.
+    lp_prior: f64,
+}
+
+#[derive(Debug, Clone)]
+enum Dim {
+    Numeric(NumericDim),
+    Categorical(CategoricalDim),
+}
+
+/// A built Parzen estimator (mixture of product kernels).
+#[derive(Debug, Clone)]
+pub struct ParzenEstimator {
+    specs: Vec<ParamSpec>,
+    dims: Vec<Dim>,
+    /// Normalised mixture weights.
+    weights: Vec<f64>,
+    /// Per-kernel constant part of the log-density: log weight, normalisers of the
+    /// continuous dims, `lp_miss` / `lp_prior` of categorical dims.
+    constant: Vec<f64>,
+}
+
+/// Observations of the large set, given through incrementally sorted columns.
+pub struct IndexedObservations<'a> {
+    /// Per dimension, the internal value of every history row (NaN if missing).
+    pub columns: Vec<&'a [f64]>,
+    /// Per dimension, `(value, row)` for the history rows sorted by value; `None` to sort here.
+    pub sorted: Vec<Option<&'a [(f64, u32)]>>,
+    /// History rows that are kernels, in kernel order.
+    pub rows: &'a [u32],
+    /// Unnormalised weight of each kernel in `rows`.
+    pub row_weights: &'a [f64],
+    /// Extra observations not in the history (e.g. running trials), `(r, d)` row-major.
+    pub extra: &'a [f64],
+    /// Unnormalised weight of each extra observation.
+    pub extra_weights: &'a [f64],
+}
+
+fn check_weights(w: &[f64]) -> CoreResult<()> {
+    if w.iter().any(|v| !v.is_finite() || *v < 0.0) {
+        return Err(CoreError::InvalidArgument(
+            "weights must be finite and non-negative".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Normalised mixture weights: observation weights followed by the prior weight.
+fn mixture_weights(obs_w: &[f64], prior_weight: f64) -> CoreResult<Vec<f64>> {
+    check_weights(obs_w)?;
+    if !(prior_weight.is_finite() && prior_weight >= 0.0) {
+        return Err(CoreError::InvalidArgument(format!(
+            "prior_weight must be non-negative, got {prior_weight}"
+        )));
+    }
+    if obs_w.is_empty() {
+        return Ok(vec![1.0]);
+    }
+    let mut w: Vec<f64> = obs_w.to_vec();
+    w.push(prior_weight);
+    let total: f64 = w.iter().sum();
+    if total <= 0.0 {
+        return Err(CoreError::InvalidArgument("weights sum to zero".into()));
+    }
+    w.iter_mut().for_each(|v| *v /= total);
+    Ok(w)
+}
+
+/// Bandwidths from sorted kernel centres (Optuna 5.0's rule, see module docs).
+///
+/// `sorted` holds `(mu, kernel)` for the `n` observation kernels in increasing `mu`;
+/// writes `sigma[kernel]`.
+fn sigmas_from_sorted(
+    sorted: &[(f64, u32)],
+    lo: f64,
+    hi: f64,
+    cfg: &ParzenConfig,
+    sigma: &mut [f64],
+) {
+    let n = sorted.len();
+    let maxsigma = hi - lo;
+    let minsigma = if cfg.consider_magic_clip {
+        (hi - lo) / f64::min(100.0, 1.0 + (n + 1) as f64)
+    } else {
+        EPS
+    };
+    for i in 0..n {
+        let mu = sorted[i].0;
+        let prev = if i == 0 { lo } else { sorted[i - 1].0 };
+        let next = if i + 1 == n { hi } else { sorted[i + 1].0 };
+        let mut s = f64::max(mu - prev, next - mu);
+        if !cfg.consider_endpoints && n >= 2 {
+            if i == 0 {
+                s = sorted[1].0 - mu;
+            } else if i + 1 == n {
+                s = mu - sorted[n - 2].0;
+            }
+        }
+        sigma[sorted[i].1 as usize] = s.clamp(minsigma, maxsigma);
+    }
+}
+
+/// Log truncation mass of a kernel, skipped exactly when both bounds are far away.
+#[inline]
+fn kernel_log_mass(lo: f64, hi: f64, mu: f64, inv_s: f64) -> f64 {
+    let a = (lo - mu) * inv_s;
+    let b = (hi - mu) * inv_s;
+    if a <= -MASS_CUTOFF && b >= MASS_CUTOFF {
+        0.0
+    } else {
+        log_gauss_mass(a, b)
+    }
+}
+
+impl ParzenEstimator {
+    /// Number of kernels including the prior.
+    pub fn n_kernels(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// Build from a dense `(n, d)` row-major matrix of internal values.
+    pub fn from_matrix(
+        specs: &[ParamSpec],
+        obs: &[f64],
+        weights: &[f64],
+        cfg: &ParzenConfig,
+    ) -> CoreResult<Self> {
+        let d = specs.len();
+        let n = weights.len();
+        if obs.len() != n * d {
+            return Err(CoreError::ShapeMismatch(format!(
+                "observations have {} values, expected {n} x {d}",
+                obs.len()
+            )));
+        }
+        let columns: Vec<Vec<f64>> = (0..d)
+            .map(|j| (0..n).map(|i| obs[i * d + j]).collect())
+            .collect();
+        let col_refs: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+        let rows: Vec<u32> = (0..n as u32).collect();
+        let indexed = IndexedObservations {
+            columns: col_refs,
+            sorted: vec![None; d],
+            rows: &rows,
+            row_weights: weights,
+            extra: &[],
+            extra_weights: &[],
+        };
+        Self::from_indexed(specs, &indexed, cfg)
+    }
+
+    /// Build from history columns, selected rows and extra observations.
+    pub fn from_indexed(
+        specs: &[ParamSpec],
+        obs: &IndexedObservations<'_>,
+        cfg: &ParzenConfig,
+    ) -> CoreResult<Self> {
+        let d = specs.len();
+        for (j, s) in specs.iter().enumerate() {
+            s.validate(j)?;
+        }
+        if obs.columns.len() != d || obs.sorted.len() != d {
+            return Err(CoreError::ShapeMismatch(format!(
+                "expected {d} columns, got {} (sorted: {})",
+                obs.columns.len(),
+                obs.sorted.len()
+            )));
+        }
+        if obs.rows.len() != obs.row_weights.len() {
+            return Err(CoreError::ShapeMismatch(
+                "rows and row_weights differ".into(),
+            ));
+        }
+        let n_extra = obs.extra_weights.len();
+        if obs.extra.len() != n_extra * d {
+            return Err(CoreError::ShapeMismatch(format!(
+                "extra observations have {} values, expected {n_extra} x {d}",
+                obs.extra.len()
+            )));
+        }
+        let n_rows_total = obs.columns.first().map_or(0, |c| c.len());
+        if obs.columns.iter().any(|c| c.len() != n_rows_total) {
+            return Err(CoreError::ShapeMismatch("columns differ in length".into()));
+        }
+        if obs.rows.iter().any(|&r| r as usize >= n_rows_total) {
+            return Err(CoreError::InvalidArgument("row index out of range".into()));
+        }
+        let n_rows = obs.rows.len();
+        let n_obs = n_rows + n_extra;
+        let mut obs_w = Vec::with_capacity(n_obs);
+        obs_w.extend_from_slice(obs.row_weights);
+        obs_w.extend_from_slice(obs.extra_weights);
+        let weights = mixture_weights(&obs_w, cfg.prior_weight)?;
+        let n_kernels = weights.len();
+
+        // Kernel index of each history row (u32::MAX: not a kernel); only needed for
+        // sorted columns.
+        let need_map = obs.sorted.iter().any(|s| s.is_some());
+        let mut kernel_of_row = Vec::new();
+        if need_map {
+            kernel_of_row = vec![u32::MAX; n_rows_total];
+            for (k, &r) in obs.rows.iter().enumerate() {
+                kernel_of_row[r as usize] = k as u32;
+            }
+        }
+
+        let mut constant: Vec<f64> = weights.iter().map(|w| w.ln()).collect();
+        let mut dims = Vec::with_capacity(d);
+        for (j, spec) in specs.iter().enumerate() {
+            let col = obs.columns[j];
+            let value_of = |k: usize| -> f64 {
+                if k < n_rows {
+                    col[obs.rows[k] as usize]
+                } else {
+                    obs.extra[(k - n_rows) * d + j]
+                }
+            };
+            if spec.is_categorical() {
+                let c = spec.n_choices;
+                let mut idx = Vec::with_capacity(n_kernels);
+                for k in 0..n_obs {
+                    let v = value_of(k);
+                    if !(v >= 0.0 && (v as usize) < c && v.fract() == 0.0) {
+                        return Err(CoreError::InvalidArgument(format!(
+                            "categorical observation {v} out of range for {c} choices"
+                        )));
+                    }
+                    idx.push(v as i64);
+                }
+                idx.push(-1);
+                let (lp_hit, lp_miss, lp_prior);
+                if n_obs == 0 {
+                    lp_hit = f64::NAN;
+                    lp_miss = f64::NAN;
+                    lp_prior = -(c as f64).ln();
+                } else {
+                    let eps = cfg.prior_weight / n_kernels as f64;
+                    let row = 1.0 + c as f64 * eps;
+                    lp_hit = ((1.0 + eps) / row).ln();
+                    lp_miss = (eps / row).ln();
+                    lp_prior = if cfg.prior_weight > 0.0 {
+                        -(c as f64).ln()
+                    } else {
+                        f64::NEG_INFINITY
+                    };
+                }
+                for (k, ck) in constant.iter_mut().enumerate() {
+                    *ck += if k + 1 == n_kernels {
+                        lp_prior
+                    } else {
+                        lp_miss
+                    };
+                }
+                dims.push(Dim::Categorical(CategoricalDim {
+                    idx,
+                    n_choices: c,
+                    lp_hit,
+                    lp_miss,
+                    lp_prior,
+                }));
+                continue;
+            }
+            let (lo, hi) = spec.adapted_bounds();
+            let mut mu = Vec::with_capacity(n_kernels);
+            for k in 0..n_obs {
+                let v = value_of(k);
+                if v.is_nan() {
+                    return Err(CoreError::InvalidArgument(format!(
+                        "observation {k} has no value for column {j}"
+                    )));
+                }
+                mu.push(spec.transform(v));
+            }
+            let mut sigma = vec![0.0; n_kernels];
+            if n_obs > 0 {
+                let mut sorted: Vec<(f64, u32)> = Vec::with_capacity(n_obs);
+                match obs.sorted[j] {
+                    Some(sc) => {
+                        let mut extra: Vec<(f64, u32)> =
+                            (n_rows..n_obs).map(|k| (mu[k], k as u32)).collect();
+                        extra.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                        let mut e = 0;
+                        for &(v, r) in sc {
+                            let k = kernel_of_row[r as usize];
+                            if k == u32::MAX {
+                                continue;
+                            }
+                            let t = spec.transform(v);
+                            while e < extra.len() && extra[e].0 < t {
+                                sorted.push(extra[e]);
+                                e += 1;
+                            }
+                            sorted.push((t, k));
+                        }
+                        sorted.extend_from_slice(&extra[e..]);
+                        if sorted.len() != n_obs {
+                            return Err(CoreError::InvalidArgument(format!(
+                                "sorted column {j} does not cover the selected rows"
+                            )));
+                        }
+                    }
+                    None => {
+                        sorted.extend(mu.iter().enumerate().map(|(k, &m)| (m, k as u32)));
+                        sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    }
+                }
+                sigmas_from_sorted(&sorted, lo, hi, cfg, &mut sigma);
+            }
+            mu.push(0.5 * (lo + hi));
+            sigma[n_kernels - 1] = hi - lo;
+            let inv_sigma: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
+            let log_mass: Vec<f64> = (0..n_kernels)
+                .map(|k| kernel_log_mass(lo, hi, mu[k], inv_sigma[k]))
+                .collect();
+            if spec.step == 0.0 {
+                for k in 0..n_kernels {
+                    constant[k] -= sigma[k].ln() + log_mass[k] + LOG_SQRT_2PI;
+                }
+            } else {
+                for k in 0..n_kernels {
+                    constant[k] -= log_mass[k];
+                }
+            }
+            dims.push(Dim::Numeric(NumericDim {
+                mu,
+                sigma,
+                inv_sigma,
+                lo,
+                hi,
+            }));
+        }
+        Ok(Self {
+            specs: specs.to_vec(),
+            dims,
+            weights,
+            constant,
+        })
+    }
+
+    /// Log-density at each row of `x` (`(m, d)` row-major, internal values).
+    pub fn log_pdf(&self, x: &[f64]) -> CoreResult<Vec<f64>> {
+        let d = self.specs.len();
+        if d == 0 {
+            return Err(CoreError::InvalidArgument("empty search space".into()));
+        }
+        if x.len() % d != 0 {
+            return Err(CoreError::ShapeMismatch(format!(
+                "{} values is not a multiple of {d} columns",
+                x.len()
+            )));
+        }
+        let m = x.len() / d;
+        let work = m * self.n_kernels() * d;
+        if work >= PAR_THRESHOLD && m > 1 {
+            Ok(x.par_chunks(d)
+                .map_init(
+                    || vec![0.0; self.n_kernels()],
+                    |buf, row| self.log_pdf_one(row, buf),
+                )
+                .collect())
+        } else {
+            let mut buf = vec![0.0; self.n_kernels()];
+            Ok(x.chunks(d)
+                .map(|row| self.log_pdf_one(row, &mut buf))
+                .collect())
+        }
+    }
+
+    fn log_pdf_one(&self, x: &[f64], acc: &mut [f64]) -> f64 {
+        acc.copy_from_slice(&self.constant);
+        let mut discrete = Vec::new();
+        for (j, dim) in self.dims.iter().enumerate() {
+            match dim {
+                Dim::Numeric(nd) => {
+                    let spec = &self.specs[j];
+                    if spec.step != 0.0 {
+                        discrete.push(j);
+                        continue;
+                    }
+                    let t = spec.transform(x[j]);
+                    if t < nd.lo || t > nd.hi || t.is_nan() {
+                        return f64::NEG_INFINITY;
+                    }
+                    for ((a, &mu), &is) in acc.iter_mut().zip(&nd.mu).zip(&nd.inv_sigma) {
+                        let z = (t - mu) * is;
+                        *a -= 0.5 * z * z;
+                    }
+                }
+                Dim::Categorical(cd) => {
+                    let c = x[j];
+                    if !(c >= 0.0 && (c as usize) < cd.n_choices) {
+                        return f64::NEG_INFINITY;
+                    }
+                    let ci = c as i64;
+                    let delta = cd.lp_hit - cd.lp_miss;
+                    let n_obs = cd.idx.len() - 1;
+                    for (a, &idx) in acc[..n_obs].iter_mut().zip(&cd.idx[..n_obs]) {
+                        if idx == ci {
+                            *a += delta;
+                        }
+                    }
+                }
+            }
+        }
+        if !discrete.is_empty() {
+            self.add_discrete_terms(x, &discrete, acc);
+        }
+        log_sum_exp(acc)
+    }
+
+    /// Add the exact cell masses of stepped dims, skipping kernels whose upper bound
+    /// is more than `LSE_CUTOFF` below a kernel's exact value.
+    fn add_discrete_terms(&self, x: &[f64], discrete: &[usize], acc: &mut [f64]) {
+        let cells: Vec<(f64, f64)> = discrete
+            .iter()
+            .map(|&j| {
+                let s = &self.specs[j];
+                let half = 0.5 * s.step;
+                (s.transform(x[j] - half), s.transform(x[j] + half))
+            })
+            .collect();
+        let exact = |k: usize| -> f64 {
+            let mut total = 0.0;
+            for (&j, &(l, r)) in discrete.iter().zip(&cells) {
+                if let Dim::Numeric(nd) = &self.dims[j] {
+                    let is = nd.inv_sigma[k];
+                    total += log_gauss_mass((l - nd.mu[k]) * is, (r - nd.mu[k]) * is);
+                }
+            }
+            total
+        };
+        let bound = |k: usize| -> f64 {
+            let mut total = 0.0;
+            for (&j, &(l, r)) in discrete.iter().zip(&cells) {
+                if let Dim::Numeric(nd) = &self.dims[j] {
+                    let is = nd.inv_sigma[k];
+                    let (a, b) = ((l - nd.mu[k]) * is, (r - nd.mu[k]) * is);
+                    let nearest = if a > 0.0 {
+                        a
+                    } else if b < 0.0 {
+                        b
+                    } else {
+                        0.0
+                    };
+                    // Mass <= width * max density on the cell, and <= 1.
+                    total += f64::min(0.0, (b - a).ln() + norm_logpdf(nearest));
+                }
+            }
+            total
+        };
+        let n = acc.len();
+        if n <= 64 {
+            for (k, a) in acc.iter_mut().enumerate() {
+                *a += exact(k);
+            }
+            return;
+        }
+        let ub: Vec<f64> = (0..n).map(|k| acc[k] + bound(k)).collect();
+        let best = ub
+            .iter()
+            .enumerate()
+            .fold(
+                (0, f64::NEG_INFINITY),
+                |b, (k, &v)| if v > b.1 { (k, v) } else { b },
+            )
+            .0;
+        let threshold = acc[best] + exact(best) - LSE_CUTOFF;
+        for (k, a) in acc.iter_mut().enumerate() {
+            if ub[k] < threshold {
+                *a = f64::NEG_INFINITY;
+            } else {
+                *a += exact(k);
+            }
+        }
+    }
+
+    /// Draw `m` samples (`(m, d)` row-major internal values) with the given RNG.
+    pub fn sample(&self, rng: &mut Pcg64, m: usize) -> Vec<f64> {
+        let d = self.specs.len();
+        let mut out = vec![0.0; m * d];
+        let cum: Vec<f64> = self
+            .weights
+            .iter()
+            .scan(0.0, |s, w| {
+                *s += w;
+                Some(*s)
+            })
+            .collect();
+        let total = *cum.last().unwrap_or(&1.0);
+        for i in 0..m {
+            let u: f64 = rng.random::<f64>() * total;
+            let k = cum.partition_point(|&c| c <= u).min(cum.len() - 1);
+            for (j, dim) in self.dims.iter().enumerate() {
+                let u: f64 = rng.random();
+                out[i * d + j] = match dim {
+                    Dim::Numeric(nd) => self.sample_numeric(j, nd, k, u),
+                    Dim::Categorical(cd) => sample_categorical(cd, k, u),
+                };
+            }
+        }
+        out
+    }
+
+    /// Draw `m` samples with a fresh RNG seeded by `seed`.
+    pub fn sample_seeded(&self, seed: u64, m: usize) -> Vec<f64> {
+        self.sample(&mut Pcg64::seed_from_u64(seed), m)
+    }
+
+    fn sample_numeric(&self, j: usize, nd: &NumericDim, k: usize, u: f64) -> f64 {
+        let spec = &self.specs[j];
+        let (mu, s) = (nd.mu[k], nd.sigma[k]);
+        let a = (nd.lo - mu) / s;
+        let b = (nd.hi - mu) / s;
+        let mut v = truncnorm::sample(u, a, b, mu, s).clamp(nd.lo, nd.hi);
+        if spec.log {
+            v = v.exp();
+        }
+        if spec.step != 0.0 {
+            v = (spec.low + ((v - spec.low) / spec.step).round() * spec.step)
+                .clamp(spec.low, spec.high);
+        } else {
+            v = v.clamp(spec.low, spec.high);
+        }
+        v
+    }
+}
+
+fn sample_categorical(cd: &CategoricalDim, k: usize, u: f64) -> f64 {
+    let c = cd.n_choices;
+    let is_prior = cd.idx[k] < 0;
+    let p = |i: usize| -> f64 {
+        if is_prior {
+            cd.lp_prior.exp()
+        } else if cd.idx[k] == i as i64 {
+            cd.lp_hit.exp()
+        } else {
+            cd.lp_miss.exp()
+        }
+    };
+    let mut cum = 0.0;
+    for i in 0..c {
+        cum += p(i);
+        if u < cum {
+            return i as f64;
+        }
+    }
+    (c - 1) as f64
+}
+
+/// `log(sum(exp(v)))`, dropping terms more than `LSE_CUTOFF` below the maximum.
+fn log_sum_exp(v: &[f64]) -> f64 {
+    let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY || m.is_nan() {
+        return m;
+    }
+    let cut = m - LSE_CUTOFF;
+    let s: f64 = v.iter().filter(|&&a| a > cut).map(|&a| (a - m).exp()).sum();
+    m + s.ln()
+}
+
+/// Result of one TPE proposal.
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    /// Index of the best candidate.
+    pub best: usize,
+    /// Candidates, `(m, d)` row-major internal values.
+    pub candidates: Vec<f64>,
+    /// `log l(x) - log g(x)` of every candidate.
+    pub acquisition: Vec<f64>,
+    /// `log l(x)` and `log g(x)` of every candidate.
+    pub log_below: Vec<f64>,
+    /// See `log_below`.
+    pub log_above: Vec<f64>,
+}
+
+/// Sample `n_candidates` from l(x) and rank them by `log l(x) - log g(x)` (Bergstra
+/// et al. 2011, Eq. 6; Watanabe 2023, Eq. 2).
+pub fn propose(
+    specs: &[ParamSpec],
+    below: &ParzenEstimator,
+    above: &ParzenEstimator,
+    n_candidates: usize,
+    seed: u64,
+) -> CoreResult<Proposal> {
+    if n_candidates == 0 {
+        return Err(CoreError::InvalidArgument(
+            "n_ei_candidates must be positive".into(),
+        ));
+    }
+    if specs.is_empty() {
+        return Err(CoreError::InvalidArgument("empty search space".into()));
+    }
+    let mut rng = Pcg64::seed_from_u64(seed);
+    let candidates = below.sample(&mut rng, n_candidates);
+    let log_below = below.log_pdf(&candidates)?;
+    let log_above = above.log_pdf(&candidates)?;
+    let acquisition: Vec<f64> = log_below
+        .iter()
+        .zip(&log_above)
+        .map(|(l, g)| l - g)
+        .collect();
+    // First maximum, like numpy.argmax (NaN never wins).
+    let mut best = 0;
+    for (i, &v) in acquisition.iter().enumerate() {
+        if v > acquisition[best] || (acquisition[best].is_nan() && !v.is_nan()) {
+            best = i;
+        }
+    }
+    Ok(Proposal {
+        best,
+        candidates,
+        acquisition,
+        log_below,
+        log_above,
+    })
+}
+
+/// A column's `(value, row)` pairs sorted by value, grown as history rows arrive.
+#[derive(Debug, Clone, Default)]
+pub struct SortedColumn {
+    /// Sorted `(value, row)` pairs of the non-NaN rows seen so far.
+    pub entries: Vec<(f64, u32)>,
+    /// Number of history rows consumed.
+    pub n_seen: usize,
+}
+
+impl SortedColumn {
+    /// Merge rows `n_seen..column.len()` of `column` (NaN rows are skipped).
+    pub fn sync(&mut self, column: &[f64]) -> CoreResult<()> {
+        if column.len() < self.n_seen {
+            return Err(CoreError::InvalidArgument(format!(
+                "column shrank from {} to {} rows",
+                self.n_seen,
+                column.len()
+            )));
+        }
+        let mut new: Vec<(f64, u32)> = (self.n_seen..column.len())
+            .filter(|&r| !column[r].is_nan())
+            .map(|r| (column[r], r as u32))
+            .collect();
+        self.n_seen = column.len();
+        if new.is_empty() {
+            return Ok(());
+        }
+        let cmp = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
+        new.sort_by(cmp);
+        if new.len() == 1 {
+            let pos = self
+                .entries
+                .partition_point(|e| cmp(e, &new[0]) == std::cmp::Ordering::Less);
+            self.entries.insert(pos, new[0]);
+            return Ok(());
+        }
+        let old = std::mem::take(&mut self.entries);
+        let mut merged = Vec::with_capacity(old.len() + new.len());
+        let (mut i, mut j) = (0, 0);
+        while i < old.len() && j < new.len() {
+            if cmp(&old[i], &new[j]) != std::cmp::Ordering::Greater {
+                merged.push(old[i]);
+                i += 1;
+            } else {
+                merged.push(new[j]);
+                j += 1;
+            }
+        }
+        merged.extend_from_slice(&old[i..]);
+        merged.extend_from_slice(&new[j..]);
+        self.entries = merged;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float_spec(low: f64, high: f64) -> ParamSpec {
+        ParamSpec {
+            n_choices: 0,
+            low,
+            high,
+            step: 0.0,
+            log: false,
+        }
+    }
+
+    #[test]
+    fn bandwidths_follow_neighbour_rule() {
+        // mus 0.2, 0.5, 0.6 in [0, 1], no endpoints, magic clip min = 1/min(100, 5) = 0.2.
+        let cfg = ParzenConfig::default();
+        let sorted = vec![(0.2, 0), (0.5, 1), (0.6, 2)];
+        let mut s = vec![0.0; 4];
+        sigmas_from_sorted(&sorted, 0.0, 1.0, &cfg, &mut s);
+        // first: next gap 0.3; middle: max(0.3, 0.1) = 0.3; last: prev gap 0.1 -> clip 0.2.
+        assert!((s[0] - 0.3).abs() < 1e-15);
+        assert!((s[1] - 0.3).abs() < 1e-15);
+        assert!((s[2] - 0.2).abs() < 1e-15);
+        let cfg = ParzenConfig {
+            consider_endpoints: true,
+            consider_magic_clip: false,
+            ..cfg
+        };
+        sigmas_from_sorted(&sorted, 0.0, 1.0, &cfg, &mut s);
+        assert!((s[2] - 0.4).abs() < 1e-15); // max(0.1, 1 - 0.6)
+    }
+
+    #[test]
+    fn density_integrates_to_one() {
+        let specs = [float_spec(-1.0, 2.0)];
+        let est = ParzenEstimator::from_matrix(
+            &specs,
+            &[0.1, 0.5, 1.9],
+            &[1.0, 2.0, 1.0],
+            &ParzenConfig::default(),
+        )
+        .unwrap();
+        let n = 20_000;
+        let h = 3.0 / n as f64;
+        let xs: Vec<f64> = (0..n).map(|i| -1.0 + (i as f64 + 0.5) * h).collect();
+        let total: f64 = est.log_pdf(&xs).unwrap().iter().map(|l| l.exp() * h).sum();
+        assert!((total - 1.0).abs() < 1e-6, "{total}");
+    }
+
+    #[test]
+    fn discrete_masses_sum_to_one() {
+        let specs = [ParamSpec {
+            n_choices: 0,
+            low: 1.0,
+            high: 9.0,
+            step: 2.0,
+            log: false,
+        }];
+        let est = ParzenEstimator::from_matrix(
+            &specs,
+            &[3.0, 3.0, 7.0],
+            &[1.0, 1.0, 1.0],
+            &ParzenConfig::default(),
+        )
+        .unwrap();
+        let xs = [1.0, 3.0, 5.0, 7.0, 9.0];
+        let total: f64 = est.log_pdf(&xs).unwrap().iter().map(|l| l.exp()).sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn categorical_probabilities_sum_to_one() {
+        let specs = [ParamSpec {
+            n_choices: 3,
+            low: 0.0,
+            high: 0.0,
+            step: 0.0,
+            log: false,
+        }];
+        let est = ParzenEstimator::from_matrix(
+            &specs,
+            &[0.0, 2.0, 2.0],
+            &[1.0, 1.0, 1.0],
+            &ParzenConfig::default(),
+        )
+        .unwrap();
+        let p: Vec<f64> = est
+            .log_pdf(&[0.0, 1.0, 2.0])
+            .unwrap()
+            .iter()
+            .map(|l| l.exp())
+            .collect();
+        assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(p[2] > p[0] && p[0] > p[1]);
+    }
+
+    #[test]
+    fn indexed_matches_matrix_and_skips_are_exact() {
+        let specs = [float_spec(0.0, 1.0), float_spec(-5.0, 5.0)];
+        let n = 3000;
+        let mut rng = Pcg64::seed_from_u64(3);
+        let col0: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+        let col1: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * 10.0 - 5.0).collect();
+        let rows: Vec<u32> = (0..n as u32).filter(|r| r % 3 != 0).collect();
+        let w: Vec<f64> = rows.iter().map(|&r| 1.0 + (r % 7) as f64).collect();
+        let mut dense = Vec::new();
+        for &r in &rows {
+            dense.push(col0[r as usize]);
+            dense.push(col1[r as usize]);
+        }
+        let extra = [0.5, 0.5, 0.25, -1.0];
+        dense.extend_from_slice(&extra);
+        let mut wd = w.clone();
+        wd.extend_from_slice(&[3.0, 4.0]);
+        let cfg = ParzenConfig::default();
+        let a = ParzenEstimator::from_matrix(&specs, &dense, &wd, &cfg).unwrap();
+        let mut s0 = SortedColumn::default();
+        s0.sync(&col0[..n / 2]).unwrap();
+        s0.sync(&col0).unwrap();
+        let mut s1 = SortedColumn::default();
+        s1.sync(&col1).unwrap();
+        let b = ParzenEstimator::from_indexed(
+            &specs,
+            &IndexedObservations {
+                columns: vec![&col0, &col1],
+                sorted: vec![Some(&s0.entries), Some(&s1.entries)],
+                rows: &rows,
+                row_weights: &w,
+                extra: &extra,
+                extra_weights: &[3.0, 4.0],
+            },
+            &cfg,
+        )
+        .unwrap();
+        let xs: Vec<f64> = (0..200)
+            .flat_map(|_| [rng.random::<f64>(), rng.random::<f64>() * 10.0 - 5.0])
+            .collect();
+        let la = a.log_pdf(&xs).unwrap();
+        let lb = b.log_pdf(&xs).unwrap();
+        for (x, y) in la.iter().zip(&lb) {
+            assert!((x - y).abs() < 1e-12 * x.abs().max(1.0));
+        }
+    }
+
+    #[test]
+    fn samples_concentrate_near_good_points_and_are_reproducible() {
+        let specs = [float_spec(-10.0, 10.0)];
+        let cfg = ParzenConfig::default();
+        let good: Vec<f64> = (0..30).map(|i| 0.9 + 0.2 * i as f64 / 29.0).collect();
+        let below = ParzenEstimator::from_matrix(&specs, &good, &[1.0; 30], &cfg).unwrap();
+        let above_obs: Vec<f64> = (0..50).map(|i| -10.0 + 0.4 * i as f64).collect();
+        let above = ParzenEstimator::from_matrix(&specs, &above_obs, &[1.0; 50], &cfg).unwrap();
+        let p = propose(&specs, &below, &above, 24, 7).unwrap();
+        let q = propose(&specs, &below, &above, 24, 7).unwrap();
+        assert_eq!(p.candidates, q.candidates);
+        assert!((p.candidates[p.best] - 1.0).abs() < 2.0);
+        let mut rng = Pcg64::seed_from_u64(1);
+        let s = below.sample(&mut rng, 4000);
+        let near = s.iter().filter(|v| (**v - 1.0).abs() < 1.0).count();
+        assert!(near > 2800, "{near}");
+    }
+}

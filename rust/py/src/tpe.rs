@@ -1,7 +1,273 @@
-//! Bindings for `ferrotune_core::tpe` (placeholder).
+//! Bindings for `ferrotune_core::tpe`: Parzen estimators and the TPE proposal.
 
+use ferrotune_core::tpe::{
+    self, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator, SortedColumn,
+};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use crate::util;
+
+fn specs_from(arr: &PyReadonlyArray2<'_, f64>) -> PyResult<Vec<ParamSpec>> {
+    let a = arr.as_array();
+    if a.ncols() != 5 {
+        return Err(PyValueError::new_err(format!(
+            "specs must have 5 columns (n_choices, low, high, step, log), got {}",
+            a.ncols()
+        )));
+    }
+    Ok(a.rows()
+        .into_iter()
+        .map(|r| ParamSpec {
+            n_choices: r[0].max(0.0) as usize,
+            low: r[1],
+            high: r[2],
+            step: r[3],
+            log: r[4] != 0.0,
+        })
+        .collect())
+}
+
+fn matrix(arr: &PyReadonlyArray2<'_, f64>, d: usize, name: &str) -> PyResult<Vec<f64>> {
+    let a = arr.as_array();
+    if a.nrows() > 0 && a.ncols() != d {
+        return Err(PyValueError::new_err(format!(
+            "`{name}` has {} columns, expected {d}",
+            a.ncols()
+        )));
+    }
+    Ok(a.iter().copied().collect())
+}
+
+fn config(prior_weight: f64, consider_magic_clip: bool, consider_endpoints: bool) -> ParzenConfig {
+    ParzenConfig {
+        prior_weight,
+        consider_magic_clip,
+        consider_endpoints,
+    }
+}
+
+fn to_2d(py: Python<'_>, flat: Vec<f64>, d: usize) -> PyResult<Bound<'_, PyArray2<f64>>> {
+    let m = flat.len().checked_div(d).unwrap_or(0);
+    let arr = ndarray::Array2::from_shape_vec((m, d), flat)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    Ok(arr.into_pyarray(py))
+}
+
+/// Incrementally sorted `(value, row)` pairs of one history column.
+#[pyclass(module = "ferrotune._core")]
+#[derive(Default)]
+struct TPESortedColumn {
+    inner: SortedColumn,
+}
+
+#[pymethods]
+impl TPESortedColumn {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Merge the rows appended to `column` since the last call (NaN rows skipped).
+    fn sync(&mut self, py: Python<'_>, column: PyReadonlyArray1<'_, f64>) -> PyResult<()> {
+        let col = column
+            .as_slice()
+            .map_err(|_| PyValueError::new_err("column must be contiguous"))?;
+        let inner = &mut self.inner;
+        util::run(py, || inner.sync(col))
+    }
+
+    /// Number of history rows consumed.
+    #[getter]
+    fn n_seen(&self) -> usize {
+        self.inner.n_seen
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.entries.len()
+    }
+
+    fn __getstate__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let mut buf = Vec::with_capacity(8 + 12 * self.inner.entries.len());
+        buf.extend_from_slice(&(self.inner.n_seen as u64).to_le_bytes());
+        for (v, r) in &self.inner.entries {
+            buf.extend_from_slice(&v.to_le_bytes());
+            buf.extend_from_slice(&r.to_le_bytes());
+        }
+        PyBytes::new(py, &buf)
+    }
+
+    fn __setstate__(&mut self, state: &[u8]) -> PyResult<()> {
+        if state.len() < 8 || (state.len() - 8) % 12 != 0 {
+            return Err(PyValueError::new_err("corrupt TPESortedColumn state"));
+        }
+        let mut n = [0u8; 8];
+        n.copy_from_slice(&state[..8]);
+        self.inner.n_seen = u64::from_le_bytes(n) as usize;
+        self.inner.entries = state[8..]
+            .chunks_exact(12)
+            .map(|c| {
+                let mut v = [0u8; 8];
+                v.copy_from_slice(&c[..8]);
+                let mut r = [0u8; 4];
+                r.copy_from_slice(&c[8..]);
+                (f64::from_le_bytes(v), u32::from_le_bytes(r))
+            })
+            .collect();
+        Ok(())
+    }
+}
+
+/// Log-density of the Parzen estimator built from `obs` at the rows of `x`.
+#[pyfunction]
+#[pyo3(signature = (specs, obs, weights, x, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
+#[allow(clippy::too_many_arguments)]
+fn parzen_log_pdf<'py>(
+    py: Python<'py>,
+    specs: PyReadonlyArray2<'py, f64>,
+    obs: PyReadonlyArray2<'py, f64>,
+    weights: PyReadonlyArray1<'py, f64>,
+    x: PyReadonlyArray2<'py, f64>,
+    prior_weight: f64,
+    consider_magic_clip: bool,
+    consider_endpoints: bool,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let specs = specs_from(&specs)?;
+    let d = specs.len();
+    let obs = matrix(&obs, d, "obs")?;
+    let x = matrix(&x, d, "x")?;
+    let w = weights.as_array().to_vec();
+    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    let out = util::run(py, || {
+        ParzenEstimator::from_matrix(&specs, &obs, &w, &cfg)?.log_pdf(&x)
+    })?;
+    Ok(out.into_pyarray(py))
+}
+
+/// `n` samples of the Parzen estimator built from `obs`.
+#[pyfunction]
+#[pyo3(signature = (specs, obs, weights, n, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
+#[allow(clippy::too_many_arguments)]
+fn parzen_sample<'py>(
+    py: Python<'py>,
+    specs: PyReadonlyArray2<'py, f64>,
+    obs: PyReadonlyArray2<'py, f64>,
+    weights: PyReadonlyArray1<'py, f64>,
+    n: usize,
+    seed: u64,
+    prior_weight: f64,
+    consider_magic_clip: bool,
+    consider_endpoints: bool,
+) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    let specs = specs_from(&specs)?;
+    let d = specs.len();
+    let obs = matrix(&obs, d, "obs")?;
+    let w = weights.as_array().to_vec();
+    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    let out = util::run(py, || {
+        let est = ParzenEstimator::from_matrix(&specs, &obs, &w, &cfg)?;
+        Ok(est.sample_seeded(seed, n))
+    })?;
+    to_2d(py, out, d)
+}
+
+type ProposalArrays<'py> = (
+    usize,
+    Bound<'py, PyArray2<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+    Bound<'py, PyArray1<f64>>,
+);
+
+/// One TPE step: sample candidates from l(x) (built from `below`), score
+/// `log l - log g` with g(x) built from history `columns[rows]` plus `extra`, and return
+/// `(best_index, candidates, acquisition, log_l, log_g)`.
+#[pyfunction]
+#[pyo3(signature = (specs, below, below_weights, columns, sorted, rows, row_weights, extra, extra_weights, n_candidates, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
+#[allow(clippy::too_many_arguments)]
+fn tpe_propose<'py>(
+    py: Python<'py>,
+    specs: PyReadonlyArray2<'py, f64>,
+    below: PyReadonlyArray2<'py, f64>,
+    below_weights: PyReadonlyArray1<'py, f64>,
+    columns: Vec<PyReadonlyArray1<'py, f64>>,
+    sorted: Vec<Option<PyRef<'py, TPESortedColumn>>>,
+    rows: PyReadonlyArray1<'py, i64>,
+    row_weights: PyReadonlyArray1<'py, f64>,
+    extra: PyReadonlyArray2<'py, f64>,
+    extra_weights: PyReadonlyArray1<'py, f64>,
+    n_candidates: usize,
+    seed: u64,
+    prior_weight: f64,
+    consider_magic_clip: bool,
+    consider_endpoints: bool,
+) -> PyResult<ProposalArrays<'py>> {
+    let specs = specs_from(&specs)?;
+    let d = specs.len();
+    let below = matrix(&below, d, "below")?;
+    let below_w = below_weights.as_array().to_vec();
+    let extra = matrix(&extra, d, "extra")?;
+    let extra_w = extra_weights.as_array().to_vec();
+    let row_w = row_weights.as_array().to_vec();
+    let rows: Vec<u32> = rows
+        .as_array()
+        .iter()
+        .map(|&r| u32::try_from(r).map_err(|_| PyValueError::new_err(format!("bad row {r}"))))
+        .collect::<PyResult<_>>()?;
+    let cols: Vec<&[f64]> = columns
+        .iter()
+        .map(|c| {
+            c.as_slice()
+                .map_err(|_| PyValueError::new_err("columns must be contiguous"))
+        })
+        .collect::<PyResult<_>>()?;
+    let sorted_refs: Vec<Option<&[(f64, u32)]>> = sorted
+        .iter()
+        .map(|o| o.as_ref().map(|r| r.inner.entries.as_slice()))
+        .collect();
+    for (j, (s, c)) in sorted.iter().zip(&cols).enumerate() {
+        if let Some(s) = s {
+            if s.inner.n_seen != c.len() {
+                return Err(PyValueError::new_err(format!(
+                    "sorted column {j} is not synced ({} of {} rows)",
+                    s.inner.n_seen,
+                    c.len()
+                )));
+            }
+        }
+    }
+    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    let p = util::run(py, || {
+        let below_est = ParzenEstimator::from_matrix(&specs, &below, &below_w, &cfg)?;
+        let above_est = ParzenEstimator::from_indexed(
+            &specs,
+            &IndexedObservations {
+                columns: cols,
+                sorted: sorted_refs,
+                rows: &rows,
+                row_weights: &row_w,
+                extra: &extra,
+                extra_weights: &extra_w,
+            },
+            &cfg,
+        )?;
+        tpe::propose(&specs, &below_est, &above_est, n_candidates, seed)
+    })?;
+    Ok((
+        p.best,
+        to_2d(py, p.candidates, d)?,
+        p.acquisition.into_pyarray(py),
+        p.log_below.into_pyarray(py),
+        p.log_above.into_pyarray(py),
+    ))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<TPESortedColumn>()?;
+    m.add_function(wrap_pyfunction!(parzen_log_pdf, m)?)?;
+    m.add_function(wrap_pyfunction!(parzen_sample, m)?)?;
+    m.add_function(wrap_pyfunction!(tpe_propose, m)?)?;
     Ok(())
 }
