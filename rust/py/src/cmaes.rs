@@ -1,7 +1,294 @@
-//! Bindings for `ferrotune_core::cmaes` (placeholder).
+//! Bindings for `ferrotune_core::cmaes`: the `CmaEsOptimizer` class (ask/tell
+//! over numpy batches, bytes state) and the WS-CMA-ES initial distribution.
 
+use ferrotune_core::cmaes::{warm_start_mgd, CmaEs, Restart, Settings, Variant};
+use numpy::ndarray::Array2;
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
 
-pub fn register(_m: &Bound<'_, PyModule>) -> PyResult<()> {
+use crate::util;
+
+fn rows(arr: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<(Vec<f64>, usize, usize)> {
+    let a = arr.as_array();
+    let (r, c) = a.dim();
+    if a.iter().len() != r * c {
+        return Err(PyValueError::new_err(format!("`{name}` is malformed")));
+    }
+    Ok((a.iter().copied().collect(), r, c))
+}
+
+fn to_matrix(flat: Vec<f64>, r: usize, c: usize) -> PyResult<Array2<f64>> {
+    Array2::from_shape_vec((r, c), flat).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// CMA-ES run (full, separable or with margin; optional LRA and IPOP/BIPOP).
+#[pyclass(module = "ferrotune._core", name = "CmaEsOptimizer")]
+pub struct PyCmaEs {
+    inner: CmaEs,
+}
+
+#[pymethods]
+impl PyCmaEs {
+    #[new]
+    #[pyo3(signature = (
+        mean, sigma, *, bounds=None, cov=None, seed=0, popsize=None, variant="cma",
+        lr_adapt=false, steps=None, margin=None, n_max_resampling=None,
+        restart_strategy=None, inc_popsize=2
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        mean: PyReadonlyArray1<'_, f64>,
+        sigma: f64,
+        bounds: Option<PyReadonlyArray2<'_, f64>>,
+        cov: Option<PyReadonlyArray2<'_, f64>>,
+        seed: u64,
+        popsize: Option<usize>,
+        variant: &str,
+        lr_adapt: bool,
+        steps: Option<PyReadonlyArray1<'_, f64>>,
+        margin: Option<f64>,
+        n_max_resampling: Option<usize>,
+        restart_strategy: Option<&str>,
+        inc_popsize: usize,
+    ) -> PyResult<Self> {
+        let mean: Vec<f64> = mean.as_array().iter().copied().collect();
+        let n = mean.len();
+        let variant = match variant {
+            "cma" => Variant::Full,
+            "sepcma" => Variant::Separable,
+            "cmawm" => Variant::Margin,
+            other => {
+                return Err(PyValueError::new_err(format!(
+                    "variant must be 'cma', 'sepcma' or 'cmawm', got {other:?}"
+                )))
+            }
+        };
+        let restart = match restart_strategy {
+            None => Restart::None,
+            Some("ipop") => Restart::Ipop,
+            Some("bipop") => Restart::Bipop,
+            Some(other) => {
+                return Err(PyValueError::new_err(format!(
+                    "restart_strategy must be None, 'ipop' or 'bipop', got {other:?}"
+                )))
+            }
+        };
+        let bounds = match bounds {
+            None => None,
+            Some(b) => {
+                let (flat, r, c) = rows(&b, "bounds")?;
+                if r != n || c != 2 {
+                    return Err(PyValueError::new_err(format!(
+                        "bounds must have shape ({n}, 2), got ({r}, {c})"
+                    )));
+                }
+                Some(flat.chunks(2).map(|p| [p[0], p[1]]).collect())
+            }
+        };
+        let cov = match cov {
+            None => None,
+            Some(c) => {
+                let (flat, r, k) = rows(&c, "cov")?;
+                if r != n || k != n {
+                    return Err(PyValueError::new_err(format!(
+                        "cov must have shape ({n}, {n}), got ({r}, {k})"
+                    )));
+                }
+                Some(flat)
+            }
+        };
+        let settings = Settings {
+            variant,
+            lr_adapt,
+            bounds,
+            steps: steps.map(|s| s.as_array().iter().copied().collect()),
+            margin,
+            n_max_resampling: n_max_resampling.unwrap_or(100),
+            restart,
+            inc_popsize,
+            popsize,
+        };
+        let inner = util::run(py, || {
+            CmaEs::new(settings, &mean, sigma, cov.as_deref(), seed)
+        })?;
+        Ok(Self { inner })
+    }
+
+    /// Number of coordinates.
+    #[getter]
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    /// Current population size.
+    #[getter]
+    fn population_size(&self) -> usize {
+        self.inner.popsize()
+    }
+
+    /// Updates so far, across restarts.
+    #[getter]
+    fn generation(&self) -> u64 {
+        self.inner.generation()
+    }
+
+    /// Restarts so far.
+    #[getter]
+    fn n_restarts(&self) -> u64 {
+        self.inner.n_restarts()
+    }
+
+    /// Current mean.
+    #[getter]
+    fn mean<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.mean().to_vec().into_pyarray(py)
+    }
+
+    /// Current step size.
+    #[getter]
+    fn sigma(&self) -> f64 {
+        self.inner.sigma()
+    }
+
+    /// Covariance matrix `C`.
+    #[getter]
+    fn cov<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let n = self.inner.dim();
+        Ok(to_matrix(self.inner.cov(), n, n)?.into_pyarray(py))
+    }
+
+    /// Margin scaling `A` (ones unless the variant is "cmawm").
+    #[getter]
+    fn margin_scale<'py>(&self, py: Python<'py>) -> Bound<'py, PyArray1<f64>> {
+        self.inner.margin_scale().into_pyarray(py)
+    }
+
+    /// Re-seed the sampling generator.
+    fn reseed(&mut self, seed: u64) {
+        self.inner.reseed(seed);
+    }
+
+    /// Termination criteria of the current run.
+    fn should_stop(&mut self, py: Python<'_>) -> PyResult<bool> {
+        let inner = &mut self.inner;
+        util::run(py, || inner.should_stop())
+    }
+
+    /// `n` candidates as an `(n, dim)` array.
+    #[pyo3(signature = (n=1))]
+    fn ask<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let d = self.inner.dim();
+        let inner = &mut self.inner;
+        let flat = util::run(py, || {
+            let mut out = Vec::with_capacity(n * d);
+            for _ in 0..n {
+                out.extend(inner.ask()?.0);
+            }
+            Ok(out)
+        })?;
+        Ok(to_matrix(flat, n, d)?.into_pyarray(py))
+    }
+
+    /// `n` candidates as `(x_to_evaluate, x_to_tell)`, two `(n, dim)` arrays
+    /// (they differ only with margin).
+    #[pyo3(signature = (n=1))]
+    fn ask_with_raw<'py>(
+        &mut self,
+        py: Python<'py>,
+        n: usize,
+    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
+        let d = self.inner.dim();
+        let inner = &mut self.inner;
+        let (xs, raws) = util::run(py, || {
+            let mut xs = Vec::with_capacity(n * d);
+            let mut raws = Vec::with_capacity(n * d);
+            for _ in 0..n {
+                let (x, raw) = inner.ask()?;
+                xs.extend(x);
+                raws.extend(raw);
+            }
+            Ok((xs, raws))
+        })?;
+        Ok((
+            to_matrix(xs, n, d)?.into_pyarray(py),
+            to_matrix(raws, n, d)?.into_pyarray(py),
+        ))
+    }
+
+    /// Update with one population `x` (`(popsize, dim)`) and `values` (minimised).
+    /// Returns True if the run restarted (IPOP/BIPOP).
+    fn tell(
+        &mut self,
+        py: Python<'_>,
+        x: PyReadonlyArray2<'_, f64>,
+        values: PyReadonlyArray1<'_, f64>,
+    ) -> PyResult<bool> {
+        let (flat, _, c) = rows(&x, "x")?;
+        if c != self.inner.dim() {
+            return Err(PyValueError::new_err(format!(
+                "x must have {} columns, got {c}",
+                self.inner.dim()
+            )));
+        }
+        let values: Vec<f64> = values.as_array().iter().copied().collect();
+        let inner = &mut self.inner;
+        util::run(py, || inner.tell(&flat, &values))
+    }
+
+    /// The whole state as bytes.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.to_bytes())
+    }
+
+    /// Rebuild from [`to_bytes`] output.
+    #[staticmethod]
+    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
+        let inner = util::run(py, || CmaEs::from_bytes(data))?;
+        Ok(Self { inner })
+    }
+
+    fn __getstate__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        self.to_bytes(py)
+    }
+
+    fn __setstate__(&mut self, py: Python<'_>, state: &[u8]) -> PyResult<()> {
+        self.inner = util::run(py, || CmaEs::from_bytes(state))?;
+        Ok(())
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let ctor = slf.get_type().getattr("from_bytes")?;
+        let state = slf.borrow().to_bytes(py);
+        PyTuple::new(py, [ctor.into_any(), PyTuple::new(py, [state])?.into_any()])
+    }
+}
+
+/// WS-CMA-ES initial distribution `(mean, sigma, cov)` from source solutions.
+#[pyfunction]
+#[pyo3(signature = (x, values, gamma=0.1, alpha=0.1))]
+fn cmaes_warm_start_mgd<'py>(
+    py: Python<'py>,
+    x: PyReadonlyArray2<'py, f64>,
+    values: PyReadonlyArray1<'py, f64>,
+    gamma: f64,
+    alpha: f64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, Bound<'py, PyArray2<f64>>)> {
+    let (flat, _, n) = rows(&x, "x")?;
+    let values: Vec<f64> = values.as_array().iter().copied().collect();
+    let (mean, sigma, cov) = util::run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
+    Ok((
+        mean.into_pyarray(py),
+        sigma,
+        to_matrix(cov, n, n)?.into_pyarray(py),
+    ))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyCmaEs>()?;
+    m.add_function(wrap_pyfunction!(cmaes_warm_start_mgd, m)?)?;
     Ok(())
 }
