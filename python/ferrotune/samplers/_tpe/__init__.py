@@ -1,0 +1,1 @@
+"""Tree-structured Parzen Estimator sampler (Rust-backed)."""
