@@ -87,6 +87,15 @@ class TrialHistory:
         self._steps: dict[int, _StepColumn] = {}
         self._state_counts = [0] * len(TrialState)
 
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # -- writing ---------------------------------------------------------------------------
     def append(self, trial: FrozenTrial) -> None:
         """Queue a finished trial; it becomes a row at the next :meth:`sync`."""

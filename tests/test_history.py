@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import ferrotune
+from ferrotune.distributions import CategoricalDistribution, FloatDistribution
+from ferrotune.samplers import RandomSampler
+from ferrotune.storages import TrialHistory
+from ferrotune.trial import TrialState, create_trial
+
+
+def test_history_rows_follow_finished_trials() -> None:
+    study = ferrotune.create_study(sampler=RandomSampler(seed=0))
+
+    def objective(trial: ferrotune.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        if trial.number == 2:
+            trial.report(5.0, 1)
+            trial.report(4.0, 7)
+            raise ferrotune.TrialPruned()
+        if trial.number == 3:
+            return math.nan
+        if trial.number == 4:
+            trial.suggest_categorical("c", ["a", "b"])
+        return x
+
+    study.optimize(objective, n_trials=5)
+    running = study.ask()  # not in the history
+    running.suggest_float("x", 0, 1)
+    history = study._get_trial_history()
+    assert history.n == 5
+    assert history.numbers.tolist() == [0, 1, 2, 3, 4]
+    assert history.states.tolist() == [1, 1, 2, 3, 1]
+    xs = [t.params["x"] for t in study.trials[:5]]
+    assert history.param("x").tolist() == xs
+    c = history.param("c")
+    assert np.isnan(c[:4]).all() and c[4] in (0.0, 1.0)
+    assert history.distribution("c") == CategoricalDistribution(["a", "b"])
+    values = history.values
+    assert values.shape == (5, 1)
+    assert values[0, 0] == xs[0] and np.isnan(values[2, 0]) and np.isnan(values[3, 0])
+    assert history.last_step.tolist() == [-1, -1, 7, -1, -1]
+    assert history.last_intermediate[2] == 4.0
+    rows, vals = history.intermediate_at(7)
+    assert rows.tolist() == [2] and vals.tolist() == [4.0]
+    assert history.intermediate_at(99)[0].size == 0
+    assert history.count(TrialState.COMPLETE) == 3
+    assert history.trials[4].number == 4
+    assert np.isnan(history.param("unknown")).all()
+    with pytest.raises(ValueError):
+        history.numbers[0] = 10  # read-only views
+
+
+def test_history_grows_incrementally_and_keeps_old_views() -> None:
+    study = ferrotune.create_study(sampler=RandomSampler(seed=1))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=10)
+    first = study._get_trial_history().param("x").copy()
+    study.optimize(lambda t: t.suggest_float("x", 0, 1) + t.suggest_float("y", 0, 1), n_trials=200)
+    history = study._get_trial_history()
+    assert history.n == 210
+    assert np.array_equal(history.param("x")[:10], first)
+    assert np.isnan(history.param("y")[:10]).all()
+    assert not np.isnan(history.param("y")[10:]).any()
+
+
+def test_history_of_added_trials_and_constraints() -> None:
+    study = ferrotune.create_study(directions=["minimize", "maximize"])
+    dist = {"x": FloatDistribution(0, 1)}
+    study.add_trial(
+        create_trial(params={"x": 0.5}, distributions=dist, values=[1, 2], constraints={"a": 2})
+    )
+    study.add_trial(create_trial(params={"x": 0.1}, distributions=dist, values=[3, 4]))
+    history = study._get_trial_history()
+    assert history.values.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+    assert history.constraint_violation[0] == 2.0
+    assert np.isnan(history.constraint_violation[1])
+
+
+def test_generic_storage_history_path() -> None:
+    """A storage without its own history gets one built incrementally from get_all_trials."""
+    from ferrotune.storages import InMemoryStorage
+    from ferrotune.storages._base import BaseStorage
+
+    storage = InMemoryStorage()
+    study = ferrotune.create_study(storage=storage, sampler=RandomSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=7)
+    generic = BaseStorage.get_trial_history(storage, study._study_id)
+    assert isinstance(generic, TrialHistory)
+    assert generic.param("x").tolist() == [t.params["x"] for t in study.trials]
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert BaseStorage.get_trial_history(storage, study._study_id).n == 10
