@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from harness import FRAMEWORKS, import_framework, median, run_child, table  # noqa: E402
+from harness import FRAMEWORKS, import_framework, median, run_child, table
 
 N_PARAMS = 10
 

@@ -27,7 +27,8 @@ SCRIPT = textwrap.dedent(
         )
         return cross_val_score(clf, X, y, cv=3).mean()
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    sampler = optuna.samplers.RandomSampler(seed=0)
+    study = optuna.create_study(direction="maximize", sampler=sampler)
     study.optimize(objective, n_trials=12)
     print("best", study.best_value, sorted(study.best_params))
     df = study.trials_dataframe()
