@@ -1,0 +1,161 @@
+"""Hot-path SQL run directly on DB-API connections (one kept per thread).
+
+SQLAlchemy's statement machinery costs a few hundred microseconds per transaction, more
+than SQLite itself; the few statements run on every trial (create a trial, write a
+parameter, finish a trial, poll for changes) are plain SQL strings here, written once per
+dialect, on the same schema.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import random
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from ferrotune import logging as _logging
+from ferrotune.exceptions import StorageInternalError
+
+_logger = _logging.get_logger(__name__)
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+_MAX_RETRIES = 6
+
+
+class IntegrityViolation(Exception):
+    """A unique constraint rejected a write (e.g. a parameter set twice)."""
+
+
+def sqlite_datetime(value: datetime.datetime | None) -> str | None:
+    """SQLAlchemy's text format of SQLite ``DATETIME`` values."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+class RawExecutor:
+    """Runs transactions of hand-written SQL on a per-thread DB-API connection."""
+
+    def __init__(self, engine: Engine, shared_lock: threading.RLock | None) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        self._paramstyle = engine.dialect.paramstyle
+        self._local = threading.local()
+        self._shared_lock = shared_lock
+        self._sql_cache: dict[str, str] = {}
+        self._all: list[Any] = []
+        self._all_lock = threading.Lock()
+        dbapi = engine.dialect.dbapi
+        assert dbapi is not None
+        self._integrity_error: type[Exception] = dbapi.IntegrityError
+        self._operational_error: type[Exception] = dbapi.OperationalError
+        self._interface_error: type[Exception] = getattr(
+            dbapi, "InterfaceError", dbapi.OperationalError
+        )
+
+    def sql(self, text: str) -> str:
+        """``text`` with ``:name`` parameters in the driver's parameter style."""
+        converted = self._sql_cache.get(text)
+        if converted is None:
+            if self._paramstyle in ("pyformat", "format"):
+                converted = _PARAM.sub(r"%(\1)s", text.replace("%", "%%"))
+            else:
+                converted = text
+            self._sql_cache[text] = converted
+        return converted
+
+    def upsert(self, table: str, columns: tuple[str, ...], keys: tuple[str, ...]) -> str:
+        cols = ", ".join(f'"{c}"' if c == "key" else c for c in columns)
+        values = ", ".join(f":{c}" for c in columns)
+        updates = [c for c in columns if c not in keys]
+        if self.dialect == "mysql":
+            cols = cols.replace('"key"', "`key`")
+            sets = ", ".join(f"{c} = VALUES({c})" for c in updates)
+            return f"INSERT INTO {table} ({cols}) VALUES ({values}) ON DUPLICATE KEY UPDATE {sets}"
+        conflict = ", ".join(f'"{k}"' if k == "key" else k for k in keys)
+        sets = ", ".join(f"{c} = excluded.{c}" for c in updates)
+        return (
+            f"INSERT INTO {table} ({cols}) VALUES ({values}) "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+        )
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self.engine.raw_connection()
+            self._local.conn = conn
+        return conn
+
+    def release(self) -> None:
+        """Return this thread's connection to the pool."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._local.conn = None
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def _drop(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        self._local.conn = None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+
+    def run(self, fn: Callable[[Any], Any], write: bool = True) -> Any:
+        """Run ``fn(cursor)`` in one transaction, retrying on transient failures."""
+        delay = 0.05
+        guard = self._shared_lock if self._shared_lock is not None else contextlib.nullcontext()
+        for attempt in range(1, _MAX_RETRIES + 1):
+            try:
+                with guard:
+                    return self._once(fn, write)
+            except self._integrity_error as e:
+                raise IntegrityViolation(str(e)) from e
+            except (self._operational_error, self._interface_error) as e:
+                if attempt == _MAX_RETRIES:
+                    raise StorageInternalError(f"Database operation failed: {e}") from e
+                _logger.warning(f"Database unavailable ({e}); retrying in {delay:.2f} s.")
+            time.sleep(delay * (1.0 + random.random()))
+            delay = min(delay * 2, 2.0)
+        raise AssertionError("unreachable")
+
+    def _once(self, fn: Callable[[Any], Any], write: bool) -> Any:
+        conn = self._connection()
+        try:
+            cursor = conn.cursor()
+        except Exception:
+            self._drop()
+            raise
+        try:
+            if self.dialect == "sqlite":
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            result = fn(cursor)
+            if self.dialect == "sqlite":
+                cursor.execute("COMMIT")
+            else:
+                conn.commit()
+            return result
+        except BaseException as e:
+            try:
+                if self.dialect == "sqlite":
+                    if conn.dbapi_connection.in_transaction:
+                        cursor.execute("ROLLBACK")
+                else:
+                    conn.rollback()
+            except Exception:
+                self._drop()
+                raise e from None
+            if isinstance(e, (self._operational_error, self._interface_error)) and (
+                self.dialect != "sqlite"
+            ):
+                self._drop()
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                cursor.close()
+
