@@ -3,7 +3,7 @@ PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: help deps dev demo test test-rust test-python lint fmt bench clean
+.PHONY: help deps dev demo test test-deps test-rust test-python lint fmt bench clean
 
 help:
 	@echo "make demo   - build ferrotune and run the demo study (SQLite-backed when available)"
@@ -30,7 +30,11 @@ test: test-deps test-rust test-python
 test-rust:
 	cargo test --workspace --quiet
 
+# Storage tests need real PostgreSQL and Redis servers: .ci/services.sh installs them from
+# Debian packages when missing and starts throwaway instances on loopback for this run.
 test-python:
+	@set -e; eval "$$(bash .ci/services.sh start)"; \
+	trap 'bash .ci/services.sh stop >/dev/null 2>&1 || true' EXIT; \
 	$(PYTHON) -m pytest -q $(PYTEST_ARGS)
 
 lint:

@@ -7,6 +7,7 @@ Prints wall time per run, medians, per-trial cost and ratios (markdown table).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import time
@@ -22,7 +23,10 @@ N_PARAMS = 10
 def child(framework: str, n_trials: int) -> None:
     module = import_framework(framework)
 
+    stamps: list[float] = []
+
     def objective(trial) -> float:  # type: ignore[no-untyped-def]
+        stamps.append(time.perf_counter())
         return sum(trial.suggest_float(f"x{i}", -5.0, 5.0) for i in range(N_PARAMS))
 
     study = module.create_study(sampler=module.samplers.RandomSampler(seed=0))
@@ -30,7 +34,17 @@ def child(framework: str, n_trials: int) -> None:
     study.optimize(objective, n_trials=n_trials)
     wall = time.perf_counter() - start
     assert len(study.trials) == n_trials
-    print(json.dumps({"wall": wall}))
+    gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    window = max(1, min(1000, len(gaps) // 4))
+    print(
+        json.dumps(
+            {
+                "wall": wall,
+                "first_us": median(gaps[:window]) * 1e6,
+                "last_us": median(gaps[-window:]) * 1e6,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -42,19 +56,33 @@ def main() -> None:
     if args.child:
         child(args.child[0], int(args.child[1]))
         return
-    walls: dict[str, list[float]] = {f: [] for f in FRAMEWORKS}
+    results: dict[str, list[dict[str, float]]] = {f: [] for f in FRAMEWORKS}
     for _ in range(args.repeats):
         for framework in FRAMEWORKS:
-            result = run_child(Path(__file__), ["--child", framework, str(args.trials)])
-            walls[framework].append(result["wall"])
-    med = {f: median(v) for f, v in walls.items()}
-    rows = [["framework", "median wall (s)", "per trial (us)", "ferrotune speed-up"]]
+            results[framework].append(
+                run_child(Path(__file__), ["--child", framework, str(args.trials)])
+            )
+    med = {f: median([r["wall"] for r in v]) for f, v in results.items()}
+    rows = [
+        [
+            "framework",
+            "median wall (s)",
+            "per trial (us)",
+            "first 1k trials (us/trial)",
+            "last 1k trials (us/trial)",
+            "wall / ferrotune",
+        ]
+    ]
     for f in FRAMEWORKS:
+        first = median([r["first_us"] for r in results[f]])
+        last = median([r["last_us"] for r in results[f]])
         rows.append(
             [
                 f,
                 f"{med[f]:.3f}",
                 f"{med[f] / args.trials * 1e6:.1f}",
+                f"{first:.1f}",
+                f"{last:.1f}",
                 f"{med[f] / med['ferrotune']:.2f}x",
             ]
         )
