@@ -254,7 +254,8 @@ class InMemoryStorage(BaseStorage):
 
     def _updatable(self, trial_id: int) -> tuple[_StudyRecord, FrozenTrial]:
         record, trial = self._trial(trial_id)
-        if trial.state.is_finished():
+        state = trial.state
+        if state is not TrialState.RUNNING and state is not TrialState.WAITING:
             raise UpdateFinishedTrialError(
                 f"Trial#{trial.number} has already finished and can not be updated."
             )
@@ -275,6 +276,10 @@ class InMemoryStorage(BaseStorage):
             if trial._internal_params is None:
                 trial._internal_params = {}
             trial._internal_params[param_name] = param_value_internal
+
+    def _has_waiting(self, study_id: int) -> bool:
+        """Whether the study has enqueued (WAITING) trials."""
+        return bool(self._studies[study_id].waiting)
 
     def _live_record(self, trial_id: int) -> tuple[FrozenTrial, dict[str, BaseDistribution]]:
         """The stored record of a trial and its study's parameter-distribution registry.
@@ -350,7 +355,7 @@ class InMemoryStorage(BaseStorage):
     ) -> list[FrozenTrial]:
         with self._lock:
             record = self._study(study_id)
-            if states == _WAITING_ONLY and not record.waiting:
+            if not record.waiting and states == _WAITING_ONLY:
                 return []
             if states == _RUNNING_ONLY or states == [TrialState.RUNNING]:
                 trials = sorted(record.running.values(), key=lambda t: t.number)

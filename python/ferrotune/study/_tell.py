@@ -76,7 +76,10 @@ def tell_trial(
         and len(study._directions) == 1
         and frozen.state is TrialState.RUNNING
     ):  # fast path: an objective returned one float
-        return _store(study, frozen, TrialState.COMPLETE, [value_or_values], from_optimize), None
+        sampler_study = trial._sampler_study if isinstance(trial, Trial) else None
+        return _store(
+            study, frozen, TrialState.COMPLETE, [value_or_values], from_optimize, sampler_study
+        ), None
     if frozen.state.is_finished():
         if skip_if_finished:
             return frozen, None
@@ -145,10 +148,12 @@ def _store(
     state: TrialState,
     float_values: list[float] | None,
     from_optimize: bool,
+    sampler_study: Study | None = None,
 ) -> FrozenTrial:
     storage = study._storage
     try:
-        sampler_study = study._filtered_for_sampler(frozen)
+        if sampler_study is None:
+            sampler_study = study._filtered_for_sampler(frozen)
         study.sampler.after_trial(sampler_study, frozen, state, float_values)
     finally:
         storage.set_trial_state_values(frozen._trial_id, state, float_values)

@@ -343,6 +343,9 @@ class Study:
         self._stop_flag = True
 
     def _pop_waiting_trial_id(self) -> int | None:
+        has_waiting = getattr(self._storage, "_has_waiting", None)
+        if has_waiting is not None and not has_waiting(self._study_id):
+            return None
         for trial in self._storage.get_all_trials(
             self._study_id, deepcopy=False, states=(TrialState.WAITING,)
         ):
