@@ -1,0 +1,80 @@
+"""MedianPruner study, side by side: ferrotune vs Optuna 5.0.
+
+RandomSampler, 3,000 trials, up to 100 reported steps per trial, a trivial objective whose
+learning curves cross (``a / (step + 1) + b`` with ``a, b`` sampled), so trials are pruned
+at many different steps. Prints the median wall time of each library and the ratio.
+
+Run: ``python benches/compare_pruning.py [--trials 3000] [--steps 100] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+from types import ModuleType
+from typing import Any
+
+
+def _run(lib: ModuleType, n_trials: int, n_steps: int, seed: int) -> tuple[float, int, int]:
+    def objective(trial: Any) -> float:
+        a = trial.suggest_float("a", 0.0, 1.0)
+        b = trial.suggest_float("b", 0.0, 1.0)
+        value = a + b
+        for step in range(n_steps):
+            value = a / (step + 1) + b
+            trial.report(value, step)
+            if trial.should_prune():
+                raise lib.TrialPruned()
+        return value
+
+    study = lib.create_study(
+        sampler=lib.samplers.RandomSampler(seed=seed), pruner=lib.pruners.MedianPruner()
+    )
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=n_trials)
+    elapsed = time.perf_counter() - start
+    trials = study.get_trials(deepcopy=False)
+    n_pruned = sum(t.state == lib.trial.TrialState.PRUNED for t in trials)
+    n_reports = sum(len(t.intermediate_values) for t in trials)
+    return elapsed, n_pruned, n_reports
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--trials", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    import optuna
+
+    import ferrotune
+
+    warnings.simplefilter("ignore")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
+
+    results: dict[str, list[float]] = {"ferrotune": [], "optuna": []}
+    for rep in range(args.repeat):
+        for name, lib in (("ferrotune", ferrotune), ("optuna", optuna)):
+            elapsed, n_pruned, n_reports = _run(lib, args.trials, args.steps, seed=rep)
+            results[name].append(elapsed)
+            print(
+                f"{name:9s} run {rep}: {elapsed:7.3f} s  pruned {n_pruned}/{args.trials}  "
+                f"reports {n_reports}"
+            )
+    med_f = statistics.median(results["ferrotune"])
+    med_o = statistics.median(results["optuna"])
+    print(
+        f"\nMedianPruner, RandomSampler, {args.trials} trials x {args.steps} steps "
+        f"(median of {args.repeat}):"
+    )
+    print(f"  ferrotune {med_f:7.3f} s")
+    print(f"  optuna    {med_o:7.3f} s")
+    print(f"  ratio     {med_o / med_f:7.1f}x faster")
+
+
+if __name__ == "__main__":
+    main()
