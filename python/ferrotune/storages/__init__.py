@@ -2,11 +2,40 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+from ferrotune.storages import journal
 from ferrotune.storages._base import BaseStorage
+from ferrotune.storages._callbacks import RetryFailedTrialCallback, RetryHeartbeatStaleTrialCallback
+from ferrotune.storages._heartbeat import fail_stale_trials
 from ferrotune.storages._history import TrialHistory
 from ferrotune.storages._in_memory import InMemoryStorage
+from ferrotune.storages.journal import JournalStorage
 
-__all__ = ["BaseStorage", "InMemoryStorage", "TrialHistory", "get_storage"]
+if TYPE_CHECKING:
+    from ferrotune.storages._rdb import RDBStorage
+
+__all__ = [
+    "BaseStorage",
+    "InMemoryStorage",
+    "JournalStorage",
+    "RDBStorage",
+    "RetryFailedTrialCallback",
+    "RetryHeartbeatStaleTrialCallback",
+    "TrialHistory",
+    "fail_stale_trials",
+    "get_storage",
+    "journal",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # SQLAlchemy is imported on first use of RDBStorage, not by `import ferrotune`.
+    if name == "RDBStorage":
+        from ferrotune.storages._rdb import RDBStorage
+
+        return RDBStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def get_storage(storage: str | BaseStorage | None) -> BaseStorage:
