@@ -10,7 +10,34 @@ from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
 
 
-class FrozenStudy:
+class _Directions:
+    """``direction`` / ``directions`` of a study record."""
+
+    _directions: list[StudyDirection]
+
+    def _set_directions(
+        self, direction: StudyDirection | None, directions: Sequence[StudyDirection] | None
+    ) -> None:
+        if (direction is None) == (directions is None):
+            raise ValueError("Specify only one of `direction` and `directions`.")
+        self._directions = [direction] if direction is not None else list(directions or [])
+
+    @property
+    def direction(self) -> StudyDirection:
+        """The direction (single-objective studies only)."""
+        if len(self._directions) > 1:
+            raise RuntimeError(
+                "This attribute is not available during multi-objective optimization."
+            )
+        return self._directions[0]
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        """All directions."""
+        return self._directions
+
+
+class FrozenStudy(_Directions):
     """A study's name, directions and attributes, without its trials.
 
     Parameters
@@ -30,26 +57,10 @@ class FrozenStudy:
         directions: Sequence[StudyDirection] | None = None,
     ) -> None:
         self.study_name = study_name
-        if (direction is None) == (directions is None):
-            raise ValueError("Specify only one of `direction` and `directions`.")
-        self._directions = [direction] if direction is not None else list(directions or [])
+        self._set_directions(direction, directions)
         self.user_attrs = user_attrs
         self.system_attrs = system_attrs
         self._study_id = study_id
-
-    @property
-    def direction(self) -> StudyDirection:
-        """The direction (single-objective studies only)."""
-        if len(self._directions) > 1:
-            raise RuntimeError(
-                "This attribute is not available during multi-objective optimization."
-            )
-        return self._directions[0]
-
-    @property
-    def directions(self) -> list[StudyDirection]:
-        """All directions."""
-        return self._directions
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, FrozenStudy) and other.__dict__ == self.__dict__
@@ -61,7 +72,7 @@ class FrozenStudy:
         return f"FrozenStudy(study_name={self.study_name!r}, directions={self._directions})"
 
 
-class StudySummary:
+class StudySummary(_Directions):
     """Summary of a study for ``get_all_study_summaries``."""
 
     def __init__(
@@ -78,29 +89,13 @@ class StudySummary:
         directions: Sequence[StudyDirection] | None = None,
     ) -> None:
         self.study_name = study_name
-        if (direction is None) == (directions is None):
-            raise ValueError("Specify only one of `direction` and `directions`.")
-        self._directions = [direction] if direction is not None else list(directions or [])
+        self._set_directions(direction, directions)
         self.best_trial = best_trial
         self.user_attrs = user_attrs
         self.system_attrs = system_attrs
         self.n_trials = n_trials
         self.datetime_start = datetime_start
         self._study_id = study_id
-
-    @property
-    def direction(self) -> StudyDirection:
-        """The direction (single-objective studies only)."""
-        if len(self._directions) > 1:
-            raise RuntimeError(
-                "This attribute is not available during multi-objective optimization."
-            )
-        return self._directions[0]
-
-    @property
-    def directions(self) -> list[StudyDirection]:
-        """All directions."""
-        return self._directions
 
     def __repr__(self) -> str:
         return f"StudySummary(study_name={self.study_name!r}, n_trials={self.n_trials})"

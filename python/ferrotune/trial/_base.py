@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import abc
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from ferrotune.distributions import CategoricalChoiceType
+from ferrotune import distributions as _dists
+from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
 
 
 class BaseTrial(abc.ABC):
@@ -59,3 +61,68 @@ class BaseTrial(abc.ABC):
     def suggest_discrete_uniform(self, name: str, low: float, high: float, q: float) -> float:
         """Deprecated alias of ``suggest_float(name, low, high, step=q)``."""
         return self.suggest_float(name, low, high, step=q)
+
+
+class ReplayTrial(BaseTrial):
+    """A trial whose ``suggest_*`` calls return values fixed in advance.
+
+    Subclasses provide ``_replay_source`` (the fixed ``{name: value}``), ``_replay_record``
+    (where replayed distributions are kept) and ``_replay_kind`` (their name for messages).
+    """
+
+    __slots__ = ()
+
+    def _replay_source(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _replay_record(self, name: str, value: Any, distribution: BaseDistribution) -> None:
+        raise NotImplementedError
+
+    def _replay_distributions(self) -> dict[str, BaseDistribution]:
+        raise NotImplementedError
+
+    _replay_kind = "trial"
+
+    def suggest_float(
+        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
+    ) -> float:
+        return float(self._suggest(name, _dists.FloatDistribution(low, high, log=log, step=step)))
+
+    def suggest_int(
+        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> int:
+        return int(self._suggest(name, _dists.IntDistribution(low, high, log=log, step=step)))
+
+    def suggest_categorical(
+        self, name: str, choices: Sequence[CategoricalChoiceType]
+    ) -> CategoricalChoiceType:
+        value: CategoricalChoiceType = self._suggest(name, _dists.CategoricalDistribution(choices))
+        return value
+
+    def report(self, value: float, step: int) -> None:
+        """Do nothing: intermediate values are not recorded outside a study."""
+
+    def should_prune(self) -> bool:
+        """Return ``False``: a replayed trial is never pruned."""
+        return False
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        source = self._replay_source()
+        if name not in source:
+            raise ValueError(
+                f"The value of the parameter '{name}' is not found. "
+                f"Please set it at the construction of the {self._replay_kind} object."
+            )
+        value = source[name]
+        if not distribution._contains(distribution.to_internal_repr(value)):
+            warnings.warn(
+                f"The value {value} of the parameter '{name}' is out of the range of the "
+                f"distribution {distribution}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        known = self._replay_distributions().get(name)
+        if known is not None:
+            _dists.check_distribution_compatibility(known, distribution)
+        self._replay_record(name, value, distribution)
+        return value

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import datetime
 import math
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from ferrotune import distributions as _dists
-from ferrotune.distributions import BaseDistribution, CategoricalChoiceType
-from ferrotune.trial._base import BaseTrial
+from ferrotune.distributions import BaseDistribution
+from ferrotune.trial._base import ReplayTrial
 from ferrotune.trial._constraints import constraint_key, constraints_from_system_attrs
 from ferrotune.trial._state import TrialState
 
@@ -29,7 +27,7 @@ _FIELDS = (
 )
 
 
-class FrozenTrial(BaseTrial):
+class FrozenTrial(ReplayTrial):
     """Status and results of a trial.
 
     Used both as the record returned by a study (``study.trials``) and as a trial object
@@ -200,50 +198,20 @@ class FrozenTrial(BaseTrial):
         if full is not None:
             self.system_attrs[full] = float(value)
 
-    # -- BaseTrial interface: replay stored params -----------------------------------------
-    def suggest_float(
-        self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
-    ) -> float:
-        return float(self._suggest(name, _dists.FloatDistribution(low, high, log=log, step=step)))
+    # -- ReplayTrial interface: replay stored params ---------------------------------------
+    _replay_kind = "FrozenTrial"
 
-    def suggest_int(
-        self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
-    ) -> int:
-        return int(self._suggest(name, _dists.IntDistribution(low, high, log=log, step=step)))
+    def _replay_source(self) -> dict[str, Any]:
+        return self.params
 
-    def suggest_categorical(
-        self, name: str, choices: Sequence[CategoricalChoiceType]
-    ) -> CategoricalChoiceType:
-        return self._suggest(name, _dists.CategoricalDistribution(choices))  # type: ignore[no-any-return]
+    def _replay_distributions(self) -> dict[str, BaseDistribution]:
+        return self.distributions
 
-    def report(self, value: float, step: int) -> None:
-        """Do nothing: a frozen trial does not record intermediate values."""
-
-    def should_prune(self) -> bool:
-        """Return ``False``: a frozen trial is never pruned."""
-        return False
+    def _replay_record(self, name: str, value: Any, distribution: BaseDistribution) -> None:
+        self.distributions[name] = distribution
 
     def set_user_attr(self, key: str, value: Any) -> None:
         self.user_attrs[key] = value
-
-    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        if name not in self.params:
-            raise ValueError(
-                f"The value of the parameter '{name}' is not found. "
-                "Please set it at the construction of the FrozenTrial object."
-            )
-        value = self.params[name]
-        if not distribution._contains(distribution.to_internal_repr(value)):
-            warnings.warn(
-                f"The value {value} of the parameter '{name}' is out of the range of the "
-                f"distribution {distribution}.",
-                UserWarning,
-                stacklevel=3,
-            )
-        if name in self.distributions:
-            _dists.check_distribution_compatibility(self.distributions[name], distribution)
-        self.distributions[name] = distribution
-        return value
 
     def _validate(self) -> None:
         if self.state != TrialState.WAITING and self.datetime_start is None:
