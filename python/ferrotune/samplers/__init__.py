@@ -1,6 +1,7 @@
 """Samplers: how trials choose parameter values."""
 
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._cmaes import CmaEsSampler
 from ferrotune.samplers._random import RandomSampler
 
-__all__ = ["BaseSampler", "RandomSampler"]
+__all__ = ["BaseSampler", "CmaEsSampler", "RandomSampler"]

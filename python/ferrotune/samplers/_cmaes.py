@@ -1,0 +1,543 @@
+"""CMA-ES sampler backed by the native Rust CMA-ES (``ferrotune._core.CmaEsOptimizer``)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ferrotune import logging
+from ferrotune._core import CmaEsOptimizer, cmaes_warm_start_mgd
+from ferrotune.distributions import BaseDistribution, FloatDistribution, IntDistribution
+from ferrotune.exceptions import ExperimentalWarning
+from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
+from ferrotune.samplers._random import RandomSampler
+from ferrotune.search_space import IntersectionSearchSpace
+from ferrotune.study._study_direction import StudyDirection
+from ferrotune.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.storages._history import TrialHistory
+    from ferrotune.study import Study
+
+_logger = logging.get_logger(__name__)
+
+_EPS = 1e-10
+# Values of system attrs stay below 2046 characters, as on Optuna's RDB schema.
+_SYSTEM_ATTR_MAX_LENGTH = 2045
+_RESTART_STRATEGIES = (None, "ipop", "bipop")
+
+FloatArray = npt.NDArray[np.float64]
+
+
+def _warn_experimental(name: str) -> None:
+    warnings.warn(
+        f"Argument ``{name}`` is an experimental feature. The interface can change in the future.",
+        ExperimentalWarning,
+        stacklevel=3,
+    )
+
+
+class _Space:
+    """Vectorised version of Optuna's ``_SearchSpaceTransform(transform_0_1=True)``.
+
+    Maps internal parameter values to the unit cube the optimizer works in (log for
+    ``log=True``, half a step of padding on both sides for stepped/integer parameters
+    unless CMA-ES with margin handles the discreteness) and back.
+    """
+
+    def __init__(self, search_space: dict[str, BaseDistribution], transform_step: bool) -> None:
+        self.names = list(search_space)
+        self.dists = list(search_space.values())
+        d = len(self.names)
+        self.lo = np.empty(d)
+        self.hi = np.empty(d)
+        self.is_log = np.zeros(d, dtype=bool)
+        self.is_int = np.zeros(d, dtype=bool)
+        self.step = np.full(d, np.nan)
+        self.low = np.empty(d)
+        self.high = np.empty(d)
+        for i, dist in enumerate(self.dists):
+            assert isinstance(dist, (FloatDistribution, IntDistribution))
+            self.low[i], self.high[i] = dist.low, dist.high
+            self.is_log[i] = dist.log
+            self.is_int[i] = isinstance(dist, IntDistribution)
+            if dist.step is not None:
+                self.step[i] = dist.step
+            half = 0.5 * dist.step if (transform_step and dist.step is not None) else 0.0
+            if isinstance(dist, IntDistribution) and dist.log:
+                self.lo[i], self.hi[i] = math.log(dist.low - half), math.log(dist.high + half)
+            elif dist.log:
+                self.lo[i], self.hi[i] = math.log(dist.low), math.log(dist.high)
+            else:
+                self.lo[i], self.hi[i] = dist.low - half, dist.high + half
+        self.width = self.hi - self.lo
+        self.key = hashlib.sha1(
+            repr(sorted(search_space.items(), key=lambda kv: kv[0])).encode()
+            + bytes([transform_step])
+        ).hexdigest()[:10]
+        self.high_below = np.nextafter(self.high, -np.inf)
+
+    @property
+    def dim(self) -> int:
+        return len(self.names)
+
+    def transform(self, internal: FloatArray) -> FloatArray:
+        """Internal values, shape ``(k, d)``, to the unit cube."""
+        t = np.where(self.is_log, np.log(np.where(self.is_log, internal, 1.0)), internal)
+        return np.asarray((t - self.lo) / self.width, dtype=np.float64)
+
+    def untransform(self, x: FloatArray) -> dict[str, Any]:
+        """A point of the unit cube to external parameter values."""
+        raw = self.lo + x * self.width
+        out: dict[str, Any] = {}
+        for i, name in enumerate(self.names):
+            r = float(raw[i])
+            low, high = float(self.low[i]), float(self.high[i])
+            if self.is_int[i]:
+                v: float
+                if self.is_log[i]:
+                    v = float(round(math.exp(r)))
+                else:
+                    step = float(self.step[i])
+                    v = math.floor((r - low) / step + 0.5) * step + low
+                out[name] = int(min(max(v, low), high))
+            elif self.is_log[i]:
+                out[name] = float(min(max(math.exp(r), low), float(self.high_below[i])))
+            elif not math.isnan(self.step[i]):
+                step = float(self.step[i])
+                out[name] = float(
+                    min(max(float(np.round((r - low) / step)) * step + low, low), high)
+                )
+            else:
+                out[name] = float(min(r, float(self.high_below[i])))
+        return out
+
+
+@dataclass
+class _Run:
+    """Per-process index of one CMA-ES run's trials (one study, one search space)."""
+
+    cursor: int = 0
+    # generation -> history rows of the trials sampled for that generation
+    gen_rows: dict[int, list[int]] = field(default_factory=dict)
+    # newest finished trial that stored an optimizer state: (generation, trial number, row)
+    state: tuple[int, int, int] | None = None
+    optimizer: CmaEsOptimizer | None = None
+
+
+class CmaEsSampler(BaseSampler):
+    """A sampler using CMA-ES, implemented natively in Rust.
+
+    Same interface and behaviour as Optuna's ``CmaEsSampler``: float and int parameters of
+    the intersection search space are sampled jointly by CMA-ES in the unit cube (log and
+    step handled through the internal representation); categorical parameters and
+    parameters outside that space go to ``independent_sampler``. The optimizer state is
+    stored, per generation, in the system attributes of the trial that performed the
+    update, so several workers sharing a storage continue the same run and a resumed study
+    continues rather than restarting. A changed search space starts a fresh optimizer.
+
+    Parameters
+    ----------
+    x0
+        Initial mean as external values ``{name: value}``; defaults to the centre of the
+        search space. Every value must lie inside its distribution's bounds.
+    sigma0
+        Initial step size in the unit cube; defaults to ``1/6``. Must be positive.
+    n_startup_trials
+        Trials sampled by ``independent_sampler`` before CMA-ES starts.
+    independent_sampler
+        Sampler for parameters CMA-ES does not handle; ``RandomSampler(seed)`` by default.
+    warn_independent_sampling
+        Log a warning whenever a parameter is sampled independently.
+    seed
+        Seed; the same seed gives the same trials.
+    consider_pruned_trials
+        Use pruned trials (with their last intermediate value) in the updates.
+    restart_strategy
+        ``None``, ``"ipop"`` (restart with ``inc_popsize`` times larger populations) or
+        ``"bipop"`` (alternating large and small populations) when the run stalls.
+    popsize
+        Population size; ``4 + floor(3 ln d)`` by default.
+    inc_popsize
+        Population multiplier of IPOP/BIPOP restarts.
+    use_separable_cma
+        Diagonal covariance (separable CMA-ES), linear time and memory per sample.
+    with_margin
+        CMA-ES with margin: keeps integer/stepped dimensions from fixing too early.
+    lr_adapt
+        Learning-rate adaptation (LRA-CMA-ES) for multimodal or noisy problems.
+    source_trials
+        Finished trials of a similar task to warm start from (WS-CMA-ES).
+    """
+
+    def __init__(
+        self,
+        x0: dict[str, Any] | None = None,
+        sigma0: float | None = None,
+        n_startup_trials: int = 1,
+        independent_sampler: BaseSampler | None = None,
+        warn_independent_sampling: bool = True,
+        seed: int | None = None,
+        *,
+        consider_pruned_trials: bool = False,
+        restart_strategy: str | None = None,
+        popsize: int | None = None,
+        inc_popsize: int = 2,
+        use_separable_cma: bool = False,
+        with_margin: bool = False,
+        lr_adapt: bool = False,
+        source_trials: list[FrozenTrial] | None = None,
+    ) -> None:
+        if x0 is not None and not isinstance(x0, dict):
+            raise TypeError(f"`x0` must be a dict of parameter values, got {x0!r}.")
+        if sigma0 is not None and not (isinstance(sigma0, (int, float)) and sigma0 > 0):
+            raise ValueError(f"`sigma0` must be a positive number, got {sigma0!r}.")
+        if sigma0 is not None and not math.isfinite(sigma0):
+            raise ValueError(f"`sigma0` must be finite, got {sigma0!r}.")
+        if restart_strategy not in _RESTART_STRATEGIES:
+            raise ValueError(
+                f"`restart_strategy` must be None, 'ipop' or 'bipop', got {restart_strategy!r}."
+            )
+        if popsize is not None and (isinstance(popsize, bool) or popsize < 2):
+            raise ValueError(f"`popsize` must be an integer >= 2, got {popsize!r}.")
+        if isinstance(inc_popsize, bool) or not isinstance(inc_popsize, int) or inc_popsize < 1:
+            raise ValueError(f"`inc_popsize` must be an integer >= 1, got {inc_popsize!r}.")
+        if source_trials is not None and (x0 is not None or sigma0 is not None):
+            raise ValueError(
+                "It is prohibited to pass `source_trials` argument when x0 or sigma0 is specified."
+            )
+        if source_trials is not None and use_separable_cma:
+            raise ValueError(
+                "It is prohibited to pass `source_trials` argument when using separable CMA-ES."
+            )
+        if lr_adapt and (use_separable_cma or with_margin):
+            raise ValueError(
+                "It is prohibited to pass `use_separable_cma` or `with_margin` argument when "
+                "using `lr_adapt`."
+            )
+        if use_separable_cma and with_margin:
+            raise ValueError(
+                "Currently, we do not support `use_separable_cma=True` and `with_margin=True`."
+            )
+        if consider_pruned_trials:
+            _warn_experimental("consider_pruned_trials")
+        if use_separable_cma:
+            _warn_experimental("use_separable_cma")
+        if source_trials is not None:
+            _warn_experimental("source_trials")
+        if with_margin:
+            _warn_experimental("with_margin")
+        if lr_adapt:
+            _warn_experimental("lr_adapt")
+
+        self._x0 = x0
+        self._sigma0 = sigma0
+        self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
+        self._n_startup_trials = n_startup_trials
+        self._warn_independent_sampling = warn_independent_sampling
+        self._cma_rng = np.random.RandomState(seed)
+        self._search_space = IntersectionSearchSpace()
+        self._consider_pruned_trials = consider_pruned_trials
+        self._restart_strategy = restart_strategy
+        self._popsize = popsize
+        self._inc_popsize = inc_popsize
+        self._use_separable_cma = use_separable_cma
+        self._with_margin = with_margin
+        self._lr_adapt = lr_adapt
+        self._source_trials = source_trials
+        if use_separable_cma:
+            self._attr_prefix = "sepcma:"
+        elif with_margin:
+            self._attr_prefix = "cmawm:"
+        else:
+            self._attr_prefix = "cma:"
+        self._lock = threading.Lock()
+        self._spaces: dict[tuple[str, ...], _Space] = {}
+        self._runs: dict[tuple[int, int, str], _Run] = {}
+
+    def reseed_rng(self) -> None:
+        self._independent_sampler.reseed_rng()
+
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return {
+            name: dist
+            for name, dist in self._search_space.calculate(study).items()
+            if not dist.single() and isinstance(dist, (FloatDistribution, IntDistribution))
+        }
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _keys(self, space: _Space) -> tuple[str, str]:
+        base = f"{self._attr_prefix}{space.key}:"
+        return base + "generation", base + "optimizer"
+
+    def _n_completed(self, history: TrialHistory) -> int:
+        n = history.count(TrialState.COMPLETE)
+        if self._consider_pruned_trials:
+            n += history.count(TrialState.PRUNED)
+        return n
+
+    def _space(self, search_space: dict[str, BaseDistribution]) -> _Space:
+        key = tuple(f"{k}={v!r}" for k, v in search_space.items())
+        space = self._spaces.get(key)
+        if space is None:
+            space = self._spaces[key] = _Space(search_space, transform_step=not self._with_margin)
+        return space
+
+    def _sync(self, study: Study, space: _Space, history: TrialHistory) -> _Run:
+        """Index the trials finished since the last call (each row is visited once)."""
+        run_key = (id(study._storage), study._study_id, space.key)
+        run = self._runs.get(run_key)
+        if run is None:
+            run = self._runs[run_key] = _Run()
+        gen_key, opt_key = self._keys(space)
+        opt_key0 = opt_key + ":0"
+        trials = history.trials
+        numbers = history.numbers
+        for row in range(run.cursor, history.n):
+            attrs = trials[row].system_attrs
+            generation = attrs.get(gen_key)
+            if generation is None:
+                continue
+            run.gen_rows.setdefault(generation, []).append(row)
+            if opt_key0 in attrs:
+                number = int(numbers[row])
+                if run.state is None or (generation, number) > run.state[:2]:
+                    run.state = (generation, number, row)
+        run.cursor = history.n
+        return run
+
+    def _restore(self, run: _Run, space: _Space, history: TrialHistory) -> CmaEsOptimizer | None:
+        if run.state is None:
+            return run.optimizer
+        generation, _, row = run.state
+        if run.optimizer is not None and run.optimizer.generation >= generation:
+            return run.optimizer
+        attrs = history.trials[row].system_attrs
+        _, opt_key = self._keys(space)
+        chunks = []
+        i = 0
+        while (chunk := attrs.get(f"{opt_key}:{i}")) is not None:
+            chunks.append(chunk)
+            i += 1
+        run.optimizer = CmaEsOptimizer.from_bytes(base64.b64decode("".join(chunks)))
+        return run.optimizer
+
+    def _store(self, study: Study, trial: FrozenTrial, space: _Space, opt: CmaEsOptimizer) -> None:
+        _, opt_key = self._keys(space)
+        text = base64.b64encode(opt.to_bytes()).decode("ascii")
+        storage = study._storage
+        for i, start in enumerate(range(0, len(text), _SYSTEM_ATTR_MAX_LENGTH)):
+            chunk = text[start : start + _SYSTEM_ATTR_MAX_LENGTH]
+            storage.set_trial_system_attr(trial._trial_id, f"{opt_key}:{i}", chunk)
+
+    def _init_optimizer(self, space: _Space, direction: StudyDirection) -> CmaEsOptimizer:
+        d = space.dim
+        cov: FloatArray | None = None
+        if self._source_trials is not None:
+            mean, sigma0, cov = self._warm_start(space, direction)
+        else:
+            mean = np.full(d, 0.5) if self._x0 is None else self._x0_to_unit(space)
+            sigma0 = self._sigma0 if self._sigma0 is not None else 1.0 / 6.0
+        sigma0 = max(float(sigma0), _EPS)
+        variant = "cma"
+        if self._use_separable_cma:
+            if d == 1:
+                warnings.warn(
+                    "Separable CMA-ES does not operate meaningfully on single-dimensional "
+                    "search spaces. The setting `use_separable_cma=True` will be ignored.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+            else:
+                variant = "sepcma"
+        steps: FloatArray | None = None
+        if self._with_margin:
+            variant = "cmawm"
+            steps = np.zeros(d)
+            for i, dist in enumerate(space.dists):
+                assert isinstance(dist, (FloatDistribution, IntDistribution))
+                if dist.step is not None and not dist.log:
+                    steps[i] = dist.step / (dist.high - dist.low)
+        return CmaEsOptimizer(
+            mean,
+            sigma0,
+            bounds=np.tile([0.0, 1.0], (d, 1)),
+            cov=cov,
+            seed=int(self._cma_rng.randint(1, 2**31 - 2)),
+            popsize=self._popsize,
+            variant=variant,
+            lr_adapt=self._lr_adapt,
+            steps=steps,
+            n_max_resampling=10 * d,
+            restart_strategy=self._restart_strategy,
+            inc_popsize=self._inc_popsize,
+        )
+
+    def _x0_to_unit(self, space: _Space) -> FloatArray:
+        assert self._x0 is not None
+        internal = np.empty(space.dim)
+        for i, (name, dist) in enumerate(zip(space.names, space.dists)):
+            if name not in self._x0:
+                raise ValueError(f"`x0` has no value for parameter {name!r}.")
+            value = self._x0[name]
+            assert isinstance(dist, (FloatDistribution, IntDistribution))
+            if not (
+                isinstance(value, (int, float))
+                and math.isfinite(value)
+                and dist.low <= value <= dist.high
+            ):
+                raise ValueError(
+                    f"`x0[{name!r}]` = {value!r} is outside the bounds "
+                    f"[{dist.low}, {dist.high}] of its distribution."
+                )
+            internal[i] = dist.to_internal_repr(value)  # type: ignore[arg-type]
+        unit: FloatArray = np.clip(space.transform(internal[None, :])[0], 0.0, 1.0)
+        return unit
+
+    def _warm_start(
+        self, space: _Space, direction: StudyDirection
+    ) -> tuple[FloatArray, float, FloatArray]:
+        assert self._source_trials is not None
+        states = [TrialState.COMPLETE]
+        if self._consider_pruned_trials:
+            states.append(TrialState.PRUNED)
+        wanted = set(space.names)
+        rows = []
+        values = []
+        for t in self._source_trials:
+            if t.state not in states or t.value is None or set(t.distributions) != wanted:
+                continue
+            rows.append(
+                [dist.to_internal_repr(t.params[n]) for n, dist in zip(space.names, space.dists)]
+            )
+            values.append(t.value if direction == StudyDirection.MINIMIZE else -t.value)
+        if not rows:
+            raise ValueError("No compatible source_trials")
+        x = space.transform(np.asarray(rows, dtype=np.float64))
+        mean, sigma, cov = cmaes_warm_start_mgd(x, np.asarray(values, dtype=np.float64))
+        return mean, sigma, cov
+
+    def _solutions(
+        self, run: _Run, opt: CmaEsOptimizer, space: _Space, history: TrialHistory, sign: float
+    ) -> tuple[FloatArray, FloatArray] | None:
+        rows_list = run.gen_rows.get(opt.generation)
+        popsize = opt.population_size
+        if rows_list is None or len(rows_list) < popsize:
+            return None
+        rows = np.asarray(rows_list, dtype=np.int64)
+        states = history.states[rows]
+        complete = states == TrialState.COMPLETE
+        values = history.values[rows, 0].copy()
+        if self._consider_pruned_trials:
+            pruned = (states == TrialState.PRUNED) & (history.last_step[rows] >= 0)
+            values[pruned] = history.last_intermediate[rows][pruned]
+            complete |= pruned & ~np.isnan(values)
+        rows, values = rows[complete], values[complete]
+        if len(rows) < popsize:
+            return None
+        order = np.argsort(history.numbers[rows], kind="stable")[:popsize]
+        rows, values = rows[order], values[order]
+        if self._with_margin:
+            trials = history.trials
+            x = np.array([trials[r].system_attrs["x_for_tell"] for r in rows], dtype=np.float64)
+        else:
+            internal = np.column_stack([history.param(name)[rows] for name in space.names])
+            x = space.transform(internal)
+        return x, sign * values
+
+    # -- sampling --------------------------------------------------------------------------
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if study._is_multi_objective():
+            raise ValueError(
+                "If the study is being used for multi-objective optimization, "
+                f"{self.__class__.__name__} cannot be used."
+            )
+        if not search_space:
+            return {}
+        history = study._get_trial_history()
+        if self._n_completed(history) < self._n_startup_trials:
+            return {}
+        space = self._space(search_space)
+        gen_key, _ = self._keys(space)
+        sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
+        storage = study._storage
+        with self._lock:
+            run = self._sync(study, space, history)
+            opt = self._restore(run, space, history)
+            if opt is None:
+                opt = run.optimizer = self._init_optimizer(space, study.direction)
+            solutions = self._solutions(run, opt, space, history, sign)
+            if solutions is not None:
+                opt.tell(*solutions)
+                self._store(study, trial, space, opt)
+            opt.reseed(int(self._cma_rng.randint(1, 2**16)) + trial.number)
+            if self._with_margin:
+                x, raw = opt.ask_with_raw(1)
+                storage.set_trial_system_attr(trial._trial_id, "x_for_tell", raw[0].tolist())
+            else:
+                x = opt.ask(1)
+            generation = opt.generation
+        storage.set_trial_system_attr(trial._trial_id, gen_key, generation)
+        return space.untransform(x[0])
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        if study._is_multi_objective():
+            raise ValueError(
+                "If the study is being used for multi-objective optimization, "
+                f"{self.__class__.__name__} cannot be used."
+            )
+        if self._warn_independent_sampling:
+            history = study._get_trial_history()
+            if self._n_completed(history) >= self._n_startup_trials:
+                _logger.warning(
+                    INDEPENDENT_SAMPLING_WARNING_TEMPLATE.format(
+                        param_name=param_name,
+                        trial_number=trial.number,
+                        independent_sampler_name=self._independent_sampler.__class__.__name__,
+                        sampler_name=self.__class__.__name__,
+                        fallback_reason=(
+                            "dynamic search space and `CategoricalDistribution` are not "
+                            "supported by `CmaEsSampler`"
+                        ),
+                    )
+                )
+        return self._independent_sampler.sample_independent(
+            study, trial, param_name, param_distribution
+        )
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._independent_sampler.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        if trial.constraints:
+            warnings.warn(
+                "Constraints have been set, but CmaEsSampler will not use them for optimization.",
+                UserWarning,
+                stacklevel=2,
+            )
+        self._independent_sampler.after_trial(study, trial, state, values)
