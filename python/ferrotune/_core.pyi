@@ -76,3 +76,25 @@ class CmaEsOptimizer:
 def cmaes_warm_start_mgd(
     x: NDArray[np.float64], values: NDArray[np.float64], gamma: float = 0.1, alpha: float = 0.1
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]: ...
+
+# --- fanova (rust/py/src/fanova.rs): random-forest importances ---
+def fanova_importances(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    bounds: NDArray[np.float64],
+    groups: list[list[int]],
+    n_trees: int,
+    max_depth: int,
+    min_samples_split: int,
+    min_samples_leaf: int,
+    seed: int,
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+def forest_mdi_importances(
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    n_trees: int,
+    max_depth: int,
+    min_samples_split: int,
+    min_samples_leaf: int,
+    seed: int,
+) -> NDArray[np.float64]: ...
