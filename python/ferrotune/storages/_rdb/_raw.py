@@ -48,7 +48,7 @@ class RawExecutor:
         self._local = threading.local()
         self._shared_lock = shared_lock
         self._sql_cache: dict[str, str] = {}
-        self._all: list[Any] = []
+        self._all: set[Any] = set()
         self._all_lock = threading.Lock()
         dbapi = engine.dialect.dbapi
         assert dbapi is not None
@@ -89,6 +89,8 @@ class RawExecutor:
         if conn is None:
             conn = self.engine.raw_connection()
             self._local.conn = conn
+            with self._all_lock:
+                self._all.add(conn)
         return conn
 
     def release(self) -> None:
@@ -96,6 +98,16 @@ class RawExecutor:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             self._local.conn = None
+            with self._all_lock:
+                self._all.discard(conn)
+            with contextlib.suppress(Exception):
+                conn.close()
+
+    def close(self) -> None:
+        """Return every thread's connection to the pool (they are closed by ``dispose``)."""
+        with self._all_lock:
+            conns, self._all = list(self._all), set()
+        for conn in conns:
             with contextlib.suppress(Exception):
                 conn.close()
 
@@ -103,6 +115,8 @@ class RawExecutor:
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
+            with self._all_lock:
+                self._all.discard(conn)
             with contextlib.suppress(Exception):
                 conn.invalidate()
 
@@ -158,4 +172,3 @@ class RawExecutor:
         finally:
             with contextlib.suppress(Exception):
                 cursor.close()
-

@@ -16,6 +16,7 @@ import json
 import random
 import threading
 import time
+import weakref
 from collections.abc import Callable, Container, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -103,6 +104,11 @@ def _redact(url: str) -> str:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:
         return "<invalid URL>"
+
+
+def _dispose(raw: RawExecutor, engine: Engine) -> None:
+    raw.close()
+    engine.dispose()
 
 
 class _StudyCache:
@@ -238,6 +244,7 @@ class RDBStorage(BaseStorage):
             threading.RLock() if self._is_sqlite_memory else None
         )
         self._raw = RawExecutor(self.engine, self._memory_lock)
+        self._finalizer = weakref.finalize(self, _dispose, self._raw, self.engine)
         self._prepare_sql()
         try:
             self._init_schema()
@@ -266,9 +273,7 @@ class RDBStorage(BaseStorage):
             "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
             f"VALUES (:number, :sid, :state, :start, :complete){returning}"
         )
-        self._q_trial_state = q(
-            "SELECT study_id, state, number FROM trials WHERE trial_id = :tid"
-        )
+        self._q_trial_state = q("SELECT study_id, state, number FROM trials WHERE trial_id = :tid")
         self._q_insert_param = q(
             "INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) "
             "VALUES (:trial_id, :param_name, :param_value, :distribution_json)"
@@ -287,7 +292,8 @@ class RDBStorage(BaseStorage):
         )
         self._q_values = q(
             raw.upsert(
-                "trial_values", ("trial_id", "objective", "value", "value_type"),
+                "trial_values",
+                ("trial_id", "objective", "value", "value_type"),
                 ("trial_id", "objective"),
             )  # fmt: skip
         )
@@ -412,6 +418,11 @@ class RDBStorage(BaseStorage):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._setup()
+
+    def close(self) -> None:
+        """Close this storage's database connections (it reconnects if used again)."""
+        self._raw.close()
+        self.engine.dispose()
 
     # -- transactions ----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -847,8 +858,12 @@ class RDBStorage(BaseStorage):
             for objective, v in enumerate(frozen.values):
                 stored, kind = _value_to_stored(v)
                 rows.append(
-                    {"trial_id": trial_id, "objective": objective, "value": stored,
-                     "value_type": kind}  # fmt: skip
+                    {
+                        "trial_id": trial_id,
+                        "objective": objective,
+                        "value": stored,
+                        "value_type": kind,
+                    }  # fmt: skip
                 )
             cur.executemany(self._q_values, rows)
         if frozen.distributions:
@@ -882,8 +897,12 @@ class RDBStorage(BaseStorage):
             for step, v in frozen.intermediate_values.items():
                 stored, kind = _intermediate_to_stored(v)
                 rows.append(
-                    {"trial_id": trial_id, "step": step, "intermediate_value": stored,
-                     "intermediate_value_type": kind}  # fmt: skip
+                    {
+                        "trial_id": trial_id,
+                        "step": step,
+                        "intermediate_value": stored,
+                        "intermediate_value_type": kind,
+                    }  # fmt: skip
                 )
             cur.executemany(self._q_intermediate, rows)
         del q
@@ -986,8 +1005,12 @@ class RDBStorage(BaseStorage):
             for objective, v in enumerate(values):
                 stored, kind = _value_to_stored(float(v))
                 value_rows.append(
-                    {"trial_id": trial_id, "objective": objective, "value": stored,
-                     "value_type": kind}  # fmt: skip
+                    {
+                        "trial_id": trial_id,
+                        "objective": objective,
+                        "value": stored,
+                        "value_type": kind,
+                    }  # fmt: skip
                 )
 
         def write(cur: Any) -> bool:
@@ -1076,7 +1099,9 @@ class RDBStorage(BaseStorage):
         self._set_trial_attr(False, trial_id, key, value)
 
     # -- trials: reads ---------------------------------------------------------------------
-    def _fetch_trials(self, conn: Connection, where: Any, params: dict[str, Any] | None = None) -> list[FrozenTrial]:
+    def _fetch_trials(
+        self, conn: Connection, where: Any, params: dict[str, Any] | None = None
+    ) -> list[FrozenTrial]:
         """Full records of the trials selected by ``where`` (a condition on ``trials``)."""
         t = S.trials
         rows = conn.execute(
@@ -1325,7 +1350,9 @@ class RDBStorage(BaseStorage):
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         cache = self._sync(study_id)
         if len(cache.directions) > 1:
-            raise RuntimeError("Best trial can be obtained only for single-objective optimization.")
+            raise RuntimeError(
+                "Best trial can be obtained only for single-objective optimization."
+            )
         if cache.best is None:
             raise ValueError("No trials are completed yet.")
         return cache.best
@@ -1380,4 +1407,3 @@ class RDBStorage(BaseStorage):
         return self.heartbeat_stale_trial_callback
 
     get_failed_trial_callback = get_heartbeat_stale_trial_callback
-
