@@ -332,3 +332,42 @@ def test_search_space_excludes_single_and_categorical() -> None:
     )
     space = sampler.infer_relative_search_space(study, study.trials[-1])
     assert space == {"x": FloatDistribution(0, 1)}
+
+
+@pytest.mark.parametrize("transform_step", [True, False])
+def test_unit_cube_transform_matches_optuna(transform_step: bool) -> None:
+    optuna = pytest.importorskip("optuna")
+    from optuna._transform import _SearchSpaceTransform
+
+    from ferrotune.distributions import IntDistribution
+    from ferrotune.samplers._cmaes import _Space
+
+    specs: list[tuple[str, dict[str, Any]]] = [
+        ("float", {"low": -3.0, "high": 2.0}),
+        ("float", {"low": 1e-4, "high": 10.0, "log": True}),
+        ("float", {"low": 0.0, "high": 0.9, "step": 0.3}),
+        ("int", {"low": -5, "high": 9}),
+        ("int", {"low": 0, "high": 20, "step": 4}),
+        ("int", {"low": 1, "high": 1000, "log": True}),
+    ]
+    ours: dict[str, BaseDistribution] = {}
+    theirs: dict[str, Any] = {}
+    for i, (kind, kw) in enumerate(specs):
+        name = f"p{i}"
+        if kind == "float":
+            ours[name] = FloatDistribution(**kw)
+            theirs[name] = optuna.distributions.FloatDistribution(**kw)
+        else:
+            ours[name] = IntDistribution(**kw)
+            theirs[name] = optuna.distributions.IntDistribution(**kw)
+    space = _Space(ours, transform_step=transform_step)
+    ref = _SearchSpaceTransform(theirs, transform_step=transform_step, transform_0_1=True)
+    rng = np.random.default_rng(0)
+    points = np.vstack([rng.uniform(size=(300, len(specs))), np.zeros(6), np.ones(6)])
+    for x in points:
+        got, want = space.untransform(x), ref.untransform(x)
+        assert got == pytest.approx(want, rel=1e-14)  # np.exp vs math.exp: 1 ulp
+        assert [got[f"p{i}"] for i in (2, 3, 4, 5)] == [want[f"p{i}"] for i in (2, 3, 4, 5)]
+        assert [type(v) for v in got.values()] == [type(v) for v in want.values()]
+        internal = np.array([[ours[k].to_internal_repr(v) for k, v in got.items()]])
+        np.testing.assert_allclose(space.transform(internal)[0], ref.transform(want), rtol=1e-12)

@@ -84,7 +84,21 @@ class _Space:
             repr(sorted(search_space.items(), key=lambda kv: kv[0])).encode()
             + bytes([transform_step])
         ).hexdigest()[:10]
-        self.high_below = np.nextafter(self.high, -np.inf)
+        is_step = ~np.isnan(self.step)
+        self._int_log = self.is_int & self.is_log
+        self._int_lin = self.is_int & ~self.is_log
+        self._float_step = ~self.is_int & is_step & ~self.is_log
+        self._int_idx = np.flatnonzero(self.is_int).tolist()
+        self._any_log = bool(self.is_log.any())
+        self._any_int_log = bool(self._int_log.any())
+        self._any_int_lin = bool(self._int_lin.any())
+        self._any_float_step = bool(self._float_step.any())
+        # Continuous floats stay strictly below ``high`` (as Optuna's transform does).
+        self._upper = np.where(
+            self.is_int | self._float_step, self.high, np.nextafter(self.high, -np.inf)
+        )
+        # Never move below ``low`` with nextafter on a degenerate range.
+        self._upper = np.maximum(self._upper, self.low)
 
     @property
     def dim(self) -> int:
@@ -96,30 +110,27 @@ class _Space:
         return np.asarray((t - self.lo) / self.width, dtype=np.float64)
 
     def untransform(self, x: FloatArray) -> dict[str, Any]:
-        """A point of the unit cube to external parameter values."""
+        """A point of the unit cube to external parameter values (vectorised)."""
         raw = self.lo + x * self.width
-        out: dict[str, Any] = {}
-        for i, name in enumerate(self.names):
-            r = float(raw[i])
-            low, high = float(self.low[i]), float(self.high[i])
-            if self.is_int[i]:
-                v: float
-                if self.is_log[i]:
-                    v = float(round(math.exp(r)))
-                else:
-                    step = float(self.step[i])
-                    v = math.floor((r - low) / step + 0.5) * step + low
-                out[name] = int(min(max(v, low), high))
-            elif self.is_log[i]:
-                out[name] = float(min(max(math.exp(r), low), float(self.high_below[i])))
-            elif not math.isnan(self.step[i]):
-                step = float(self.step[i])
-                out[name] = float(
-                    min(max(float(np.round((r - low) / step)) * step + low, low), high)
-                )
-            else:
-                out[name] = float(min(r, float(self.high_below[i])))
-        return out
+        if self._any_log:
+            v = np.where(self.is_log, np.exp(np.where(self.is_log, raw, 0.0)), raw)
+        else:
+            v = raw
+        # Integers: round-half-to-even on exp for log, else nearest grid step (floor(.+0.5)).
+        if self._any_int_log:
+            v[self._int_log] = np.rint(v[self._int_log])
+        if self._any_int_lin:
+            k = self._int_lin
+            v[k] = np.floor((raw[k] - self.low[k]) / self.step[k] + 0.5) * self.step[k]
+            v[k] += self.low[k]
+        if self._any_float_step:
+            k = self._float_step
+            v[k] = np.round((raw[k] - self.low[k]) / self.step[k]) * self.step[k] + self.low[k]
+        v = np.minimum(np.maximum(v, self.low), self._upper)
+        values = v.tolist()
+        for i in self._int_idx:
+            values[i] = int(values[i])
+        return dict(zip(self.names, values))
 
 
 @dataclass
@@ -261,7 +272,11 @@ class CmaEsSampler(BaseSampler):
         else:
             self._attr_prefix = "cma:"
         self._lock = threading.Lock()
-        self._spaces: dict[tuple[str, ...], _Space] = {}
+        self._spaces: dict[tuple[tuple[str, BaseDistribution], ...], _Space] = {}
+        self._last_space: tuple[list[BaseDistribution], _Space] | None = None
+        self._last_inferred: (
+            tuple[list[BaseDistribution], list[str], dict[str, BaseDistribution]] | None
+        ) = None
         self._runs: dict[tuple[int, int, str], _Run] = {}
 
     def reseed_rng(self) -> None:
@@ -270,11 +285,22 @@ class CmaEsSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return {
+        space = self._search_space.calculate(study)
+        last = self._last_inferred
+        if (
+            last is not None
+            and len(last[0]) == len(space)
+            and all(a is b for a, b in zip(last[0], space.values()))
+            and last[1] == list(space)
+        ):
+            return dict(last[2])
+        result: dict[str, BaseDistribution] = {
             name: dist
-            for name, dist in self._search_space.calculate(study).items()
+            for name, dist in space.items()
             if not dist.single() and isinstance(dist, (FloatDistribution, IntDistribution))
         }
+        self._last_inferred = (list(space.values()), list(space), result)
+        return dict(result)
 
     # -- helpers ---------------------------------------------------------------------------
     def _keys(self, space: _Space) -> tuple[str, str]:
@@ -288,10 +314,19 @@ class CmaEsSampler(BaseSampler):
         return n
 
     def _space(self, search_space: dict[str, BaseDistribution]) -> _Space:
-        key = tuple(f"{k}={v!r}" for k, v in search_space.items())
+        last = self._last_space
+        if (
+            last is not None
+            and len(last[0]) == len(search_space)
+            and all(a is b for a, b in zip(last[0], search_space.values()))
+            and last[1].names == list(search_space)
+        ):
+            return last[1]  # same distribution objects as last trial: no hashing
+        key = tuple(search_space.items())
         space = self._spaces.get(key)
         if space is None:
             space = self._spaces[key] = _Space(search_space, transform_step=not self._with_margin)
+        self._last_space = (list(search_space.values()), space)
         return space
 
     def _sync(self, study: Study, space: _Space, history: TrialHistory) -> _Run:
