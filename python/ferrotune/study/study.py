@@ -14,7 +14,7 @@ import numpy as np
 import ferrotune.storages as _storages
 from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution
-from ferrotune.exceptions import DuplicatedStudyError
+from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.study._frozen import StudySummary
 from ferrotune.study._multi_objective import pareto_front_rows
 from ferrotune.study._study_direction import StudyDirection
@@ -349,8 +349,11 @@ class Study:
         for trial in self._storage.get_all_trials(
             self._study_id, deepcopy=False, states=(TrialState.WAITING,)
         ):
-            if self._storage.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
-                return trial._trial_id
+            try:  # another process may have popped and even finished it meanwhile
+                if self._storage.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
+                    return trial._trial_id
+            except UpdateFinishedTrialError:
+                continue
         return None
 
     # -- adding trials ---------------------------------------------------------------------
