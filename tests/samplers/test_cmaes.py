@@ -372,3 +372,26 @@ def test_unit_cube_transform_matches_optuna(transform_step: bool) -> None:
         assert all(isinstance(v, float) for v in list(got.values())[:3])
         internal = np.array([[ours[k].to_internal_repr(v) for k, v in got.items()]])
         np.testing.assert_allclose(space.transform(internal)[0], ref.transform(want), rtol=1e-12)
+
+
+def test_two_workers_on_a_journal_file_continue_one_run(tmp_path: Any) -> None:
+    from ferrotune.storages.journal import JournalFileBackend
+
+    def storage() -> Any:
+        return ferrotune.storages.JournalStorage(JournalFileBackend(str(tmp_path / "log")))
+
+    a = ferrotune.create_study(
+        study_name="s", storage=storage(), sampler=CmaEsSampler(seed=0, popsize=4)
+    )
+    b = ferrotune.load_study(
+        study_name="s", storage=storage(), sampler=CmaEsSampler(seed=1, popsize=4)
+    )
+    for _ in range(20):  # the two "workers" alternate trials through the file
+        a.optimize(_sphere, n_trials=1)
+        b.optimize(_sphere, n_trials=1)
+    trials = a.trials
+    key = next(k for k in trials[-1].system_attrs if k.endswith(":generation"))
+    gens = [t.system_attrs[key] for t in trials[1:]]
+    # one run: every generation has exactly popsize trials, in order, whichever worker
+    assert gens == [g for g in range(10) for _ in range(4)][: len(gens)]
+    assert len(gens) == 39
