@@ -1,8 +1,10 @@
 """MedianPruner study, side by side: ferrotune vs Optuna 5.0.
 
 RandomSampler, 3,000 trials, up to 100 reported steps per trial, a trivial objective whose
-learning curves cross (``a / (step + 1) + b`` with ``a, b`` sampled), so trials are pruned
-at many different steps. Prints the median wall time of each library and the ratio.
+learning curves cross: trial ``i`` reports ``a_i / (step + 1) + b_i + noise`` with ``a_i, b_i``
+fixed from a seeded numpy generator (the same in both libraries, so both make exactly the
+same pruning decisions and the same number of reports; the sampler still draws one float
+parameter per trial). Prints the median wall time of each library and the ratio.
 
 Run: ``python benches/compare_pruning.py [--trials 3000] [--steps 100] [--repeat 3]``
 """
@@ -16,14 +18,24 @@ import warnings
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 
-def _run(lib: ModuleType, n_trials: int, n_steps: int, seed: int) -> tuple[float, int, int]:
+
+def _curves(n_trials: int, n_steps: int, seed: int) -> list[list[float]]:
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.0, 2.0, size=(n_trials, 1))
+    b = rng.uniform(0.0, 1.0, size=(n_trials, 1))
+    steps = np.arange(n_steps)[None, :]
+    noise = rng.normal(0.0, 0.02, size=(n_trials, n_steps))
+    curves: list[list[float]] = (a / (steps + 1.0) + b + noise).tolist()
+    return curves
+
+
+def _run(lib: ModuleType, curves: list[list[float]], seed: int) -> tuple[float, int, int]:
     def objective(trial: Any) -> float:
-        a = trial.suggest_float("a", 0.0, 1.0)
-        b = trial.suggest_float("b", 0.0, 1.0)
-        value = a + b
-        for step in range(n_steps):
-            value = a / (step + 1) + b
+        trial.suggest_float("x", 0.0, 1.0)
+        value = 0.0
+        for step, value in enumerate(curves[trial.number]):
             trial.report(value, step)
             if trial.should_prune():
                 raise lib.TrialPruned()
@@ -33,7 +45,7 @@ def _run(lib: ModuleType, n_trials: int, n_steps: int, seed: int) -> tuple[float
         sampler=lib.samplers.RandomSampler(seed=seed), pruner=lib.pruners.MedianPruner()
     )
     start = time.perf_counter()
-    study.optimize(objective, n_trials=n_trials)
+    study.optimize(objective, n_trials=len(curves))
     elapsed = time.perf_counter() - start
     trials = study.get_trials(deepcopy=False)
     n_pruned = sum(t.state == lib.trial.TrialState.PRUNED for t in trials)
@@ -58,8 +70,9 @@ def main() -> None:
 
     results: dict[str, list[float]] = {"ferrotune": [], "optuna": []}
     for rep in range(args.repeat):
+        curves = _curves(args.trials, args.steps, seed=rep)
         for name, lib in (("ferrotune", ferrotune), ("optuna", optuna)):
-            elapsed, n_pruned, n_reports = _run(lib, args.trials, args.steps, seed=rep)
+            elapsed, n_pruned, n_reports = _run(lib, curves, seed=rep)
             results[name].append(elapsed)
             print(
                 f"{name:9s} run {rep}: {elapsed:7.3f} s  pruned {n_pruned}/{args.trials}  "

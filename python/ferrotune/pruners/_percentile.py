@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
 
 _COMPLETE = int(TrialState.COMPLETE)
+_SCALAR_FOLD = 8  # folds of up to this many new column entries skip numpy's call overhead
 
 
 # -- argument validation shared by the pruners ------------------------------------------------
@@ -123,14 +124,24 @@ class _CompletedIndex:
             n_rows = rows.shape[0]
             start = entry.consumed
             if start < n_rows:
-                # Vectorised over the column entries added since the last fold at this step.
-                picked = np.flatnonzero(history.states[rows[start:]] == _COMPLETE)
-                if picked.shape[0]:
-                    new = values[start:][picked]
-                    entry.count += new.shape[0]
+                states = history.states
+                if n_rows - start <= _SCALAR_FOLD:
+                    # Typically the one or two trials that finished since the last decision.
+                    new_values = [
+                        v
+                        for r, v in zip(rows[start:].tolist(), values[start:].tolist())
+                        if states[r] == _COMPLETE
+                    ]
+                else:
+                    # Vectorised over the column entries added since the last fold.
+                    picked = states[rows[start:]] == _COMPLETE
+                    new_values = values[start:][picked].tolist()
+                if new_values:
+                    entry.count += len(new_values)
                     ordered = entry.sorted
-                    for v in new[~np.isnan(new)].tolist():
-                        bisect.insort(ordered, v)
+                    for v in new_values:
+                        if v == v:  # NaN values count for n_min_trials but not the percentile
+                            bisect.insort(ordered, v)
                 entry.consumed = n_rows
             return entry
 

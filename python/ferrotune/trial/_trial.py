@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import warnings
 from collections.abc import Sequence
@@ -306,8 +307,14 @@ class Trial(BaseTrial):
             raise NotImplementedError(
                 "Trial.should_prune is not supported for multi-objective optimization."
             )
-        frozen = self._storage.get_trial(self._trial_id)
-        return bool(self.study.pruner.prune(self._sampler_study, frozen))
+        if self._registry is not None:
+            # The cached trial is the stored record itself: a shallow copy is up to date (as
+            # Optuna's copy of its cached trial with live system attrs).
+            frozen = copy.copy(self._cached_frozen_trial)
+        else:
+            frozen = self._storage.get_trial(self._trial_id)
+        # Pruners get the whole study, as in Optuna (Hyperband builds its bracket view).
+        return bool(self.study.pruner.prune(self.study, frozen))
 
     # -- attributes ------------------------------------------------------------------------
     def set_user_attr(self, key: str, value: Any) -> None:
