@@ -119,5 +119,3 @@ class HeartbeatRunner:
             yield
         finally:
             thread.stop()
-
-

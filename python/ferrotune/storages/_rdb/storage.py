@@ -248,9 +248,11 @@ class RDBStorage(BaseStorage):
         self._prepare_sql()
         try:
             self._init_schema()
-        except sa_exc.OperationalError as e:
+        except (sa_exc.OperationalError, StorageInternalError) as e:
+            cause = e.__cause__ if isinstance(e, StorageInternalError) else e
+            detail = getattr(cause, "orig", None) or cause or e
             raise StorageInternalError(
-                f"Could not connect to the database at {_redact(self.url)}: {e.orig}"
+                f"Could not connect to the database at {_redact(self.url)}: {detail}"
             ) from e
         from ferrotune.storages._heartbeat import HeartbeatRunner
 

@@ -1,0 +1,132 @@
+"""Journal specifics: crash leftovers, corrupt files, locks, Redis backend."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from typing import Any
+
+import pytest
+
+import ferrotune as ft
+from ferrotune.storages import JournalStorage
+from ferrotune.storages.journal import (
+    JournalFileBackend,
+    JournalFileOpenLock,
+    JournalFileSymlinkLock,
+    JournalRedisBackend,
+)
+from ferrotune.trial import TrialState
+
+
+def _study(path: str, n: int) -> ft.Study:
+    storage = JournalStorage(JournalFileBackend(path))
+    study = ft.create_study(storage=storage, study_name="j", load_if_exists=True)
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=n)
+    return study
+
+
+def test_truncated_last_line_is_ignored_with_a_warning(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = str(tmp_path / "j.log")
+    before = [t.params for t in _study(path, 5).trials]
+    with open(path, "ab") as f:  # a writer crashed in the middle of a record
+        f.write(b'{"op_code":4,"worker_id":"dead","study_id":0,"datetime_st')
+    caplog.set_level(logging.WARNING, logger="ferrotune")
+    storage = JournalStorage(JournalFileBackend(path))
+    study = ft.load_study(study_name="j", storage=storage)
+    assert [t.params for t in study.trials] == before
+    assert "incomplete last line" in caplog.text
+    # The next append removes the broken tail, so the file stays valid for every reader.
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    assert lines[-1] == b""
+    assert all(json.loads(line) for line in lines[:-1])
+    assert len(JournalStorage(JournalFileBackend(path)).get_all_trials(0)) == 7
+
+
+def test_corrupt_line_in_the_middle_is_an_error(tmp_path: Any) -> None:
+    path = str(tmp_path / "j.log")
+    _study(path, 2)
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    lines[1] = b"{not json"
+    with open(path, "wb") as f:
+        f.write(b"\n".join(lines))
+    with pytest.raises(ValueError, match="corrupt at line 2"):
+        JournalStorage(JournalFileBackend(path))
+
+
+def test_unknown_op_code_is_an_error(tmp_path: Any) -> None:
+    path = tmp_path / "j.log"
+    path.write_text('{"op_code":99,"worker_id":"w"}\n')
+    with pytest.raises(ValueError, match="op code 99"):
+        JournalStorage(JournalFileBackend(str(path)))
+
+
+@pytest.mark.parametrize("lock_cls", [JournalFileSymlinkLock, JournalFileOpenLock])
+def test_locks_serialise_threads_and_break_stale_locks(
+    lock_cls: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = str(tmp_path / "j.log")
+    open(path, "w").close()
+    backend = JournalFileBackend(path, lock_obj=lock_cls(path))
+
+    def append(worker: int) -> None:
+        for i in range(30):
+            backend.append_logs([{"op_code": 2, "worker_id": f"w{worker}", "i": i}])
+
+    threads = [threading.Thread(target=append, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    logs = list(JournalFileBackend(path).read_logs(0))
+    assert len(logs) == 120
+    for w in range(4):
+        assert [log["i"] for log in logs if log["worker_id"] == f"w{w}"] == list(range(30))
+    # A lock left behind by a dead process is broken after the grace period.
+    with pytest.warns(UserWarning, match="too small"):
+        stale = lock_cls(path, grace_period=1)
+    assert stale.acquire()
+    caplog.set_level(logging.WARNING, logger="ferrotune")
+    fresh = JournalFileBackend(path, lock_obj=stale)
+    fresh.append_logs([{"op_code": 2, "worker_id": "late", "i": 0}])
+    assert "breaking it" in caplog.text
+    assert not os.path.exists(path + ".lock")
+    with pytest.raises(ValueError, match="grace_period"):
+        lock_cls(path, grace_period=0)
+
+
+def test_read_logs_from_an_offset(tmp_path: Any) -> None:
+    path = str(tmp_path / "j.log")
+    backend = JournalFileBackend(path)
+    backend.append_logs([{"op_code": 2, "worker_id": "w", "i": i} for i in range(5)])
+    assert [log["i"] for log in backend.read_logs(0)] == [0, 1, 2, 3, 4]
+    assert [log["i"] for log in backend.read_logs(3)] == [3, 4]
+    assert [log["i"] for log in JournalFileBackend(path).read_logs(2)] == [2, 3, 4]
+
+
+def test_redis_backend(redis_url: str, redis_prefix: str) -> None:
+    storage = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    study = ft.create_study(storage=storage, study_name="r", sampler=ft.samplers.RandomSampler(1))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=8)
+    other = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    loaded = ft.load_study(study_name="r", storage=other)
+    assert [t.params for t in loaded.trials] == [t.params for t in study.trials]
+    assert all(t.state == TrialState.COMPLETE for t in loaded.trials)
+    backend = JournalRedisBackend(redis_url, prefix=redis_prefix)
+    assert backend.load_snapshot() is None
+    backend.save_snapshot(b"abc")
+    assert backend.load_snapshot() == b"abc"
+
+
+def test_redis_errors() -> None:
+    with pytest.raises(ValueError, match="Redis URL"):
+        JournalRedisBackend("localhost:6379")
+    with pytest.raises(ConnectionError, match="Could not connect"):
+        JournalRedisBackend("redis://127.0.0.1:1/0")

@@ -1,0 +1,201 @@
+"""RDBStorage specifics: URLs, errors, schema revisions, SQLite settings, heartbeats."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+import ferrotune as ft
+from ferrotune.exceptions import StorageInternalError
+from ferrotune.storages import RDBStorage, RetryFailedTrialCallback, fail_stale_trials
+from ferrotune.storages._rdb import _schema
+from ferrotune.study import StudyDirection
+from ferrotune.trial import TrialState
+
+
+def test_url_string_is_accepted_everywhere(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'a.db'}"
+    study = ft.create_study(storage=url, study_name="s")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    assert isinstance(study._storage, RDBStorage)
+    assert len(ft.load_study(study_name="s", storage=url).trials) == 3
+    assert ft.get_all_study_names(url) == ["s"]
+    ft.copy_study(from_study_name="s", from_storage=url, to_storage=f"sqlite:///{tmp_path / 'b.db'}")
+    copied = ft.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'b.db'}")
+    assert [t.params for t in copied.trials] == [t.params for t in study.trials]
+    ft.delete_study(study_name="s", storage=url)
+    assert ft.get_all_study_names(url) == []
+
+
+@pytest.mark.parametrize("url", ["sqlite//nope", "not a url at all", "://x"])
+def test_malformed_url_is_a_value_error(url: str) -> None:
+    with pytest.raises(ValueError, match="URL"):
+        RDBStorage(url)
+
+
+def test_url_must_be_a_string() -> None:
+    with pytest.raises(TypeError):
+        RDBStorage(123)  # type: ignore[arg-type]
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+    with pytest.raises(StorageInternalError, match=r"Could not connect .*127\.0\.0\.1:1"):
+        RDBStorage(url, engine_kwargs={"connect_args": {"connect_timeout": 2}})
+
+
+def test_bad_heartbeat_arguments() -> None:
+    with pytest.raises(ValueError, match="heartbeat_interval"):
+        RDBStorage("sqlite://", heartbeat_interval=0)
+    with pytest.raises(ValueError, match="grace_period"):
+        RDBStorage("sqlite://", grace_period=-1)
+    with pytest.raises(ValueError, match="only one"):
+        RDBStorage(
+            "sqlite://",
+            failed_trial_callback=RetryFailedTrialCallback(),
+            heartbeat_stale_trial_callback=RetryFailedTrialCallback(),
+        )
+
+
+def test_in_memory_sqlite_is_shared_by_threads() -> None:
+    storage = RDBStorage("sqlite:///:memory:")
+    study = ft.create_study(storage=storage, sampler=ft.samplers.RandomSampler(0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=20, n_jobs=2)
+    assert sorted(t.number for t in study.trials) == list(range(20))
+
+
+def test_sqlite_uses_wal_and_optuna_schema(tmp_path: Any) -> None:
+    path = tmp_path / "s.db"
+    RDBStorage(f"sqlite:///{path}")
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == set(_schema.metadata.tables)
+    assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("v3.2.0.a",)]
+    assert conn.execute("SELECT schema_version FROM version_info").fetchall() == [(12,)]
+    conn.close()
+
+
+def _set_revision(url: str, revision: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = :v"), {"v": revision})
+    engine.dispose()
+
+
+def test_newer_schema_is_refused_with_a_clear_error(rdb_url: str) -> None:
+    RDBStorage(rdb_url).close()
+    _set_revision(rdb_url, "v9.9.9.z")
+    with pytest.raises(RuntimeError, match="newer") as info:
+        RDBStorage(rdb_url)
+    assert "storage upgrade" in str(info.value)
+    RDBStorage(rdb_url, skip_compatibility_check=True).close()
+
+
+def test_older_schema_asks_for_upgrade_then_upgrades(rdb_url: str) -> None:
+    storage = RDBStorage(rdb_url)
+    storage.create_new_study([StudyDirection.MINIMIZE], "kept")
+    storage.close()
+    engine = sa.create_engine(rdb_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_trials_study_id"))
+    engine.dispose()
+    _set_revision(rdb_url, "v3.0.0.d")
+    with pytest.raises(RuntimeError, match="ferrotune storage upgrade"):
+        RDBStorage(rdb_url)
+    old = RDBStorage(rdb_url, skip_compatibility_check=True)
+    assert old.get_current_version() == "v3.0.0.d"
+    old.upgrade()
+    assert old.get_current_version() == old.get_head_version() == "v3.2.0.a"
+    old.close()
+    upgraded = RDBStorage(rdb_url)
+    assert upgraded.get_study_id_from_name("kept") >= 0
+    indexes = sa.inspect(upgraded.engine).get_indexes("trials")
+    assert any(ix["column_names"] == ["study_id"] for ix in indexes)
+    upgraded.close()
+
+
+def test_too_old_schema_cannot_be_upgraded(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    RDBStorage(url).close()
+    _set_revision(url, "v1.3.0.a")
+    old = RDBStorage(url, skip_compatibility_check=True)
+    with pytest.raises(RuntimeError, match="predates"):
+        old.upgrade()
+    old.close()
+
+
+def test_heartbeat_fails_stale_trial_and_retries_it(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'hb.db'}"
+    storage = RDBStorage(
+        url,
+        heartbeat_interval=1,
+        grace_period=1,
+        failed_trial_callback=RetryFailedTrialCallback(inherit_intermediate_values=True),
+    )
+    assert storage._run_heartbeat is not None
+    study = ft.create_study(storage=storage, study_name="hb")
+    # A trial whose worker died: it beat once and then stopped.
+    stale = study.ask()
+    stale.suggest_float("x", 0, 1)
+    stale.report(0.5, 3)
+    storage.record_heartbeat(stale._trial_id)
+    # A trial without heartbeat record (ask-and-tell use) is never failed.
+    unbeaten = study.ask()
+    time.sleep(2.2)
+    fail_stale_trials(study)
+    trials = study.trials
+    assert trials[0].state == TrialState.FAIL
+    assert trials[1].state == TrialState.RUNNING
+    retry = trials[2]
+    assert retry.state == TrialState.WAITING
+    assert retry.params == trials[0].params
+    assert retry.intermediate_values == {3: 0.5}
+    assert retry.system_attrs["failed_trial"] == 0
+    # optimize beats while the objective runs, so a slow trial is not failed
+    study.optimize(lambda t: (time.sleep(2.5), t.suggest_float("x", 0, 1))[1], n_trials=1)
+    done = study.trials[2]
+    assert done.state == TrialState.COMPLETE
+    assert done.params == trials[0].params
+    study.tell(unbeaten, 1.0)
+    storage.close()
+
+
+def test_retry_callback_respects_max_retry(tmp_path: Any) -> None:
+    storage = RDBStorage(f"sqlite:///{tmp_path / 'r.db'}")
+    study = ft.create_study(storage=storage)
+    trial = study.ask()
+    trial.suggest_float("x", 0, 1)
+    study.tell(trial, state=TrialState.FAIL)
+    callback = ft.storages.RetryHeartbeatStaleTrialCallback(max_retry=1)
+    callback(study, study.trials[0])
+    assert study.trials[1].state == TrialState.WAITING
+    callback(study, study.trials[1])  # a retry of a retry: over the limit
+    assert len(study.trials) == 2
+    with pytest.raises(ValueError, match="max_retry"):
+        RetryFailedTrialCallback(max_retry=-1)
+
+
+def test_database_restart_mid_study(postgres_url: str) -> None:
+    """Connections killed by the server are re-established; the study stays consistent."""
+    import psycopg
+
+    storage = RDBStorage(postgres_url)
+    study = ft.create_study(storage=storage, study_name="restart")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+    u = sa.engine.make_url(postgres_url)
+    admin = f"host={u.host} port={u.port} dbname=postgres user={u.username}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (u.database,),
+        )
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+    assert [t.number for t in study.trials] == list(range(10))
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    storage.close()
