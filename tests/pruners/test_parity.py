@@ -43,9 +43,11 @@ def _replay(
     study_name: str,
     report_every: int = 1,
     step_orders: list[np.ndarray] | None = None,
+    storage: str | None = None,
 ) -> list[int | None]:
     """Prune step of each trial (``None`` when it completed)."""
     study = lib.create_study(
+        storage=storage,
         study_name=study_name,
         direction=direction,
         sampler=lib.samplers.RandomSampler(seed=0),
@@ -230,3 +232,85 @@ def test_sparse_reports_match_optuna(direction: str) -> None:
     for name in ("median-warmup-interval", "percentile-80-interval", "sha-2-3-rate1"):
         ours, theirs = _both(CONFIGS[name], curves, direction, f"sparse-{name}", report_every=3)
         assert ours == theirs, name
+
+
+@pytest.mark.parametrize("config", ["median-default", "sha-1-2", "patient-median"])
+def test_sqlite_storage_decisions_match_optuna(config: str, tmp_path: Any) -> None:
+    """Decisions do not depend on the storage: ferrotune on SQLite vs Optuna in memory."""
+    curves = _curves(3, n_trials=25, n_steps=16)
+    url = f"sqlite:///{tmp_path / 'parity.db'}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = _replay(
+            ferrotune, CONFIGS[config](ferrotune), curves, "minimize", "db", storage=url
+        )
+        theirs = _replay(optuna, CONFIGS[config](optuna), curves, "minimize", "db")
+    assert ours == theirs
+    assert any(s is not None for s in ours)
+
+
+def test_sqlite_storage_hyperband_matches_optuna(tmp_path: Any) -> None:
+    curves = _curves(4, n_trials=30, n_steps=27)
+    url = f"sqlite:///{tmp_path / 'hb.db'}"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = _replay(
+            ferrotune,
+            ferrotune.pruners.HyperbandPruner(max_resource=27),
+            curves,
+            "minimize",
+            "hb-db",
+            storage=url,
+        )
+        theirs = _replay(
+            optuna, optuna.pruners.HyperbandPruner(max_resource=27), curves, "minimize", "hb-db"
+        )
+    assert ours == theirs
+
+
+def _replay_interleaved(
+    lib: ModuleType, pruner: Any, curves: np.ndarray, direction: str, name: str, width: int
+) -> list[int | None]:
+    """Up to ``width`` trials run at once, reporting one step each in turn (as parallel
+    workers would): running trials' rung values and unfinished trials come into play."""
+    study = lib.create_study(study_name=name, direction=direction, pruner=pruner)
+    result: list[int | None] = [None] * len(curves)
+    active: list[tuple[int, Any, int]] = []  # (curve index, trial, next step)
+    next_curve = 0
+    while active or next_curve < len(curves):
+        while len(active) < width and next_curve < len(curves):
+            active.append((next_curve, study.ask(), 0))
+            next_curve += 1
+        still = []
+        for index, trial, step in active:
+            trial.report(float(curves[index, step]), step)
+            if trial.should_prune():
+                result[index] = step
+                study.tell(trial, state=lib.trial.TrialState.PRUNED)
+            elif step + 1 == curves.shape[1]:
+                study.tell(trial, float(curves[index, step]))
+            else:
+                still.append((index, trial, step + 1))
+        active = still
+    return result
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+@pytest.mark.parametrize(
+    "config", ["median-default", "percentile-25", "sha-1-2", "sha-bootstrap", "hyperband"]
+)
+def test_interleaved_trials_match_optuna(config: str, direction: str) -> None:
+    curves = _flip(_curves(77, n_trials=40, n_steps=27), direction)
+
+    def factory(lib: ModuleType) -> Any:
+        if config == "hyperband":
+            return lib.pruners.HyperbandPruner(max_resource=27)
+        return CONFIGS[config](lib)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = _replay_interleaved(ferrotune, factory(ferrotune), curves, direction, "mix", 5)
+        theirs = _replay_interleaved(optuna, factory(optuna), curves, direction, "mix", 5)
+    assert ours == theirs
+    if config != "sha-bootstrap":
+        assert any(s is not None for s in ours)

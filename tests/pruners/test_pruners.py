@@ -346,3 +346,26 @@ def test_wilcoxon_prunes_clearly_worse_trial() -> None:
             pruned_at = step
             break
     assert pruned_at is not None and pruned_at < 10
+
+
+@pytest.mark.parametrize(
+    "pruner",
+    [MedianPruner(n_startup_trials=2), SuccessiveHalvingPruner(), HyperbandPruner()],
+    ids=["median", "sha", "hyperband"],
+)
+def test_pruners_in_threaded_optimize(pruner: Any) -> None:
+    def objective(trial: ferrotune.Trial) -> float:
+        x = trial.suggest_float("x", 0.0, 1.0)
+        for step in range(30):
+            trial.report(x + 1.0 / (step + 1), step)
+            if trial.should_prune():
+                raise ferrotune.TrialPruned()
+        return x
+
+    study = ferrotune.create_study(pruner=pruner, sampler=ferrotune.samplers.RandomSampler(0))
+    study.optimize(objective, n_trials=60, n_jobs=2)
+    trials = study.get_trials(deepcopy=False)
+    assert len(trials) == 60
+    assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
+    pruned = [t for t in trials if t.state == TrialState.PRUNED]
+    assert pruned and all(len(t.intermediate_values) < 30 for t in pruned)

@@ -159,6 +159,12 @@ class _BracketStudy(Study):
         partition = pruner._partition(study)
         self._storage = cast("BaseStorage", _BracketStorage(partition, bracket_id))
 
+    def __getattr__(self, name: str) -> Any:
+        # Attributes a future Study.__init__ may add come from the underlying study.
+        if name in ("_study", "__setstate__", "__getstate__"):
+            raise AttributeError(name)
+        return getattr(self._study, name)
+
     def stop(self) -> None:
         """Stop the optimization loop of the underlying study."""
         self._study.stop()
