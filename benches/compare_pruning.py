@@ -7,6 +7,7 @@ same pruning decisions and the same number of reports; the sampler still draws o
 parameter per trial). Prints the median wall time of each library and the ratio.
 
 Run: ``python benches/compare_pruning.py [--trials 3000] [--steps 100] [--repeat 3]``
+(``--pruner sha|hyperband`` runs the same workload with Successive Halving / Hyperband).
 """
 
 from __future__ import annotations
@@ -31,7 +32,17 @@ def _curves(n_trials: int, n_steps: int, seed: int) -> list[list[float]]:
     return curves
 
 
-def _run(lib: ModuleType, curves: list[list[float]], seed: int) -> tuple[float, int, int]:
+def _make_pruner(lib: ModuleType, name: str, n_steps: int) -> Any:
+    if name == "median":
+        return lib.pruners.MedianPruner()
+    if name == "sha":
+        return lib.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3)
+    return lib.pruners.HyperbandPruner(min_resource=1, max_resource=n_steps)
+
+
+def _run(
+    lib: ModuleType, curves: list[list[float]], seed: int, pruner: str = "median"
+) -> tuple[float, int, int]:
     def objective(trial: Any) -> float:
         trial.suggest_float("x", 0.0, 1.0)
         value = 0.0
@@ -42,7 +53,9 @@ def _run(lib: ModuleType, curves: list[list[float]], seed: int) -> tuple[float, 
         return value
 
     study = lib.create_study(
-        sampler=lib.samplers.RandomSampler(seed=seed), pruner=lib.pruners.MedianPruner()
+        study_name="compare-pruning",
+        sampler=lib.samplers.RandomSampler(seed=seed),
+        pruner=_make_pruner(lib, pruner, len(curves[0])),
     )
     start = time.perf_counter()
     study.optimize(objective, n_trials=len(curves))
@@ -58,6 +71,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=3000)
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pruner", choices=["median", "sha", "hyperband"], default="median")
     args = parser.parse_args()
 
     import optuna
@@ -72,7 +86,7 @@ def main() -> None:
     for rep in range(args.repeat):
         curves = _curves(args.trials, args.steps, seed=rep)
         for name, lib in (("ferrotune", ferrotune), ("optuna", optuna)):
-            elapsed, n_pruned, n_reports = _run(lib, curves, seed=rep)
+            elapsed, n_pruned, n_reports = _run(lib, curves, seed=rep, pruner=args.pruner)
             results[name].append(elapsed)
             print(
                 f"{name:9s} run {rep}: {elapsed:7.3f} s  pruned {n_pruned}/{args.trials}  "
@@ -81,7 +95,7 @@ def main() -> None:
     med_f = statistics.median(results["ferrotune"])
     med_o = statistics.median(results["optuna"])
     print(
-        f"\nMedianPruner, RandomSampler, {args.trials} trials x {args.steps} steps "
+        f"\n{args.pruner} pruner, RandomSampler, {args.trials} trials x {args.steps} steps "
         f"(median of {args.repeat}):"
     )
     print(f"  ferrotune {med_f:7.3f} s")
