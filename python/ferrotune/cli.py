@@ -1,0 +1,489 @@
+"""The ``ferrotune`` command line: Optuna's CLI commands on ferrotune storages.
+
+Examples
+--------
+.. code-block:: console
+
+    $ ferrotune create-study --study-name demo --storage sqlite:///demo.db
+    $ ferrotune ask --study-name demo --storage sqlite:///demo.db \\
+        --search-space '{"x": {"name": "FloatDistribution", "attributes": {"low": 0, "high": 1}}}'
+    $ ferrotune tell --study-name demo --storage sqlite:///demo.db --trial-number 0 --values 0.5
+    $ ferrotune trials --study-name demo --storage sqlite:///demo.db -f json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import ferrotune
+from ferrotune.distributions import json_to_distribution
+from ferrotune.exceptions import CLIUsageError
+from ferrotune.storages import BaseStorage, JournalStorage
+from ferrotune.storages.journal import JournalFileBackend, JournalRedisBackend
+from ferrotune.trial import FrozenTrial, TrialState
+
+_DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+_FORMATS = ("value", "json", "table", "yaml")
+_STORAGE_CLASSES = ("RDBStorage", "JournalFileBackend", "JournalRedisBackend")
+Column = tuple[str, str]
+Record = dict[Column, Any]
+
+_logger = ferrotune.logging.get_logger(__name__)
+
+
+# -- storages ------------------------------------------------------------------------------
+def _storage(url: str | None, storage_class: str | None) -> BaseStorage:
+    url = url or os.environ.get("FERROTUNE_STORAGE") or os.environ.get("OPTUNA_STORAGE")
+    if not url:
+        raise CLIUsageError(
+            "Storage is not specified: pass --storage URL (or set FERROTUNE_STORAGE)."
+        )
+    from ferrotune.storages import RDBStorage
+
+    if storage_class == "JournalRedisBackend" or (
+        storage_class is None and url.startswith(("redis://", "rediss://", "unix://"))
+    ):
+        return JournalStorage(JournalRedisBackend(url))
+    if storage_class == "JournalFileBackend" or (storage_class is None and os.path.isfile(url)):
+        return JournalStorage(JournalFileBackend(url))
+    return RDBStorage(url)
+
+
+# -- output --------------------------------------------------------------------------------
+def _plain(value: Any) -> Any:
+    """A JSON/YAML-friendly copy of ``value``."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, datetime.datetime):
+        return value.strftime(_DATETIME_FORMAT)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(_plain(k)): _plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def _rows(
+    records: list[Record], columns: list[Column], flatten: bool
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Turn ``(group, key)`` records into rows keyed by header names."""
+    header: list[str] = []
+    rows: list[dict[str, Any]] = []
+    if flatten:
+        list_columns = {
+            c
+            for c in columns
+            if c[1] == "" and any(isinstance(r.get(c), (list, tuple)) for r in records)
+        }
+        for c in columns:
+            if c[1] != "":
+                header.append(f"{c[0]}_{c[1]}")
+            elif c in list_columns:
+                width = max(len(r[c]) for r in records if c in r)
+                header.extend(f"{c[0]}_{i}" for i in range(width))
+            else:
+                header.append(c[0])
+        for r in records:
+            row: dict[str, Any] = {}
+            for c in columns:
+                if c not in r:
+                    continue
+                value = _plain(r[c])
+                if c[1] != "":
+                    row[f"{c[0]}_{c[1]}"] = value
+                elif c in list_columns:
+                    row.update({f"{c[0]}_{i}": v for i, v in enumerate(value)})
+                else:
+                    row[c[0]] = value
+            rows.append(row)
+        return rows, header
+    for c in columns:
+        if c[0] not in header:
+            header.append(c[0])
+    for r in records:
+        nested: dict[str, Any] = {name: {} for name in header}
+        for c in columns:
+            if c not in r:
+                continue
+            if c[1] == "":
+                nested[c[0]] = _plain(r[c])
+            else:
+                nested[c[0]][c[1]] = _plain(r[c])
+        rows.append(nested)
+    return rows, header
+
+
+def _table(rows: list[dict[str, Any]], header: list[str]) -> str:
+    def text(v: Any) -> str:
+        if v is None:
+            return ""
+        return json.dumps(v) if isinstance(v, (dict, list)) else str(v)
+
+    cells = [[text(row.get(h)) for h in header] for row in rows]
+    numeric = [
+        all(row.get(h) is None or isinstance(row.get(h), (int, float)) for row in rows)
+        for h in header
+    ]
+    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
+
+    def line(values: list[str]) -> str:
+        parts = [
+            f" {v:>{w}} " if num else f" {v:<{w}} "
+            for v, w, num in zip(values, widths, numeric)
+        ]
+        return "|" + "|".join(parts) + "|"
+
+    rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
+    return "\n".join([rule, line(header), rule, *(line(c) for c in cells), rule])
+
+
+def _render(
+    records: list[Record] | Record, columns: list[Column], fmt: str, flatten: bool
+) -> str:
+    single = isinstance(records, dict)
+    rows, header = _rows([records] if single else records, columns, flatten)  # type: ignore[list-item]
+    if fmt == "value":
+        return "\n".join(
+            " ".join("" if row.get(h) is None else str(row.get(h)) for h in header)
+            for row in rows
+        ).strip()
+    if fmt == "table":
+        return _table(rows, header)
+    if fmt == "json":
+        return json.dumps(rows[0] if single else rows)
+    if fmt == "yaml":
+        try:
+            import yaml
+        except ImportError as e:
+            raise CLIUsageError("`-f yaml` needs PyYAML: pip install pyyaml") from e
+        return str(yaml.safe_dump(rows[0] if single else rows)).strip()
+    raise CLIUsageError(f"Unknown output format {fmt!r}; choose from {', '.join(_FORMATS)}.")
+
+
+def _trial_records(study: ferrotune.Study) -> tuple[list[Record], list[Column]]:
+    multi = len(study.directions) > 1
+    records: list[Record] = []
+    param_keys: dict[str, None] = {}
+    attr_keys: dict[str, None] = {}
+    trials = study.get_trials(deepcopy=False)
+    for t in trials:
+        param_keys.update(dict.fromkeys(t.params))
+        attr_keys.update(dict.fromkeys(t.user_attrs))
+    for t in trials:
+        records.append(_trial_record(t, multi))
+    columns: list[Column] = [("number", ""), ("values" if multi else "value", "")]
+    columns += [("datetime_start", ""), ("datetime_complete", ""), ("duration", "")]
+    columns += [("params", k) for k in param_keys]
+    columns += [("user_attrs", k) for k in attr_keys]
+    columns.append(("state", ""))
+    return records, columns
+
+
+def _trial_record(t: FrozenTrial, multi: bool) -> Record:
+    record: Record = {("number", ""): t.number}
+    if multi:
+        record[("values", "")] = t.values
+    else:
+        record[("value", "")] = t.value
+    record[("datetime_start", "")] = t.datetime_start
+    record[("datetime_complete", "")] = t.datetime_complete
+    record[("duration", "")] = None if t.duration is None else str(t.duration)
+    for k, v in t.params.items():
+        record[("params", k)] = v
+    for k, v in t.user_attrs.items():
+        record[("user_attrs", k)] = v
+    record[("state", "")] = t.state.name
+    return record
+
+
+# -- commands ------------------------------------------------------------------------------
+def _output_args(p: argparse.ArgumentParser, default: str) -> None:
+    p.add_argument("-f", "--format", choices=_FORMATS, default=default, help="Output format.")
+    p.add_argument("--flatten", action="store_true", help="One column per nested key.")
+
+
+def _create_study(args: argparse.Namespace) -> int:
+    study = ferrotune.create_study(
+        storage=_storage(args.storage, args.storage_class),
+        study_name=args.study_name,
+        direction=args.direction,
+        directions=args.directions,
+        load_if_exists=args.skip_if_exists,
+    )
+    print(study.study_name)
+    return 0
+
+
+def _delete_study(args: argparse.Namespace) -> int:
+    storage = _storage(args.storage, args.storage_class)
+    storage.delete_study(storage.get_study_id_from_name(args.study_name))
+    return 0
+
+
+def _set_user_attr(args: argparse.Namespace) -> int:
+    study = ferrotune.load_study(
+        study_name=args.study_name, storage=_storage(args.storage, args.storage_class)
+    )
+    study.set_user_attr(args.key, args.value)
+    _logger.info("Attribute successfully written.")
+    return 0
+
+
+def _study_names(args: argparse.Namespace) -> int:
+    names = ferrotune.get_all_study_names(_storage(args.storage, args.storage_class))
+    key = ("name", "")
+    print(_render([{key: n} for n in names], [key], args.format, False))
+    return 0
+
+
+def _studies(args: argparse.Namespace) -> int:
+    storage = _storage(args.storage, args.storage_class)
+    summaries = ferrotune.get_all_study_summaries(storage, include_best_trial=False)
+    columns: list[Column] = [("name", ""), ("direction", ""), ("n_trials", "")]
+    columns.append(("datetime_start", ""))
+    records: list[Record] = []
+    for s in summaries:
+        records.append(
+            {
+                ("name", ""): s.study_name,
+                ("direction", ""): [d.name for d in s.directions],
+                ("n_trials", ""): s.n_trials,
+                ("datetime_start", ""): s.datetime_start,
+                ("user_attrs", ""): s.user_attrs,
+            }
+        )
+    if any(r[("user_attrs", "")] for r in records):
+        columns.append(("user_attrs", ""))
+    print(_render(records, columns, args.format, args.flatten))
+    return 0
+
+
+def _load(args: argparse.Namespace) -> ferrotune.Study:
+    return ferrotune.load_study(
+        study_name=args.study_name, storage=_storage(args.storage, args.storage_class)
+    )
+
+
+def _trials(args: argparse.Namespace) -> int:
+    records, columns = _trial_records(_load(args))
+    print(_render(records, columns, args.format, args.flatten))
+    return 0
+
+
+def _best_trial(args: argparse.Namespace) -> int:
+    study = _load(args)
+    records, columns = _trial_records(study)
+    print(_render(records[study.best_trial.number], columns, args.format, args.flatten))
+    return 0
+
+
+def _best_trials(args: argparse.Namespace) -> int:
+    study = _load(args)
+    best = {t.number for t in study.best_trials}
+    records, columns = _trial_records(study)
+    chosen = [r for r in records if r[("number", "")] in best]
+    print(_render(chosen, columns, args.format, args.flatten))
+    return 0
+
+
+def _storage_upgrade(args: argparse.Namespace) -> int:
+    from ferrotune.storages import RDBStorage
+
+    url = args.storage or os.environ.get("FERROTUNE_STORAGE") or os.environ.get("OPTUNA_STORAGE")
+    if not url:
+        raise CLIUsageError("Storage is not specified: pass --storage URL.")
+    storage = RDBStorage(url, skip_compatibility_check=True, skip_table_creation=True)
+    current = storage.get_current_version()
+    if current == storage.get_head_version():
+        _logger.info("This storage is up-to-date.")
+    elif current in storage.get_all_versions():
+        _logger.info(f"Upgrading the storage schema from {current} to the latest version.")
+        storage.upgrade()
+        _logger.info("Completed to upgrade the storage.")
+    else:
+        _logger.warning(
+            f"The storage schema {current!r} is newer than this ferrotune knows; upgrade "
+            "ferrotune (`pip install -U ferrotune`)."
+        )
+        return 1
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    sampler = None
+    if args.sampler is not None:
+        kwargs = json.loads(args.sampler_kwargs) if args.sampler_kwargs else {}
+        sampler_cls = getattr(ferrotune.samplers, args.sampler, None)
+        if sampler_cls is None:
+            raise CLIUsageError(f"Unknown sampler {args.sampler!r}.")
+        sampler = sampler_cls(**kwargs)
+    elif args.sampler_kwargs is not None:
+        raise CLIUsageError("`--sampler-kwargs` needs `--sampler`.")
+    space = {}
+    if args.search_space is not None:
+        space = {
+            name: json_to_distribution(json.dumps(d))
+            for name, d in json.loads(args.search_space).items()
+        }
+    try:
+        study = ferrotune.load_study(
+            study_name=args.study_name,
+            storage=_storage(args.storage, args.storage_class),
+            sampler=sampler,
+        )
+    except KeyError as e:
+        raise CLIUsageError(
+            f"Study {args.study_name!r} does not exist: create it first with `ferrotune "
+            "create-study`."
+        ) from e
+    trial = study.ask(fixed_distributions=space)
+    _logger.info(f"Asked trial {trial.number} with parameters {trial.params}.")
+    record: Record = {("number", ""): trial.number}
+    columns: list[Column] = [("number", "")]
+    if not trial.params and not args.flatten:
+        record[("params", "")] = {}
+        columns.append(("params", ""))
+    for name, value in trial.params.items():
+        record[("params", name)] = value
+        columns.append(("params", name))
+    print(_render(record, columns, args.format, args.flatten))
+    return 0
+
+
+def _tell(args: argparse.Namespace) -> int:
+    study = _load(args)
+    state = TrialState[args.state.upper()] if args.state is not None else None
+    study.tell(
+        args.trial_number, args.values, state=state, skip_if_finished=args.skip_if_finished
+    )
+    _logger.info(f"Told trial {args.trial_number} with values {args.values} and state {state}.")
+    return 0
+
+
+def _build(name: str, p: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    if name == "create-study":
+        p.add_argument("--study-name", default=None, help="Name of the new study.")
+        p.add_argument("--direction", choices=("minimize", "maximize"), default=None)
+        p.add_argument("--directions", choices=("minimize", "maximize"), nargs="+")
+        p.add_argument("--skip-if-exists", action="store_true", help="Load an existing study.")
+        return _create_study
+    if name == "delete-study":
+        p.add_argument("--study-name", required=True)
+        return _delete_study
+    if name == "study set-user-attr":
+        p.add_argument("--study-name", required=True)
+        p.add_argument("--key", "-k", required=True)
+        p.add_argument("--value", required=True)
+        return _set_user_attr
+    if name == "study-names":
+        p.add_argument("-f", "--format", choices=_FORMATS, default="value")
+        return _study_names
+    if name == "studies":
+        _output_args(p, "table")
+        return _studies
+    if name in ("trials", "best-trial", "best-trials"):
+        p.add_argument("--study-name", required=True)
+        _output_args(p, "table")
+        return {"trials": _trials, "best-trial": _best_trial, "best-trials": _best_trials}[name]
+    if name == "storage upgrade":
+        return _storage_upgrade
+    if name == "ask":
+        p.add_argument("--study-name", required=True)
+        p.add_argument("--sampler", help="Sampler class name, e.g. TPESampler.")
+        p.add_argument("--sampler-kwargs", help="Sampler arguments as JSON.")
+        p.add_argument("--search-space", help="{name: distribution JSON} to suggest.")
+        _output_args(p, "json")
+        return _ask
+    assert name == "tell"
+    p.add_argument("--study-name", required=True)
+    p.add_argument("--trial-number", type=int, required=True)
+    p.add_argument("--values", type=float, nargs="+")
+    p.add_argument("--state", choices=("complete", "pruned", "fail"))
+    p.add_argument("--skip-if-finished", action="store_true")
+    return _tell
+
+
+COMMANDS = (
+    "create-study",
+    "delete-study",
+    "study set-user-attr",
+    "study-names",
+    "studies",
+    "trials",
+    "best-trial",
+    "best-trials",
+    "storage upgrade",
+    "ask",
+    "tell",
+)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--storage", default=None, help="Storage URL, e.g. sqlite:///study.db (or a journal path)."
+    )
+    parser.add_argument("--storage-class", choices=_STORAGE_CLASSES, default=None)
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-v", "--verbose", action="count", dest="verbose", default=1)
+    verbosity.add_argument("-q", "--quiet", action="store_const", dest="verbose", const=0)
+    parser.add_argument("--log-file", default=None, help="Also write logs to this file.")
+    parser.add_argument("--debug", action="store_true", help="Show tracebacks.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common)
+    parser = argparse.ArgumentParser(prog="ferrotune", parents=[common])
+    parser.add_argument("--version", action="version", version=f"ferrotune {ferrotune.__version__}")
+    sub = parser.add_subparsers(dest="command")
+    for name in COMMANDS:
+        p = sub.add_parser(name, parents=[common], help=f"{name} command")
+        p.set_defaults(handler=_build(name, p))
+    return parser
+
+
+def _join_commands(argv: list[str]) -> list[str]:
+    """Merge two-word commands (``storage upgrade``) into one argument."""
+    for i in range(len(argv) - 1):
+        pair = f"{argv[i]} {argv[i + 1]}"
+        if pair in COMMANDS:
+            return [pair, *argv[:i], *argv[i + 2 :]]
+    for i, arg in enumerate(argv):
+        if arg in COMMANDS:
+            return [arg, *argv[:i], *argv[i + 1 :]]
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ferrotune`` console script."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    args = parser.parse_args(_join_commands(args_list))
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return 0
+    level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)
+    ferrotune.logging.set_verbosity(level)
+    if args.log_file:
+        handler = logging.FileHandler(args.log_file)
+        handler.setLevel(level)
+        logging.getLogger("ferrotune").addHandler(handler)
+    try:
+        code: int = args.handler(args)
+        return code
+    except Exception as e:
+        if args.debug:
+            raise
+        _logger.error(f"{type(e).__name__}: {e}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

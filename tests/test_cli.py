@@ -1,0 +1,103 @@
+"""The ``ferrotune`` command line (Optuna's commands and output formats)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import yaml
+
+import ferrotune as ft
+from ferrotune.cli import main
+
+SPACE = json.dumps(
+    {"x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0, "log": False,
+                                                        "step": None}}}  # fmt: skip
+)
+
+
+@pytest.fixture
+def url(tmp_path: Any) -> str:
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["-q", *args])
+    return code, capsys.readouterr().out.strip()
+
+
+def test_create_ask_tell_and_inspect(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "create-study", "--study-name", "s", "--storage", url) == (0, "s")
+    code, _ = run(capsys, "create-study", "--study-name", "s", "--storage", url)
+    assert code == 1  # duplicate
+    assert run(capsys, "create-study", "--study-name", "s", "--storage", url, "--skip-if-exists")[
+        0
+    ] == 0
+    for i in range(3):
+        code, out = run(capsys, "ask", "--study-name", "s", "--storage", url,
+                        "--search-space", SPACE)  # fmt: skip
+        asked = json.loads(out)
+        assert asked["number"] == i and 0.0 <= asked["params"]["x"] <= 1.0
+        assert run(capsys, "tell", "--study-name", "s", "--storage", url, "--trial-number",
+                   str(i), "--values", str(float(i)))[0] == 0  # fmt: skip
+    code, out = run(capsys, "trials", "--study-name", "s", "--storage", url, "-f", "json")
+    trials = json.loads(out)
+    assert [t["number"] for t in trials] == [0, 1, 2]
+    assert [t["value"] for t in trials] == [0.0, 1.0, 2.0]
+    assert all(t["state"] == "COMPLETE" and "x" in t["params"] for t in trials)
+    code, out = run(capsys, "best-trial", "--study-name", "s", "--storage", url, "-f", "yaml")
+    assert yaml.safe_load(out)["number"] == 0
+    code, out = run(capsys, "best-trials", "--study-name", "s", "--storage", url, "-f", "json",
+                    "--flatten")  # fmt: skip
+    assert [t["number"] for t in json.loads(out)] == [0]
+    assert "params_x" in json.loads(out)[0]
+    code, out = run(capsys, "trials", "--study-name", "s", "--storage", url)
+    lines = out.splitlines()
+    assert lines[0].startswith("+-") and "| number |" in lines[1] and len(lines) == 7
+    study = ft.load_study(study_name="s", storage=url)
+    assert [t.value for t in study.trials] == [0.0, 1.0, 2.0]
+
+
+def test_study_commands(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "create-study", "--study-name", "a", "--storage", url)
+    run(capsys, "create-study", "--study-name", "b", "--storage", url, "--directions",
+        "minimize", "maximize")  # fmt: skip
+    assert run(capsys, "study", "set-user-attr", "--study-name", "a", "-k", "team", "--value",
+               "ml", "--storage", url)[0] == 0  # fmt: skip
+    assert run(capsys, "study-names", "--storage", url) == (0, "a\nb")
+    code, out = run(capsys, "studies", "--storage", url, "-f", "json")
+    studies = {s["name"]: s for s in json.loads(out)}
+    assert studies["a"]["user_attrs"] == {"team": "ml"}
+    assert studies["b"]["direction"] == ["MINIMIZE", "MAXIMIZE"]
+    assert studies["a"]["n_trials"] == 0
+    code, out = run(capsys, "studies", "--storage", url, "-f", "yaml")
+    assert {s["name"] for s in yaml.safe_load(out)} == {"a", "b"}
+    assert run(capsys, "delete-study", "--study-name", "a", "--storage", url)[0] == 0
+    assert run(capsys, "study-names", "--storage", url, "-f", "json") == (0, '[{"name": "b"}]')
+
+
+def test_storage_upgrade_and_errors(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "create-study", "--study-name", "a", "--storage", url)
+    assert run(capsys, "storage", "upgrade", "--storage", url)[0] == 0
+    assert run(capsys, "trials", "--study-name", "missing", "--storage", url)[0] == 1
+    assert main(["-q", "trials", "--study-name", "a"]) == 1  # no storage given
+    assert run(capsys, "study-names", "--storage", "not a url")[0] == 1
+
+
+def test_journal_file_storage(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    path = str(tmp_path / "journal.log")
+    open(path, "w").close()
+    assert run(capsys, "create-study", "--study-name", "j", "--storage", path)[0] == 0
+    assert run(capsys, "study-names", "--storage", path) == (0, "j")
+
+
+def test_console_entry_point(url: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "ferrotune.cli", "--version"], capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    assert out.stdout.strip() == f"ferrotune {ft.__version__}"
