@@ -14,8 +14,12 @@ import ferrotune as ft
 from ferrotune.cli import main
 
 SPACE = json.dumps(
-    {"x": {"name": "FloatDistribution", "attributes": {"low": 0.0, "high": 1.0, "log": False,
-                                                        "step": None}}}  # fmt: skip
+    {
+        "x": {
+            "name": "FloatDistribution",
+            "attributes": {"low": 0.0, "high": 1.0, "log": False, "step": None},
+        }
+    }
 )
 
 
@@ -34,9 +38,10 @@ def test_create_ask_tell_and_inspect(url: str, capsys: pytest.CaptureFixture[str
     assert run(capsys, "create-study", "--study-name", "s", "--storage", url) == (0, "s")
     code, _ = run(capsys, "create-study", "--study-name", "s", "--storage", url)
     assert code == 1  # duplicate
-    assert run(capsys, "create-study", "--study-name", "s", "--storage", url, "--skip-if-exists")[
-        0
-    ] == 0
+    assert (
+        run(capsys, "create-study", "--study-name", "s", "--storage", url, "--skip-if-exists")[0]
+        == 0
+    )
     for i in range(3):
         code, out = run(capsys, "ask", "--study-name", "s", "--storage", url,
                         "--search-space", SPACE)  # fmt: skip
@@ -69,12 +74,12 @@ def test_study_commands(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "study", "set-user-attr", "--study-name", "a", "-k", "team", "--value",
                "ml", "--storage", url)[0] == 0  # fmt: skip
     assert run(capsys, "study-names", "--storage", url) == (0, "a\nb")
-    code, out = run(capsys, "studies", "--storage", url, "-f", "json")
+    _, out = run(capsys, "studies", "--storage", url, "-f", "json")
     studies = {s["name"]: s for s in json.loads(out)}
     assert studies["a"]["user_attrs"] == {"team": "ml"}
     assert studies["b"]["direction"] == ["MINIMIZE", "MAXIMIZE"]
     assert studies["a"]["n_trials"] == 0
-    code, out = run(capsys, "studies", "--storage", url, "-f", "yaml")
+    _code, out = run(capsys, "studies", "--storage", url, "-f", "yaml")
     assert {s["name"] for s in yaml.safe_load(out)} == {"a", "b"}
     assert run(capsys, "delete-study", "--study-name", "a", "--storage", url)[0] == 0
     assert run(capsys, "study-names", "--storage", url, "-f", "json") == (0, '[{"name": "b"}]')

@@ -135,8 +135,7 @@ def _table(rows: list[dict[str, Any]], header: list[str]) -> str:
 
     def line(values: list[str]) -> str:
         parts = [
-            f" {v:>{w}} " if num else f" {v:<{w}} "
-            for v, w, num in zip(values, widths, numeric)
+            f" {v:>{w}} " if num else f" {v:<{w}} " for v, w, num in zip(values, widths, numeric)
         ]
         return "|" + "|".join(parts) + "|"
 
@@ -144,15 +143,13 @@ def _table(rows: list[dict[str, Any]], header: list[str]) -> str:
     return "\n".join([rule, line(header), rule, *(line(c) for c in cells), rule])
 
 
-def _render(
-    records: list[Record] | Record, columns: list[Column], fmt: str, flatten: bool
-) -> str:
+def _render(records: list[Record] | Record, columns: list[Column], fmt: str, flatten: bool) -> str:
     single = isinstance(records, dict)
-    rows, header = _rows([records] if single else records, columns, flatten)  # type: ignore[list-item]
+    as_list: list[Record] = [records] if isinstance(records, dict) else records
+    rows, header = _rows(as_list, columns, flatten)
     if fmt == "value":
         return "\n".join(
-            " ".join("" if row.get(h) is None else str(row.get(h)) for h in header)
-            for row in rows
+            " ".join("" if row.get(h) is None else str(row.get(h)) for h in header) for row in rows
         ).strip()
     if fmt == "table":
         return _table(rows, header)
@@ -360,9 +357,7 @@ def _ask(args: argparse.Namespace) -> int:
 def _tell(args: argparse.Namespace) -> int:
     study = _load(args)
     state = TrialState[args.state.upper()] if args.state is not None else None
-    study.tell(
-        args.trial_number, args.values, state=state, skip_if_finished=args.skip_if_finished
-    )
+    study.tell(args.trial_number, args.values, state=state, skip_if_finished=args.skip_if_finished)
     _logger.info(f"Told trial {args.trial_number} with values {args.values} and state {state}.")
     return 0
 
@@ -441,7 +436,9 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     _common(common)
     parser = argparse.ArgumentParser(prog="ferrotune", parents=[common])
-    parser.add_argument("--version", action="version", version=f"ferrotune {ferrotune.__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"ferrotune {ferrotune.__version__}"
+    )
     sub = parser.add_subparsers(dest="command")
     for name in COMMANDS:
         p = sub.add_parser(name, parents=[common], help=f"{name} command")

@@ -18,7 +18,7 @@ def _require(var: str) -> str:
     url = os.environ.get(var)
     if url:
         return url
-    message = f"{var} is not set: start the servers with `eval \"$(bash .ci/services.sh start)\"`"
+    message = f'{var} is not set: start the servers with `eval "$(bash .ci/services.sh start)"`'
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message)
     pytest.skip(message)

@@ -19,7 +19,9 @@ from ferrotune.trial import TrialState
 WORKER = os.path.join(os.path.dirname(__file__), "_worker.py")
 
 
-def _spawn(spec: str, study: str, n_trials: int, mode: str, *extra: str) -> subprocess.Popen[bytes]:
+def _spawn(
+    spec: str, study: str, n_trials: int, mode: str, *extra: str
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, WORKER, spec, study, str(n_trials), mode, *extra],
         stdout=subprocess.DEVNULL,

@@ -87,9 +87,12 @@ def _write(mod: Any, storage: Any) -> None:
     dist = mod.distributions.FloatDistribution(-2.0, 2.0)
     study.add_trial(
         mod.trial.create_trial(
-            params={"x": 1.25}, distributions={"x": dist}, value=1.5625,
-            intermediate_values={0: 3.0, 5: 1.0}, user_attrs={"added": 1},
-        )  # fmt: skip
+            params={"x": 1.25},
+            distributions={"x": dist},
+            value=1.5625,
+            intermediate_values={0: 3.0, 5: 1.0},
+            user_attrs={"added": 1},
+        )
     )
     study.enqueue_trial({"x": -1.0})
     running = study.ask()
@@ -168,7 +171,9 @@ def test_both_tools_extend_one_study(
         storage = _storage(mod, kind, request, str(tmp_path))
         study = mod.create_study(storage=storage, study_name="shared", load_if_exists=True)
         study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
-    final_ft = ft.load_study(study_name="shared", storage=_storage(ft, kind, request, str(tmp_path)))
+    final_ft = ft.load_study(
+        study_name="shared", storage=_storage(ft, kind, request, str(tmp_path))
+    )
     final_op = optuna.load_study(
         study_name="shared", storage=_storage(optuna, kind, request, str(tmp_path))
     )

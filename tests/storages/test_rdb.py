@@ -24,7 +24,9 @@ def test_url_string_is_accepted_everywhere(tmp_path: Any) -> None:
     assert isinstance(study._storage, RDBStorage)
     assert len(ft.load_study(study_name="s", storage=url).trials) == 3
     assert ft.get_all_study_names(url) == ["s"]
-    ft.copy_study(from_study_name="s", from_storage=url, to_storage=f"sqlite:///{tmp_path / 'b.db'}")
+    ft.copy_study(
+        from_study_name="s", from_storage=url, to_storage=f"sqlite:///{tmp_path / 'b.db'}"
+    )
     copied = ft.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'b.db'}")
     assert [t.params for t in copied.trials] == [t.params for t in study.trials]
     ft.delete_study(study_name="s", storage=url)

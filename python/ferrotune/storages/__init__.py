@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any
 
 from ferrotune.storages import journal
 from ferrotune.storages._base import BaseStorage
-from ferrotune.storages._callbacks import RetryFailedTrialCallback, RetryHeartbeatStaleTrialCallback
+from ferrotune.storages._callbacks import (
+    RetryFailedTrialCallback,
+    RetryHeartbeatStaleTrialCallback,
+)
 from ferrotune.storages._heartbeat import fail_stale_trials
 from ferrotune.storages._history import TrialHistory
 from ferrotune.storages._in_memory import InMemoryStorage

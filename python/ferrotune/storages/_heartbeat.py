@@ -13,7 +13,6 @@ from ferrotune.exceptions import UpdateFinishedTrialError
 from ferrotune.trial._state import TrialState
 
 if TYPE_CHECKING:
-    from ferrotune.storages._base import BaseStorage
     from ferrotune.study import Study
     from ferrotune.trial import FrozenTrial
 

@@ -36,7 +36,7 @@ from ferrotune.exceptions import (
     StorageInternalError,
     UpdateFinishedTrialError,
 )
-from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, FINISHED_STATES, BaseStorage
+from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from ferrotune.storages._history import TrialHistory
 from ferrotune.storages._rdb import _schema as S
 from ferrotune.storages._rdb._raw import IntegrityViolation, RawExecutor, sqlite_datetime
@@ -54,7 +54,7 @@ _logger = _logging.get_logger(__name__)
 _UNFINISHED_NAMES = ("RUNNING", "WAITING")
 _MAX_RETRIES = 5
 _EXPANDING_LIMIT = 5000
-_UTC = datetime.timezone.utc
+_UTC = datetime.UTC
 
 
 # -- value encodings (identical to Optuna's) -----------------------------------------------
@@ -213,7 +213,8 @@ class RDBStorage(BaseStorage):
             or grace_period <= 0
         ):
             raise ValueError(
-                f"The value of `grace_period` should be a positive integer, but got {grace_period!r}."
+                "The value of `grace_period` should be a positive integer, but got "
+                f"{grace_period!r}."
             )
         if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
             raise ValueError(
@@ -297,7 +298,7 @@ class RDBStorage(BaseStorage):
                 "trial_values",
                 ("trial_id", "objective", "value", "value_type"),
                 ("trial_id", "objective"),
-            )  # fmt: skip
+            )
         )
         self._q_intermediate = q(
             raw.upsert(
@@ -574,11 +575,10 @@ class RDBStorage(BaseStorage):
             return
         update_cols = [c for c in rows[0] if c not in keys]
         if self._dialect in ("sqlite", "postgresql"):
-            if self._dialect == "sqlite":
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            stmt = dialect_insert(table)
+            from sqlalchemy.dialects import postgresql, sqlite
+
+            module: Any = sqlite if self._dialect == "sqlite" else postgresql
+            stmt = module.insert(table)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[table.c[k] for k in keys],
                 set_={c: stmt.excluded[c] for c in update_cols},
@@ -845,6 +845,7 @@ class RDBStorage(BaseStorage):
             return trial_id, number
 
         trial_id, number = self._raw.run(create)
+        trial_id, number = int(trial_id), int(number)
         frozen.number = number
         frozen._trial_id = trial_id
         with self._lock:
@@ -865,7 +866,7 @@ class RDBStorage(BaseStorage):
                         "objective": objective,
                         "value": stored,
                         "value_type": kind,
-                    }  # fmt: skip
+                    }
                 )
             cur.executemany(self._q_values, rows)
         if frozen.distributions:
@@ -904,7 +905,7 @@ class RDBStorage(BaseStorage):
                         "step": step,
                         "intermediate_value": stored,
                         "intermediate_value_type": kind,
-                    }  # fmt: skip
+                    }
                 )
             cur.executemany(self._q_intermediate, rows)
         del q
@@ -1012,7 +1013,7 @@ class RDBStorage(BaseStorage):
                         "objective": objective,
                         "value": stored,
                         "value_type": kind,
-                    }  # fmt: skip
+                    }
                 )
 
         def write(cur: Any) -> bool:

@@ -11,7 +11,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 from ferrotune import logging as _logging
 from ferrotune.storages.journal._base import BaseJournalBackend
@@ -41,7 +41,8 @@ class _ExclusiveFileLock(BaseJournalFileLock):
         if grace_period is not None:
             if isinstance(grace_period, bool) or grace_period <= 0:
                 raise ValueError(
-                    f"The value of `grace_period` should be a positive integer, got {grace_period!r}."
+                    "The value of `grace_period` should be a positive integer, got "
+                    f"{grace_period!r}."
                 )
             if grace_period < 3:
                 warnings.warn(
@@ -222,7 +223,7 @@ class JournalFileBackend(BaseJournalBackend):
             f.flush()
             os.fsync(f.fileno())
 
-    def _cut_partial_line(self, f: Any, end: int) -> int:
+    def _cut_partial_line(self, f: BinaryIO, end: int) -> int:
         """Drop a line left incomplete by a crashed writer (we hold the lock)."""
         block = 4096
         pos = end
@@ -242,4 +243,4 @@ class JournalFileBackend(BaseJournalBackend):
             f"{self._file_path} before appending."
         )
         f.truncate(keep)
-        return keep
+        return int(keep)

@@ -97,5 +97,5 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         self._redis.set(f"{self._prefix}:snapshot", snapshot)
 
     def load_snapshot(self) -> bytes | None:
-        value = self._redis.get(f"{self._prefix}:snapshot")
+        value: Any = self._redis.get(f"{self._prefix}:snapshot")
         return None if value is None else bytes(value)

@@ -34,7 +34,7 @@ from ferrotune.trial._state import TrialState
 
 _logger = _logging.get_logger(__name__)
 _NOT_FOUND = "Record does not exist."
-_UTC = datetime.timezone.utc
+_UTC = datetime.UTC
 
 
 class JournalOperation(enum.IntEnum):
@@ -219,9 +219,7 @@ class _Replay:
             distributions=distributions,
             user_attrs=dict(log.get("user_attrs", {})),
             system_attrs=dict(log.get("system_attrs", {})),
-            intermediate_values={
-                int(k): v for k, v in log.get("intermediate_values", {}).items()
-            },
+            intermediate_values={int(k): v for k, v in log.get("intermediate_values", {}).items()},
             trial_id=trial_id,
         )
         trial._internal_params = internal
@@ -421,7 +419,8 @@ class JournalStorage(BaseStorage):
     def set_study_user_attr(self, study_id: int, key: str, value: Any) -> None:
         with self._thread_lock:
             self._write(
-                JournalOperation.SET_STUDY_USER_ATTR, {"study_id": study_id, "user_attr": {key: value}}
+                JournalOperation.SET_STUDY_USER_ATTR,
+                {"study_id": study_id, "user_attr": {key: value}},
             )
 
     def set_study_system_attr(self, study_id: int, key: str, value: Any) -> None:
@@ -568,7 +567,8 @@ class JournalStorage(BaseStorage):
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
         with self._thread_lock:
             self._write(
-                JournalOperation.SET_TRIAL_USER_ATTR, {"trial_id": trial_id, "user_attr": {key: value}}
+                JournalOperation.SET_TRIAL_USER_ATTR,
+                {"trial_id": trial_id, "user_attr": {key: value}},
             )
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
