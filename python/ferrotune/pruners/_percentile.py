@@ -150,13 +150,22 @@ _INDEXES: weakref.WeakKeyDictionary[TrialHistory, _CompletedIndex] = weakref.Wea
 _INDEXES_LOCK = threading.Lock()
 
 
+# The last history used and its index: a study's decisions skip the weak-dict lookup.
+_LAST: tuple[weakref.ref[TrialHistory], _CompletedIndex] | None = None
+
+
 def _completed_index(history: TrialHistory) -> _CompletedIndex:
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is history:
+        return last[1]
     index = _INDEXES.get(history)
     if index is None:
         with _INDEXES_LOCK:
             index = _INDEXES.get(history)
             if index is None:
                 index = _INDEXES[history] = _CompletedIndex()
+    _LAST = (weakref.ref(history), index)
     return index
 
 
