@@ -7,6 +7,7 @@ samplers, pruners and storages keep Optuna's names and semantics.
 from ferrotune import (
     distributions,
     exceptions,
+    importance,
     logging,
     pruners,
     samplers,
@@ -14,6 +15,7 @@ from ferrotune import (
     storages,
     study,
     trial,
+    visualization,
 )
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (
@@ -44,6 +46,7 @@ __all__ = [
     "exceptions",
     "get_all_study_names",
     "get_all_study_summaries",
+    "importance",
     "load_study",
     "logging",
     "pruners",
@@ -52,4 +55,5 @@ __all__ = [
     "storages",
     "study",
     "trial",
+    "visualization",
 ]

@@ -1,0 +1,987 @@
+"""Back-end independent data of every plot (what plotly and matplotlib both draw).
+
+Each ``*_info`` function reads the study once (finished trials through the columnar
+:class:`~ferrotune.storages._history.TrialHistory`), applies Optuna 5.0's rules (which trials
+count, feasibility, log axes, categorical ordering, best-value curves) and returns plain
+dataclasses of lists and arrays. The renderers only lay them out.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ferrotune.exceptions import ExperimentalWarning
+from ferrotune.logging import get_logger
+from ferrotune.study._study_direction import StudyDirection
+from ferrotune.trial import FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.importance import BaseImportanceEvaluator
+    from ferrotune.study import Study
+
+FloatArray = npt.NDArray[np.float64]
+Target = Callable[[FrozenTrial], float]
+_logger = get_logger(__name__)
+DEFAULT_TARGET_NAME = "Objective Value"
+
+
+# --------------------------------------------------------------------------------------------
+# shared helpers
+# --------------------------------------------------------------------------------------------
+def check_plot_args(studies: Sequence[Study], target: Target | None, target_name: str) -> None:
+    """Optuna's argument rules: multi-objective needs ``target``; warn on a default name."""
+    if target is None and any(s._is_multi_objective() for s in studies):
+        raise ValueError(
+            "If the `study` is being used for multi-objective optimization, "
+            "please specify the `target`."
+        )
+    if target is not None and target_name == DEFAULT_TARGET_NAME:
+        warnings.warn(
+            "`target` is specified, but `target_name` is the default value, 'Objective Value'.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+@dataclass
+class CompleteTrials:
+    """COMPLETE trials with a finite target, ordered by trial number."""
+
+    trials: list[FrozenTrial]
+    numbers: npt.NDArray[np.int64]
+    values: FloatArray  # target value per trial
+    feasible: npt.NDArray[np.bool_]
+    rows: npt.NDArray[np.int64]  # history rows
+    study: Study
+
+    def internal(self, name: str) -> FloatArray:
+        """Internal values of parameter ``name`` (NaN where absent)."""
+        return np.asarray(self.study._get_trial_history().param(name)[self.rows])
+
+    def has(self, name: str) -> npt.NDArray[np.bool_]:
+        return ~np.isnan(self.internal(name))
+
+
+def complete_trials(study: Study, target: Target | None, *, warn: bool = True) -> CompleteTrials:
+    """Read COMPLETE trials through the history; drop non-finite targets as Optuna."""
+    history = study._get_trial_history()
+    rows = np.flatnonzero(history.states == int(TrialState.COMPLETE))
+    rows = rows[np.argsort(history.numbers[rows], kind="stable")]
+    trials = history.trials
+    if target is None:
+        values = np.array(history.values[rows, 0], dtype=np.float64)
+    else:
+        values = np.array([float(target(trials[r])) for r in rows], dtype=np.float64)
+    finite = np.isfinite(values)
+    if warn and not finite.all():
+        for r in rows[~finite]:
+            _logger.warning(
+                f"Trial {trials[r].number} is omitted in visualization "
+                "because its objective value is inf or nan."
+            )
+    rows, values = rows[finite], values[finite]
+    violation = history.constraint_violation[rows]
+    feasible = ~(violation > 0)  # NaN (no constraint) counts as feasible
+    return CompleteTrials(
+        trials=[trials[r] for r in rows],
+        numbers=np.array(history.numbers[rows], dtype=np.int64),
+        values=values,
+        feasible=np.asarray(feasible, dtype=bool),
+        rows=rows,
+        study=study,
+    )
+
+
+def first_distributions(data: CompleteTrials) -> dict[str, BaseDistribution]:
+    """First distribution seen for each parameter among ``data`` trials (Optuna's choice)."""
+    out: dict[str, BaseDistribution] = {}
+    history = data.study._get_trial_history()
+    for name in history.param_names:
+        present = np.flatnonzero(data.has(name))
+        if present.size:
+            out[name] = data.trials[int(present[0])].distributions[name]
+    return out
+
+
+def is_log(dist: BaseDistribution) -> bool:
+    return isinstance(dist, (FloatDistribution, IntDistribution)) and dist.log
+
+
+def is_numerical(dist: BaseDistribution) -> bool:
+    """Numeric axis: numeric distributions and categoricals of plain numbers (Optuna's rule)."""
+    if isinstance(dist, CategoricalDistribution):
+        return all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in dist.choices)
+    return True
+
+
+def resolve_params(all_params: Sequence[str], params: list[str] | None) -> list[str]:
+    """Sorted parameters to plot; unknown names raise ``ValueError``."""
+    if params is None:
+        return sorted(all_params)
+    for name in params:
+        if name not in all_params:
+            raise ValueError(f"Parameter {name} does not exist in your study.")
+    return sorted(set(params))
+
+
+def external_values(data: CompleteTrials, name: str, dist: BaseDistribution) -> list[Any]:
+    """External parameter values of the trials that have ``name``."""
+    column = data.internal(name)
+    column = column[~np.isnan(column)]
+    if isinstance(dist, CategoricalDistribution):
+        choices = dist.choices
+        return [choices[int(i)] for i in column]
+    if isinstance(dist, IntDistribution):
+        return [int(v) for v in column]
+    return [float(v) for v in column]
+
+
+# --------------------------------------------------------------------------------------------
+# optimization history
+# --------------------------------------------------------------------------------------------
+@dataclass
+class HistorySeries:
+    label: str
+    numbers: list[int]
+    values: list[float]
+    stds: list[float] | None
+    feasible: list[bool]
+    best_label: str | None = None
+    best_numbers: list[int] = field(default_factory=list)
+    best_values: list[float] = field(default_factory=list)
+    best_stds: list[float] | None = None
+
+
+def optimization_history_info(
+    study: Study | Sequence[Study],
+    target: Target | None,
+    target_name: str,
+    error_bar: bool,
+) -> list[HistorySeries]:
+    """One series per study (or one aggregated series with ``error_bar``)."""
+    from ferrotune.study import Study as _Study
+
+    studies = [study] if isinstance(study, _Study) else list(study)
+    check_plot_args(studies, target, target_name)
+    if not studies:
+        _logger.warning("There are no studies.")
+    series: list[HistorySeries] = []
+    n_feasible = n_complete = 0
+    for s in studies:
+        data = complete_trials(s, target)
+        n_complete += len(data.trials)
+        n_feasible += int(data.feasible.sum())
+        label = target_name if len(studies) == 1 else f"{target_name} of {s.study_name}"
+        item = HistorySeries(
+            label=label,
+            numbers=data.numbers.tolist(),
+            values=data.values.tolist(),
+            stds=None,
+            feasible=data.feasible.tolist(),
+        )
+        if target is None:
+            # The best-value line spans every trial (incomplete ones carry the best so far).
+            minimize = s.direction == StudyDirection.MINIMIZE
+            fill = math.inf if minimize else -math.inf
+            all_numbers = sorted(t.number for t in s.get_trials(deepcopy=False))
+            position = {num: i for i, num in enumerate(all_numbers)}
+            masked = np.full(len(all_numbers), fill)
+            ok = data.feasible
+            masked[[position[num] for num in data.numbers[ok]]] = data.values[ok]
+            acc = np.minimum.accumulate if minimize else np.maximum.accumulate
+            item.best_label = (
+                "Best Value" if len(studies) == 1 else f"Best Value of {s.study_name}"
+            )
+            item.best_numbers = all_numbers
+            item.best_values = acc(masked).tolist() if masked.size else []
+        series.append(item)
+    if n_complete == 0:
+        _logger.warning("There are no complete trials.")
+        return []
+    if not error_bar:
+        return series
+    if n_feasible == 0:
+        _logger.warning("There are no feasible trials.")
+        return []
+    return [_aggregate(series, target_name, with_best=target is None)]
+
+
+def _aggregate(series: list[HistorySeries], target_name: str, with_best: bool) -> HistorySeries:
+    """Mean and standard deviation across studies at each trial number (error bars)."""
+    n = max(max([*s.numbers, *s.best_numbers], default=-1) for s in series) + 1
+    values: list[list[float]] = [[] for _ in range(n)]
+    best: list[list[float]] = [[] for _ in range(n)]
+    has_feasible = [False] * n
+    for s in series:
+        for num, v, ok in zip(s.numbers, s.values, s.feasible, strict=True):
+            if ok:
+                values[num].append(v)
+                has_feasible[num] = True
+        for num, b in zip(s.best_numbers, s.best_values, strict=True):
+            if not math.isinf(b):
+                best[num].append(b)
+    numbers = [i for i in range(n) if has_feasible[i]]
+    out = HistorySeries(
+        label=target_name,
+        numbers=numbers,
+        values=[float(np.mean(values[i])) for i in numbers],
+        stds=[float(np.std(values[i])) for i in numbers],
+        feasible=[True] * len(numbers),
+    )
+    if with_best:
+        out.best_label = "Best Value"
+        out.best_numbers = numbers
+        out.best_values = [float(np.mean(best[i])) if best[i] else math.nan for i in numbers]
+        out.best_stds = [float(np.std(best[i])) if best[i] else 0.0 for i in numbers]
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# slice
+# --------------------------------------------------------------------------------------------
+@dataclass
+class SliceSubplot:
+    param: str
+    x: list[Any]
+    y: list[float]
+    numbers: list[int]
+    feasible: list[bool]
+    is_log: bool
+    is_numerical: bool
+    choices: tuple[Any, ...] | None
+
+
+def slice_info(
+    study: Study, params: list[str] | None, target: Target | None, target_name: str
+) -> list[SliceSubplot]:
+    check_plot_args([study], target, target_name)
+    data = complete_trials(study, target)
+    if not data.trials:
+        _logger.warning("Your study does not have any completed trials.")
+        return []
+    dists = first_distributions(data)
+    out = []
+    for name in resolve_params(list(dists), params):
+        dist = dists[name]
+        mask = data.has(name)
+        categorical = isinstance(dist, CategoricalDistribution)
+        out.append(
+            SliceSubplot(
+                param=name,
+                x=external_values(data, name, dist),
+                y=data.values[mask].tolist(),
+                numbers=data.numbers[mask].tolist(),
+                feasible=data.feasible[mask].tolist(),
+                is_log=is_log(dist),
+                is_numerical=not categorical,
+                choices=tuple(dist.choices) if categorical else None,  # type: ignore[attr-defined]
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# contour
+# --------------------------------------------------------------------------------------------
+PADDING_RATIO = 0.05
+CONTOUR_POINTS = 100
+
+
+@dataclass
+class Axis:
+    name: str
+    range: tuple[float, float]
+    is_log: bool
+    is_cat: bool
+    values: list[Any]  # per trial of the study's complete list, None when absent
+    labels: list[str] | None = None  # category labels (in order) for categorical axes
+
+
+def _axis(data: CompleteTrials, name: str, dist: BaseDistribution) -> Axis:
+    column = data.internal(name)
+    present = ~np.isnan(column)
+    if isinstance(dist, CategoricalDistribution) and not is_numerical(dist):
+        labels = [str(c) for c in dist.choices]
+        vals: list[Any] = [labels[int(v)] if ok else None for v, ok in zip(column, present)]
+        return Axis(name, (-0.5, len(labels) - 0.5), False, True, vals, labels)
+    if isinstance(dist, CategoricalDistribution):
+        nums = np.array(
+            [float(dist.choices[int(v)]) if ok else math.nan for v, ok in zip(column, present)]  # type: ignore[arg-type]
+        )
+    else:
+        nums = np.array(column, dtype=np.float64)
+    finite = nums[~np.isnan(nums)]
+    log = is_log(dist)
+    if finite.size == 0:
+        lo, hi = 0.0, 1.0
+    elif log:
+        llo, lhi = math.log10(finite.min()), math.log10(finite.max())
+        pad = (lhi - llo) * PADDING_RATIO
+        lo, hi = 10 ** (llo - pad), 10 ** (lhi + pad)
+    else:
+        lo, hi = float(finite.min()), float(finite.max())
+        pad = (hi - lo) * PADDING_RATIO
+        lo, hi = lo - pad, hi + pad
+    vals = [
+        None if math.isnan(v) else (int(v) if isinstance(dist, IntDistribution) else float(v))
+        for v in nums
+    ]
+    return Axis(name, (lo, hi), log, False, vals)
+
+
+@dataclass
+class ContourSubplot:
+    x: Axis
+    y: Axis
+    xi: FloatArray  # grid coordinates (in axis units; categorical: indices)
+    yi: FloatArray
+    zi: FloatArray | None  # (len(yi), len(xi)) or None when fewer than 2 distinct points
+    points_x: list[Any]
+    points_y: list[Any]
+    points_feasible: list[bool]
+
+
+@dataclass
+class ContourInfo:
+    params: list[str]
+    subplots: list[list[ContourSubplot]]  # [y][x]; a single subplot for two parameters
+    reverse_scale: bool
+    target_name: str
+
+
+def _to_grid_coord(axis: Axis, value: Any) -> float:
+    if axis.is_cat:
+        return float(axis.labels.index(value))  # type: ignore[union-attr]
+    return math.log10(value) if axis.is_log else float(value)
+
+
+def _grid(axis: Axis) -> FloatArray:
+    if axis.is_cat:
+        return np.arange(len(axis.labels or []), dtype=np.float64)
+    lo, hi = axis.range
+    if axis.is_log:
+        return np.linspace(math.log10(lo), math.log10(hi), CONTOUR_POINTS)
+    return np.linspace(lo, hi, CONTOUR_POINTS)
+
+
+def interpolate_grid(
+    xs: FloatArray, ys: FloatArray, zs: FloatArray, xi: FloatArray, yi: FloatArray
+) -> FloatArray:
+    """Fill a grid from scattered points: observed cells keep their mean value, the others
+    solve the discrete Laplace equation (harmonic interpolation, Jacobi iterations)."""
+    nx, ny = xi.size, yi.size
+    ix = np.clip(np.searchsorted(xi, xs), 0, nx - 1)
+    ix = np.where((ix > 0) & (np.abs(xi[ix - 1] - xs) < np.abs(xi[ix] - xs)), ix - 1, ix)
+    iy = np.clip(np.searchsorted(yi, ys), 0, ny - 1)
+    iy = np.where((iy > 0) & (np.abs(yi[iy - 1] - ys) < np.abs(yi[iy] - ys)), iy - 1, iy)
+    total = np.zeros((ny, nx))
+    count = np.zeros((ny, nx))
+    np.add.at(total, (iy, ix), zs)
+    np.add.at(count, (iy, ix), 1.0)
+    fixed = count > 0
+    z = np.full((ny, nx), float(np.mean(zs)))
+    z[fixed] = total[fixed] / count[fixed]
+    for _ in range(2000):
+        padded = np.pad(z, 1, mode="edge")
+        new = 0.25 * (padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:])
+        new[fixed] = z[fixed]
+        if np.max(np.abs(new - z)) < 1e-6 * (np.ptp(zs) + 1e-12):
+            z = new
+            break
+        z = new
+    return z
+
+
+def contour_info(
+    study: Study, params: list[str] | None, target: Target | None, target_name: str
+) -> ContourInfo:
+    check_plot_args([study], target, target_name)
+    data = complete_trials(study, target)
+    dists = first_distributions(data)
+    reverse = target is not None or study.direction == StudyDirection.MINIMIZE
+    if not data.trials:
+        _logger.warning("Your study does not have any completed trials.")
+        return ContourInfo([], [], reverse, target_name)
+    names = resolve_params(list(dists), params)
+    if len(names) < 2:
+        _logger.warning("The length of params must be greater than 1.")
+        return ContourInfo(names, [], reverse, target_name)
+    axes = {n: _axis(data, n, dists[n]) for n in names}
+    pairs = (
+        [[(x, y) for x in names] for y in names] if len(names) > 2 else [[(names[0], names[1])]]
+    )
+    grid: list[list[ContourSubplot]] = []
+    for row in pairs:
+        line = []
+        for xn, yn in row:
+            ax, ay = axes[xn], axes[yn]
+            both = [
+                i
+                for i, (a, b) in enumerate(zip(ax.values, ay.values))
+                if a is not None and b is not None
+            ]
+            px = [ax.values[i] for i in both]
+            py = [ay.values[i] for i in both]
+            xi, yi = _grid(ax), _grid(ay)
+            zi = None
+            if xn != yn and len(both) >= 2 and len(set(px)) >= 2 and len(set(py)) >= 2:
+                gx = np.array([_to_grid_coord(ax, v) for v in px])
+                gy = np.array([_to_grid_coord(ay, v) for v in py])
+                zi = interpolate_grid(gx, gy, data.values[both], xi, yi)
+            line.append(
+                ContourSubplot(ax, ay, xi, yi, zi, px, py, [bool(data.feasible[i]) for i in both])
+            )
+        grid.append(line)
+    return ContourInfo(names, grid, reverse, target_name)
+
+
+# --------------------------------------------------------------------------------------------
+# parallel coordinate
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Dimension:
+    label: str
+    values: list[float]
+    range: tuple[float, float]
+    is_log: bool
+    is_cat: bool
+    tickvals: list[float] | None = None
+    ticktext: list[str] | None = None
+
+
+@dataclass
+class ParallelInfo:
+    dims: list[Dimension]
+    reverse_scale: bool
+    target_name: str
+
+
+def parallel_coordinate_info(
+    study: Study, params: list[str] | None, target: Target | None, target_name: str
+) -> ParallelInfo:
+    check_plot_args([study], target, target_name)
+    reverse = target is not None or study.direction == StudyDirection.MINIMIZE
+    data = complete_trials(study, target)
+    dists = first_distributions(data)
+    if not data.trials:
+        _logger.warning("Your study does not have any completed trials.")
+        return ParallelInfo([], reverse, target_name)
+    names = resolve_params(list(dists), params)
+    keep = np.ones(len(data.trials), dtype=bool)
+    for n in names:
+        keep &= data.has(n)
+    if not keep.any():
+        return ParallelInfo([], reverse, target_name)
+    values = data.values[keep]
+    dims = [
+        Dimension(
+            target_name,
+            values.tolist(),
+            (float(values.min()), float(values.max())),
+            False,
+            False,
+        )
+    ]
+    for n in names:
+        dist = dists[n]
+        column = data.internal(n)[keep]
+        if isinstance(dist, CategoricalDistribution):
+            used = sorted(set(int(v) for v in column))
+            if is_numerical(dist):
+                # numbers keep their order; map to positions of the sorted used choices
+                order = sorted(used, key=lambda i: float(dist.choices[i]))  # type: ignore[arg-type]
+            else:
+                order = used
+            position = {c: p for p, c in enumerate(order)}
+            vals = [float(position[int(v)]) for v in column]
+            dims.append(
+                Dimension(
+                    n,
+                    vals,
+                    (0.0, float(len(order) - 1)),
+                    False,
+                    True,
+                    [float(p) for p in range(len(order))],
+                    [str(dist.choices[c]) for c in order],
+                )
+            )
+        elif is_log(dist):
+            logs = np.log10(column)
+            lo, hi = float(logs.min()), float(logs.max())
+            ticks = list(range(math.floor(lo), math.ceil(hi) + 1))
+            tickvals = [float(t) for t in ticks] if len(ticks) > 1 else [lo, hi]
+            ticktext = [f"{10**t:.3g}" for t in tickvals]
+            dims.append(Dimension(n, logs.tolist(), (lo, hi), True, False, tickvals, ticktext))
+        else:
+            dims.append(
+                Dimension(
+                    n, column.tolist(), (float(column.min()), float(column.max())), False, False
+                )
+            )
+    return ParallelInfo(dims, reverse, target_name)
+
+
+# --------------------------------------------------------------------------------------------
+# EDF
+# --------------------------------------------------------------------------------------------
+@dataclass
+class EdfLine:
+    study_name: str
+    y: FloatArray
+
+
+@dataclass
+class EdfInfo:
+    lines: list[EdfLine]
+    x: FloatArray
+
+
+def edf_info(study: Study | Sequence[Study], target: Target | None, target_name: str) -> EdfInfo:
+    from ferrotune.study import Study as _Study
+
+    studies = [study] if isinstance(study, _Study) else list(study)
+    check_plot_args(studies, target, target_name)
+    if not studies:
+        _logger.warning("There are no studies.")
+        return EdfInfo([], np.array([]))
+    per_study = [(s.study_name, complete_trials(s, target).values) for s in studies]
+    per_study = [(n, v) for n, v in per_study if v.size]
+    if not per_study:
+        _logger.warning("There are no complete trials.")
+        return EdfInfo([], np.array([]))
+    everything = np.concatenate([v for _, v in per_study])
+    x = np.linspace(everything.min(), everything.max(), 100)
+    lines = [
+        EdfLine(name, np.searchsorted(np.sort(v), x, side="right") / v.size)
+        for name, v in per_study
+    ]
+    return EdfInfo(lines, x)
+
+
+# --------------------------------------------------------------------------------------------
+# intermediate values
+# --------------------------------------------------------------------------------------------
+@dataclass
+class IntermediateLine:
+    number: int
+    steps: list[int]
+    values: list[float]
+    feasible: bool
+
+
+def intermediate_values_info(study: Study) -> list[IntermediateLine]:
+    trials = study.get_trials(
+        deepcopy=False, states=(TrialState.PRUNED, TrialState.COMPLETE, TrialState.RUNNING)
+    )
+    lines = []
+    for t in trials:
+        if not t.intermediate_values:
+            continue
+        steps = sorted(t.intermediate_values)
+        lines.append(
+            IntermediateLine(
+                t.number,
+                steps,
+                [float(t.intermediate_values[s]) for s in steps],
+                all(v <= 0.0 for v in t.constraints.values()),
+            )
+        )
+    if not lines:
+        _logger.warning(
+            "You need to set up the pruning feature to utilize `plot_intermediate_values()`"
+        )
+    return lines
+
+
+# --------------------------------------------------------------------------------------------
+# rank
+# --------------------------------------------------------------------------------------------
+# ColorBrewer RdYlBu, reversed (blue = good rank, red = bad rank), as Optuna's rank plot.
+_RDYLBU_R = np.array(
+    [
+        (49, 54, 149), (69, 117, 180), (116, 173, 209), (171, 217, 233), (224, 243, 248),
+        (255, 255, 191), (254, 224, 144), (253, 174, 97), (244, 109, 67), (215, 48, 39),
+        (165, 0, 38),
+    ],
+    dtype=np.float64,
+)  # fmt: skip
+
+
+def rank_colors(fractions: FloatArray) -> FloatArray:
+    """RGB (0-255) colours of rank fractions in [0, 1] on RdYlBu_r."""
+    pos = np.clip(fractions, 0.0, 1.0) * (len(_RDYLBU_R) - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, len(_RDYLBU_R) - 1)
+    w = (pos - lo)[:, None]
+    return np.asarray((1 - w) * _RDYLBU_R[lo] + w * _RDYLBU_R[hi], dtype=np.float64)
+
+
+@dataclass
+class RankSubplot:
+    x: Axis
+    y: Axis
+    xs: list[Any]
+    ys: list[Any]
+    zs: list[float]
+    numbers: list[int]
+    colors: FloatArray  # (k, 3) RGB 0-255
+
+
+@dataclass
+class RankInfo:
+    params: list[str]
+    subplots: list[list[RankSubplot]]
+    target_name: str
+    zs_range: tuple[float, float]
+    has_custom_target: bool
+
+
+def rank_info(
+    study: Study, params: list[str] | None, target: Target | None, target_name: str
+) -> RankInfo:
+    check_plot_args([study], target, target_name)
+    data = complete_trials(study, target, warn=False)
+    dists = first_distributions(data)
+    if not data.trials:
+        _logger.warning("Your study does not have any completed trials.")
+        return RankInfo([], [], target_name, (0.0, 1.0), target is not None)
+    if params is None:
+        names = sorted(dists)
+    else:
+        resolve_params(list(dists), params)  # validates the names
+        names = list(params)  # Optuna keeps the given order here
+    if not names:
+        _logger.warning("params is an empty list.")
+    values = data.values
+    # Average rank of tied values (Optuna's ``_get_order_with_same_order_averaging``).
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(values.size)
+    ranks[order] = np.arange(values.size, dtype=np.float64)
+    for v in np.unique(values):
+        tied = values == v
+        ranks[tied] = ranks[tied].mean()
+    fractions = ranks / (values.size - 1) if values.size >= 2 else np.full(values.size, 0.5)
+    colors = rank_colors(fractions)
+    colors[~data.feasible] = (204.0, 204.0, 204.0)
+    axes = {n: _axis(data, n, dists[n]) for n in names}
+    pairs = (
+        [[(names[0], names[1])]] if len(names) == 2 else [[(x, y) for x in names] for y in names]
+    )
+    subplots = []
+    for row in pairs:
+        line = []
+        for xn, yn in row:
+            ax, ay = axes[xn], axes[yn]
+            idx = [
+                i
+                for i, (a, b) in enumerate(zip(ax.values, ay.values))
+                if a is not None and b is not None
+            ]
+            line.append(
+                RankSubplot(
+                    ax,
+                    ay,
+                    [ax.values[i] for i in idx],
+                    [ay.values[i] for i in idx],
+                    values[idx].tolist(),
+                    data.numbers[idx].tolist(),
+                    colors[idx],
+                )
+            )
+        subplots.append(line)
+    return RankInfo(
+        names,
+        subplots,
+        target_name,
+        (float(values.min()), float(values.max())),
+        target is not None,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# timeline
+# --------------------------------------------------------------------------------------------
+@dataclass
+class TimelineBar:
+    number: int
+    start: datetime.datetime
+    complete: datetime.datetime
+    state: str  # TrialState name, or "INFEASIBLE" for infeasible COMPLETE trials
+    hovertext: str
+
+
+def timeline_info(study: Study, n_recent_trials: int | None) -> list[TimelineBar]:
+    if n_recent_trials is not None and (
+        isinstance(n_recent_trials, bool)
+        or not isinstance(n_recent_trials, int)
+        or n_recent_trials <= 0
+    ):
+        raise ValueError(
+            f"n_recent_trials must be a positive integer or None, got {n_recent_trials!r}."
+        )
+    trials = study.get_trials(deepcopy=False)
+    if n_recent_trials is not None:
+        trials = trials[-n_recent_trials:]
+    now = datetime.datetime.now()
+    bars = []
+    for t in trials:
+        if t.datetime_start is None:
+            continue
+        complete = t.datetime_complete or now
+        state = t.state.name
+        if t.state == TrialState.COMPLETE and any(v > 0.0 for v in t.constraints.values()):
+            state = "INFEASIBLE"
+        hover = (
+            f"number: {t.number}<br>state: {state}<br>"
+            f"start: {t.datetime_start}<br>complete: {complete}"
+        )
+        bars.append(TimelineBar(t.number, t.datetime_start, complete, state, hover))
+    if not bars:
+        _logger.warning("Your study does not have any trials.")
+    return bars
+
+
+# --------------------------------------------------------------------------------------------
+# Pareto front
+# --------------------------------------------------------------------------------------------
+@dataclass
+class ParetoInfo:
+    n_targets: int
+    target_names: list[str]
+    best: list[tuple[int, list[float]]]
+    non_best: list[tuple[int, list[float]]]
+    infeasible: list[tuple[int, list[float]]]
+    include_dominated_trials: bool
+    has_constraints: bool
+
+
+def _dominates_any(loss: FloatArray) -> npt.NDArray[np.bool_]:
+    from ferrotune.study._multi_objective import pareto_front_rows
+
+    mask = np.zeros(loss.shape[0], dtype=bool)
+    mask[pareto_front_rows(loss)] = True
+    return mask
+
+
+def pareto_front_info(
+    study: Study,
+    target_names: list[str] | None,
+    include_dominated_trials: bool,
+    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None,
+    targets: Callable[[FrozenTrial], Sequence[float]] | None,
+) -> ParetoInfo:
+    if constraints_func is not None:
+        warnings.warn(
+            "`constraints_func` has been deprecated in v4.0.0. This feature will be removed in "
+            "v6.0.0. Set constraints with `trial.set_constraint` instead.",
+            FutureWarning,
+            stacklevel=3,
+        )
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    feasible: list[FrozenTrial] = []
+    infeasible: list[FrozenTrial] = []
+    has_constraints = False
+    for t in trials:
+        if constraints_func is not None:
+            has_constraints = True
+            ok = all(c <= 0.0 for c in constraints_func(t))
+        else:
+            cons = t.constraints
+            has_constraints |= bool(cons)
+            ok = all(c <= 0.0 for c in cons.values())
+        (feasible if ok else infeasible).append(t)
+    if feasible:
+        signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions])
+        loss = np.array([t.values for t in feasible], dtype=np.float64) * signs
+        on_front = _dominates_any(loss)
+    else:
+        on_front = np.zeros(0, dtype=bool)
+    best = [t for t, f in zip(feasible, on_front) if f]
+    non_best = [t for t, f in zip(feasible, on_front) if not f] if include_dominated_trials else []
+    if not best:
+        what = "completed and feasible" if has_constraints else "completed"
+        _logger.warning(f"Your study does not have any {what} trials. ")
+    if targets is None:
+        if len(study.directions) not in (2, 3):
+            raise ValueError(
+                "`plot_pareto_front` function only supports 2 or 3 objective studies when using "
+                "`targets` is `None`. Please use `targets` if your objective studies have more "
+                "than 3 objectives."
+            )
+
+        def _default(t: FrozenTrial) -> Sequence[float]:
+            return list(t.values or [])
+
+        targets = _default
+
+    def _with_values(ts: list[FrozenTrial]) -> list[tuple[int, list[float]]]:
+        out = []
+        for t in ts:
+            v = targets(t)
+            if not isinstance(v, Sequence):
+                raise ValueError(
+                    "`targets` should return a sequence of target values. "
+                    f"your `targets` returns {type(v)}"
+                )
+            out.append((t.number, [float(x) for x in v]))
+        return out
+
+    best_v, non_best_v, infeasible_v = (
+        _with_values(best),
+        _with_values(non_best),
+        _with_values(infeasible),
+    )
+    n_targets: int | None = None
+    for group in (best_v, infeasible_v):
+        if group:
+            n_targets = len(group[0][1])
+            break
+    if n_targets is None:
+        if target_names is not None:
+            n_targets = len(target_names)
+        elif targets is not None and len(study.directions) not in (2, 3):
+            raise ValueError(
+                "If `targets` is specified for empty studies, `target_names` must be specified."
+            )
+        else:
+            n_targets = len(study.directions)
+    if n_targets not in (2, 3):
+        raise ValueError(
+            f"`plot_pareto_front` function only supports 2 or 3 targets. you used {n_targets} "
+            "targets now."
+        )
+    if target_names is None:
+        target_names = study.metric_names or [f"Objective {i}" for i in range(n_targets)]
+    elif len(target_names) != n_targets:
+        raise ValueError(f"The length of `target_names` is supposed to be {n_targets}.")
+    return ParetoInfo(
+        n_targets, list(target_names), best_v, non_best_v, infeasible_v,
+        include_dominated_trials, has_constraints,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# hypervolume history
+# --------------------------------------------------------------------------------------------
+def hypervolume_history_info(
+    study: Study, reference_point: Sequence[float]
+) -> tuple[list[int], list[float]]:
+    from ferrotune.importance._multi_objective import hypervolume
+
+    warnings.warn(
+        "plot_hypervolume_history is experimental (supported from v3.3.0). "
+        "The interface can change in the future.",
+        ExperimentalWarning,
+        stacklevel=3,
+    )
+    if not study._is_multi_objective():
+        raise ValueError(
+            "Study must be multi-objective. For single-objective optimization, please use "
+            "plot_optimization_history instead."
+        )
+    ref = np.asarray(reference_point, dtype=np.float64)
+    if ref.ndim != 1 or ref.size != len(study.directions):
+        raise ValueError(
+            "The dimension of the reference point must match the number of objectives, but got "
+            f"{list(reference_point)} for {len(study.directions)} objectives."
+        )
+    if not np.all(np.isfinite(ref)):
+        raise ValueError(f"The reference point must be finite, but got {list(reference_point)}.")
+    signs = np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in study.directions])
+    ref = ref * signs
+    history = study._get_trial_history()
+    rows = np.flatnonzero(history.states == int(TrialState.COMPLETE))
+    rows = rows[np.argsort(history.numbers[rows], kind="stable")]
+    numbers = history.numbers[rows].tolist()
+    loss = np.asarray(history.values[rows]) * signs
+    feasible = ~(history.constraint_violation[rows] > 0)
+    front = np.empty((0, ref.size))
+    hv = 0.0
+    values = []
+    for point, ok in zip(loss, feasible):
+        if (
+            ok
+            and np.all(point <= ref)
+            and not np.any(np.all(front <= point, axis=1) & np.any(front < point, axis=1))
+            and not np.any(np.all(front == point, axis=1))
+        ):
+            keep = ~(np.all(point <= front, axis=1) & np.any(point < front, axis=1))
+            front = np.vstack([front[keep], point])
+            hv = hypervolume(front, ref)
+        values.append(hv)
+    if not numbers:
+        _logger.warning("Your study does not have any completed trials.")
+    return numbers, values
+
+
+# --------------------------------------------------------------------------------------------
+# parameter importances
+# --------------------------------------------------------------------------------------------
+@dataclass
+class ImportanceBars:
+    target_name: str
+    names: list[str]  # least to most important (bottom to top of a horizontal bar chart)
+    values: list[float]
+    labels: list[str]
+    kinds: list[str]  # distribution class name per parameter
+
+
+def _objective(index: int) -> Target:
+    def _target(trial: FrozenTrial) -> float:
+        return float((trial.values or [])[index])
+
+    return _target
+
+
+def param_importances_info(
+    study: Study,
+    evaluator: BaseImportanceEvaluator | None,
+    params: list[str] | None,
+    target: Target | None,
+    target_name: str,
+) -> list[ImportanceBars]:
+    from ferrotune.importance import get_param_importances
+
+    metric_names = study.metric_names
+    jobs: list[tuple[Target | None, str]]
+    if target is not None or not study._is_multi_objective():
+        check_plot_args([study], target, target_name)
+        name = metric_names[0] if metric_names is not None and target is None else target_name
+        jobs = [(target, name)]
+    else:
+        names = metric_names or [f"{target_name} {i}" for i in range(len(study.directions))]
+        jobs = [(_objective(i), n) for i, n in enumerate(names)]
+    out = []
+    for job_target, name in jobs:
+        data = complete_trials(study, job_target, warn=False)
+        if not data.trials:
+            _logger.warning("Study instance does not contain completed trials.")
+            out.append(ImportanceBars(name, [], [], [], []))
+            continue
+        imp = get_param_importances(study, evaluator=evaluator, params=params, target=job_target)
+        items = list(reversed(list(imp.items())))
+        dists = first_distributions(data)
+        out.append(
+            ImportanceBars(
+                name,
+                [k for k, _ in items],
+                [float(v) for _, v in items],
+                [f"{v:.2f}" if v >= 0.01 else "<0.01" for _, v in items],
+                [type(dists[k]).__name__ if k in dists else "" for k, _ in items],
+            )
+        )
+    return out
