@@ -97,6 +97,21 @@ def _scott_pdf(counts: IntArray, categorical: bool, prior_weight: float) -> Floa
     return np.asarray(np.exp(log_mass - log_norm) @ mixture, dtype=np.float64)
 
 
+def _partition_by_distribution(
+    objects: list[BaseDistribution | None],
+) -> dict[BaseDistribution | None, IntArray]:
+    """Positions grouped by equal distribution (``None``: parameter inactive), in order of
+    first appearance. Trials usually share distribution objects, so rows are grouped by
+    object identity first and only the distinct objects are compared (hashing a distribution
+    per trial would dominate the cost at 10^4 trials)."""
+    ids = np.array([id(o) for o in objects], dtype=np.uint64)
+    _, first, inverse = np.unique(ids, return_index=True, return_inverse=True)
+    groups: dict[BaseDistribution | None, list[IntArray]] = {}
+    for u in np.argsort(first, kind="stable"):
+        groups.setdefault(objects[int(first[u])], []).append(np.flatnonzero(inverse == u))
+    return {k: np.sort(np.concatenate(v)) for k, v in groups.items()}
+
+
 class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
     """PED-ANOVA importance evaluator (the default of :func:`get_param_importances`).
 
@@ -231,9 +246,7 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
         importances = {n: 0.0 for n in names}
         for name in names:
             column = history.param(name)[region_rows]
-            regimes: dict[BaseDistribution | None, list[int]] = {}
-            for i, dists in enumerate(region_dists):
-                regimes.setdefault(dists.get(name), []).append(i)
+            regimes = _partition_by_distribution([d.get(name) for d in region_dists])
             if any(len(v) < self._min_n_trials_in_regime for v in regimes.values()):
                 warnings.warn(
                     f"Some regimes for parameter `{name}` have less than "
@@ -242,10 +255,9 @@ class PedAnovaImportanceEvaluator(BaseImportanceEvaluator):
                     UserWarning,
                     stacklevel=2,
                 )
-            for dist, members in regimes.items():
-                if len(members) < self._min_n_trials_in_regime or dist is None or dist.single():
+            for dist, idx in regimes.items():
+                if idx.size < self._min_n_trials_in_regime or dist is None or dist.single():
                     continue
-                idx = np.asarray(members)
                 top = idx[in_target[idx]]
                 if top.size == 0:
                     continue
