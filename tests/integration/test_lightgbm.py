@@ -130,3 +130,22 @@ def test_lightgbm_report_interval(data: tuple[Any, ...]) -> None:
         _params(trial, "binary_logloss"), dtrain, 10, valid_sets=[dvalid], callbacks=[callback]
     )
     assert sorted(study.trials[0].intermediate_values) == [2, 5, 8]
+
+
+def test_optuna_style_import_paths() -> None:
+    import ferrotune as optuna
+    import ferrotune.integration.lightgbm as lightgbm_module
+
+    assert optuna.integration.LightGBMPruningCallback is LightGBMPruningCallback
+    assert lightgbm_module.LightGBMPruningCallback is LightGBMPruningCallback
+    with pytest.raises(AttributeError, match="NoSuchCallback"):
+        optuna.integration.NoSuchCallback  # noqa: B018
+
+
+def test_missing_library_raises_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ferrotune.integration.lightgbm as lightgbm_module
+
+    monkeypatch.setattr(lightgbm_module, "_AVAILABLE", False)
+    trial = ferrotune.create_study().ask()
+    with pytest.raises(ImportError, match="pip install lightgbm"):
+        LightGBMPruningCallback(trial, "auc")

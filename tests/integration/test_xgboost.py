@@ -125,3 +125,13 @@ def test_xgboost_unknown_key(data: tuple[Any, Any]) -> None:
             callbacks=[XGBoostPruningCallback(trial, "validation-auc")],
             verbose_eval=False,
         )
+
+
+def test_missing_library_raises_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ferrotune.integration.xgboost as xgboost_module
+
+    monkeypatch.setattr(xgboost_module, "_AVAILABLE", False)
+    trial = ferrotune.create_study().ask()
+    with pytest.raises(ImportError, match="pip install xgboost"):
+        XGBoostPruningCallback(trial, "validation-logloss")
+    assert ferrotune.integration.XGBoostPruningCallback is XGBoostPruningCallback
