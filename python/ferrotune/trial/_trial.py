@@ -100,6 +100,10 @@ class Trial(BaseTrial):
         sampler = study.sampler
         self._sample_independent_fn = sampler.sample_independent
         sampler.before_trial(sampler_study, frozen)
+        if self._registry is None:
+            # before_trial may have stored system attrs (e.g. GridSampler's grid id) that the
+            # sampler reads back from the trial it is given.
+            frozen.system_attrs = dict(storage.get_trial_system_attrs(trial_id))
         self.relative_search_space = sampler.infer_relative_search_space(sampler_study, frozen)
         self._relative_params: dict[str, Any] | None = None
         # Whether new parameters can take the fast path of ``suggest_float``.
@@ -205,6 +209,17 @@ class Trial(BaseTrial):
         if previous is not None:
             if previous is not dist:
                 _dists.check_distribution_compatibility(previous, dist)
+                if previous != dist and not isinstance(dist, CategoricalDistribution):
+                    warnings.warn(
+                        f'Inconsistent parameter values for distribution with name "{name}"! '
+                        "This might be a configuration mistake. ferrotune allows to call the "
+                        "same distribution with the same name more than once in a trial. When "
+                        "the parameter values are inconsistent ferrotune only uses the values "
+                        "of the first call and ignores all following. Using these values: "
+                        f"{previous._asdict()}",
+                        RuntimeWarning,
+                        stacklevel=3,
+                    )
             return frozen.params[name]
         if name in self._fixed_params:
             value = self._fixed_params[name]
