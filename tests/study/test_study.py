@@ -172,6 +172,10 @@ def test_user_attrs_and_metric_names() -> None:
     study = _study(directions=["minimize", "maximize"])
     study.set_user_attr("dataset", "iris")
     assert study.user_attrs == {"dataset": "iris"}
+    study.set_system_attr("owner", {"team": "ml"})
+    assert study.system_attrs["owner"] == {"team": "ml"}
+    study.system_attrs["owner"]["team"] = "changed"  # a copy: the study is unchanged
+    assert study.system_attrs["owner"] == {"team": "ml"}
     assert study.metric_names is None
     study.set_metric_names(["loss", "acc"])
     assert study.metric_names == ["loss", "acc"]
