@@ -231,6 +231,7 @@ def plot_parallel_coordinate(
             ax.text(j + 0.02, (value - lo) / span, text, fontsize=7, va="center")
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     ax.figure.colorbar(sm, ax=ax).set_label(info.target_name)
+    ax.figure.tight_layout()
     return ax
 
 
