@@ -112,11 +112,11 @@ def test_every_plot_renders_png(pair: Pair, pair_mo: Pair, pair_mo3: Pair, tmp_p
     plots = {
         "history": lambda: fm.plot_optimization_history(ours),
         "slice": lambda: fm.plot_slice(ours),
-        "contour": lambda: fm.plot_contour(ours),
+        "contour": lambda: fm.plot_contour(ours, params=["x", "lr", "opt"]),
         "parallel": lambda: fm.plot_parallel_coordinate(ours),
         "edf": lambda: fm.plot_edf([ours, mo], target=lambda t: t.values[0], target_name="v0"),
         "intermediate": lambda: fm.plot_intermediate_values(ours),
-        "rank": lambda: fm.plot_rank(ours),
+        "rank": lambda: fm.plot_rank(ours, params=["x", "lr", "opt"]),
         "timeline": lambda: fm.plot_timeline(ours),
         "pareto": lambda: fm.plot_pareto_front(mo),
         "pareto3d": lambda: fm.plot_pareto_front(mo3),

@@ -277,7 +277,7 @@ def plot_contour(
         for c, sub in enumerate(row, start=1):
             for trace in _contour_traces(go, sub, info, first):
                 figure.add_trace(trace, row=r, col=c)
-            if sub.zi is not None:
+            if sub.drawable:
                 first = False
             x_layout = _axis_layout(sub.x)
             y_layout = _axis_layout(sub.y)
@@ -295,12 +295,13 @@ def _contour_traces(
     go: Any, sub: _info.ContourSubplot, info: _info.ContourInfo, scale: bool
 ) -> list[Any]:
     traces = []
-    if sub.zi is not None:
+    if sub.drawable:
+        xs, ys, z = sub.sparse()
         traces.append(
             go.Contour(
-                x=_grid_to_axis(sub.x, sub.xi),
-                y=_grid_to_axis(sub.y, sub.yi),
-                z=sub.zi.tolist(),
+                x=xs,
+                y=ys,
+                z=z,
                 colorbar={"title": info.target_name},
                 colorscale=COLOR_SCALE,
                 connectgaps=True,

@@ -167,9 +167,11 @@ def plot_contour(
     for r, row in enumerate(info.subplots):
         for c, sub in enumerate(row):
             ax = axs[r, c]
-            if sub.zi is not None:
+            zi = sub.zi
+            if zi is not None:
                 gx, gy = np.meshgrid(_grid_coords(sub.x, sub.xi), _grid_coords(sub.y, sub.yi))
-                mappable = ax.contourf(gx, gy, sub.zi, 15, cmap=cmap)
+                ax.contour(gx, gy, zi, 15, linewidths=0.5, colors="k")
+                mappable = ax.contourf(gx, gy, zi, 15, cmap=cmap)
             if sub.x.name != sub.y.name or n == 1:
                 ok = np.asarray(sub.points_feasible, dtype=bool)
                 px, py = _coords(sub.x, sub.points_x), _coords(sub.y, sub.points_y)
