@@ -47,6 +47,7 @@ class RawExecutor:
         self._paramstyle = engine.dialect.paramstyle
         self._local = threading.local()
         self._shared_lock = shared_lock
+        self.on_write: Callable[[], None] | None = None
         self._sql_cache: dict[str, str] = {}
         self._all: set[Any] = set()
         self._all_lock = threading.Lock()
@@ -127,7 +128,10 @@ class RawExecutor:
         for attempt in range(1, _MAX_RETRIES + 1):
             try:
                 with guard:
-                    return self._once(fn, write)
+                    result = self._once(fn, write)
+                if write and self.on_write is not None:
+                    self.on_write()
+                return result
             except self._integrity_error as e:
                 raise IntegrityViolation(str(e)) from e
             except (self._operational_error, self._interface_error) as e:
@@ -147,12 +151,16 @@ class RawExecutor:
             raise
         try:
             if self.dialect == "sqlite":
-                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+                # Reads run in autocommit mode (each statement sees a consistent snapshot;
+                # finished trials never change). Writes take the write lock up front.
+                if write:
+                    cursor.execute("BEGIN IMMEDIATE")
+                result = fn(cursor)
+                if write:
+                    cursor.execute("COMMIT")
+                return result
             result = fn(cursor)
-            if self.dialect == "sqlite":
-                cursor.execute("COMMIT")
-            else:
-                conn.commit()
+            conn.commit()
             return result
         except BaseException as e:
             try:

@@ -55,6 +55,14 @@ _UNFINISHED_NAMES = ("RUNNING", "WAITING")
 _MAX_RETRIES = 5
 _EXPANDING_LIMIT = 5000
 _UTC = datetime.UTC
+# A sync repeated within this many seconds, with no write by this process in between, reuses
+# the previous result (samplers ask for the history several times per trial).
+_SYNC_REUSE_SECONDS = 0.005
+_write_epoch = [0]
+
+
+def _bump_epoch() -> None:
+    _write_epoch[0] += 1
 
 
 # -- value encodings (identical to Optuna's) -----------------------------------------------
@@ -95,6 +103,13 @@ def _from_utc_naive(value: datetime.datetime | None) -> datetime.datetime | None
     return value.replace(tzinfo=_UTC).astimezone().replace(tzinfo=None)
 
 
+def _parse_datetime(value: Any) -> datetime.datetime | None:
+    """A datetime read by a DB-API driver (SQLite gives text)."""
+    if value is None or isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(str(value))
+
+
 def _now() -> datetime.datetime:
     return datetime.datetime.now()
 
@@ -114,13 +129,26 @@ def _dispose(raw: RawExecutor, engine: Engine) -> None:
 class _StudyCache:
     """What this process knows about one study's trials."""
 
-    __slots__ = ("best", "directions", "distributions", "finished", "history", "max_id", "pending")
+    __slots__ = (
+        "best",
+        "directions",
+        "distributions",
+        "finished",
+        "history",
+        "max_id",
+        "pending",
+        "synced_at",
+        "synced_epoch",
+    )
 
     def __init__(self, directions: list[StudyDirection]) -> None:
         self.directions = directions
         self.history = TrialHistory(len(directions))
         self.max_id = -1  # largest trial_id whose state has been read
-        self.pending: set[int] = set()  # trial ids <= max_id that were unfinished
+        # trial id -> state name, for trials <= max_id that were unfinished at the last sync
+        self.pending: dict[int, str] = {}
+        self.synced_at = -1.0
+        self.synced_epoch = -1
         self.finished: dict[int, FrozenTrial] = {}
         self.distributions: dict[str, BaseDistribution] = {}
         self.best: FrozenTrial | None = None
@@ -245,6 +273,7 @@ class RDBStorage(BaseStorage):
             threading.RLock() if self._is_sqlite_memory else None
         )
         self._raw = RawExecutor(self.engine, self._memory_lock)
+        self._raw.on_write = _bump_epoch
         self._finalizer = weakref.finalize(self, _dispose, self._raw, self.engine)
         self._prepare_sql()
         try:
@@ -269,6 +298,7 @@ class RDBStorage(BaseStorage):
         self._dt: Callable[[datetime.datetime | None], Any] = (
             sqlite_datetime if d == "sqlite" else (lambda v: v)
         )
+        self._parse_dt: Callable[[Any], datetime.datetime | None] = _parse_datetime
         q = raw.sql
         self._q_lock_study = q(f"SELECT study_id FROM studies WHERE study_id = :sid{lock}")
         self._q_count = q("SELECT COUNT(trial_id) FROM trials WHERE study_id = :sid")
@@ -444,7 +474,10 @@ class RDBStorage(BaseStorage):
         for attempt in range(1, _MAX_RETRIES + 1):
             try:
                 with self._txn(write) as conn:
-                    return fn(conn)
+                    result = fn(conn)
+                if write:
+                    _bump_epoch()
+                return result
             except sa_exc.OperationalError as e:
                 transient = e.connection_invalidated or self._is_transient(e)
                 if not transient or attempt == _MAX_RETRIES:
@@ -1102,95 +1135,80 @@ class RDBStorage(BaseStorage):
         self._set_trial_attr(False, trial_id, key, value)
 
     # -- trials: reads ---------------------------------------------------------------------
-    def _fetch_trials(
-        self, conn: Connection, where: Any, params: dict[str, Any] | None = None
-    ) -> list[FrozenTrial]:
-        """Full records of the trials selected by ``where`` (a condition on ``trials``)."""
-        t = S.trials
-        rows = conn.execute(
-            sa.select(
-                t.c.trial_id,
-                t.c.number,
-                t.c.state,
-                t.c.datetime_start,
-                t.c.datetime_complete,
-            )
-            .where(where)
-            .order_by(t.c.trial_id),
-            params or {},
-        ).all()
-        if not rows:
-            return []
-        ids = [int(r[0]) for r in rows]
-        trials: dict[int, FrozenTrial] = {}
-        for trial_id, number, state, start, complete in rows:
-            frozen = FrozenTrial(
-                number=number,
-                state=TrialState[state],
-                value=None,
-                datetime_start=_from_utc_naive(start),
-                datetime_complete=_from_utc_naive(complete),
-                params={},
-                distributions={},
-                user_attrs={},
-                system_attrs={},
-                intermediate_values={},
-                trial_id=trial_id,
-            )
-            frozen._internal_params = {}
-            trials[trial_id] = frozen
-        for chunk_start in range(0, len(ids), _EXPANDING_LIMIT):
-            chunk = ids[chunk_start : chunk_start + _EXPANDING_LIMIT]
-            self._fill_children(conn, trials, chunk)
-        return [trials[i] for i in ids]
-
-    def _fill_children(
-        self, conn: Connection, trials: dict[int, FrozenTrial], ids: list[int]
-    ) -> None:
-        p = S.trial_params
-        values: dict[int, dict[int, float]] = {}
-        dist = self._dist
-        for trial_id, name, value, dist_json in conn.execute(
-            sa.select(p.c.trial_id, p.c.param_name, p.c.param_value, p.c.distribution_json)
-            .where(p.c.trial_id.in_(ids))
-            .order_by(p.c.param_id)
-        ):
-            trial = trials[trial_id]
-            d = dist(dist_json)
-            trial.distributions[name] = d
-            trial.params[name] = d.to_external_repr(value)
-            trial._internal_params[name] = value  # type: ignore[index]
-        v = S.trial_values
-        for trial_id, objective, value, kind in conn.execute(
-            sa.select(v.c.trial_id, v.c.objective, v.c.value, v.c.value_type).where(
-                v.c.trial_id.in_(ids)
-            )
-        ):
-            values.setdefault(trial_id, {})[objective] = _stored_to_value(value, kind)
-        for trial_id, per_objective in values.items():
-            trials[trial_id]._values = [per_objective[k] for k in sorted(per_objective)]
-        iv = S.trial_intermediate_values
-        for trial_id, step, value, kind in conn.execute(
-            sa.select(
-                iv.c.trial_id, iv.c.step, iv.c.intermediate_value, iv.c.intermediate_value_type
-            ).where(iv.c.trial_id.in_(ids))
-        ):
-            trials[trial_id].intermediate_values[step] = _stored_to_value(value, kind)
-        for table, attr in (
-            (S.trial_user_attributes, "user_attrs"),
-            (S.trial_system_attributes, "system_attrs"),
-        ):
-            for trial_id, key, value_json in conn.execute(
-                sa.select(table.c.trial_id, table.c.key, table.c.value_json).where(
-                    table.c.trial_id.in_(ids)
-                )
-            ):
-                getattr(trials[trial_id], attr)[key] = json.loads(value_json)
-
     def _fetch_trials_by_ids(self, ids: list[int]) -> list[FrozenTrial]:
-        result: list[FrozenTrial] = self._run(
-            lambda c: self._fetch_trials(c, S.trials.c.trial_id.in_(ids))
-        )
+        """Full records of the given trials, ordered by trial id (one read transaction)."""
+        if not ids:
+            return []
+        ordered = sorted({int(i) for i in ids})
+        chunks = [
+            ", ".join(map(str, ordered[i : i + _EXPANDING_LIMIT]))
+            for i in range(0, len(ordered), _EXPANDING_LIMIT)
+        ]
+        dist = self._dist
+        parse = self._parse_dt
+        key_column = "`key`" if self._dialect == "mysql" else '"key"'
+
+        def read(cur: Any) -> list[FrozenTrial]:
+            trials: dict[int, FrozenTrial] = {}
+            for chunk in chunks:
+                cur.execute(
+                    "SELECT trial_id, number, state, datetime_start, datetime_complete "
+                    f"FROM trials WHERE trial_id IN ({chunk})"
+                )
+                for trial_id, number, state, start, complete in cur.fetchall():
+                    frozen = FrozenTrial(
+                        number=number,
+                        state=TrialState[state],
+                        value=None,
+                        datetime_start=_from_utc_naive(parse(start)),
+                        datetime_complete=_from_utc_naive(parse(complete)),
+                        params={},
+                        distributions={},
+                        user_attrs={},
+                        system_attrs={},
+                        intermediate_values={},
+                        trial_id=trial_id,
+                    )
+                    frozen._internal_params = {}
+                    trials[trial_id] = frozen
+                cur.execute(
+                    "SELECT trial_id, param_name, param_value, distribution_json FROM trial_params "
+                    f"WHERE trial_id IN ({chunk}) ORDER BY param_id"
+                )
+                for trial_id, name, value, dist_json in cur.fetchall():
+                    trial = trials[trial_id]
+                    d = dist(dist_json)
+                    trial.distributions[name] = d
+                    trial.params[name] = d.to_external_repr(value)
+                    trial._internal_params[name] = value  # type: ignore[index]
+                cur.execute(
+                    "SELECT trial_id, objective, value, value_type FROM trial_values "
+                    f"WHERE trial_id IN ({chunk}) ORDER BY trial_id, objective"
+                )
+                for trial_id, _objective, value, kind in cur.fetchall():
+                    trial = trials[trial_id]
+                    if trial._values is None:
+                        trial._values = []
+                    trial._values.append(_stored_to_value(value, kind))
+                cur.execute(
+                    "SELECT trial_id, step, intermediate_value, intermediate_value_type "
+                    f"FROM trial_intermediate_values WHERE trial_id IN ({chunk})"
+                )
+                for trial_id, step, value, kind in cur.fetchall():
+                    trials[trial_id].intermediate_values[step] = _stored_to_value(value, kind)
+                for table, attr in (
+                    ("trial_user_attributes", "user_attrs"),
+                    ("trial_system_attributes", "system_attrs"),
+                ):
+                    cur.execute(
+                        f"SELECT trial_id, {key_column}, value_json FROM {table} "
+                        f"WHERE trial_id IN ({chunk})"
+                    )
+                    for trial_id, key, value_json in cur.fetchall():
+                        getattr(trials[trial_id], attr)[key] = json.loads(value_json)
+            return [trials[i] for i in ordered if i in trials]
+
+        result: list[FrozenTrial] = self._raw.run(read, write=False)
         return result
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
@@ -1238,6 +1256,13 @@ class RDBStorage(BaseStorage):
     def _sync(self, study_id: int) -> _StudyCache:
         """Bring the study's cache of finished trials up to date (incrementally)."""
         cache = self._study_cache(study_id)
+        epoch = _write_epoch[0]
+        if (
+            cache.synced_epoch == epoch
+            and time.monotonic() - cache.synced_at < _SYNC_REUSE_SECONDS
+        ):
+            return cache
+        started = time.monotonic()
         with self._lock:
             max_id = cache.max_id
             pending = sorted(cache.pending)
@@ -1269,9 +1294,9 @@ class RDBStorage(BaseStorage):
                 if trial_id in cache.finished:
                     continue
                 if state in _UNFINISHED_NAMES:
-                    cache.pending.add(trial_id)
+                    cache.pending[trial_id] = state
                     continue
-                cache.pending.discard(trial_id)
+                cache.pending.pop(trial_id, None)
                 trial = by_id.get(trial_id)
                 if trial is None:
                     trial = self._local.pop(trial_id, None)
@@ -1283,7 +1308,15 @@ class RDBStorage(BaseStorage):
                 cache.add_finished(trial)
             if rows:
                 cache.max_id = max(cache.max_id, int(rows[-1][0]))
+            cache.synced_epoch = epoch
+            cache.synced_at = started
         return cache
+
+    def _has_waiting(self, study_id: int) -> bool:
+        """Whether the study may have WAITING trials (from the last sync)."""
+        cache = self._sync(study_id)
+        with self._lock:
+            return "WAITING" in cache.pending.values()
 
     def get_trial_history(self, study_id: int) -> TrialHistory:
         return self._sync(study_id).history.sync()
@@ -1322,10 +1355,24 @@ class RDBStorage(BaseStorage):
                     trials = list(cache.finished.values())
                 else:
                     trials = [t for t in cache.finished.values() if t.state in finished_wanted]
-        if unfinished_wanted:
+        if unfinished_wanted == ["RUNNING"]:
+            cache = self._sync(study_id)
+            with self._lock:
+                ids = sorted(t for t, st in cache.pending.items() if st == "RUNNING")
+        elif unfinished_wanted:
             ids = self._unfinished_ids(study_id, unfinished_wanted)
-            if ids:
-                trials.extend(self._fetch_trials_by_ids(ids))
+        if unfinished_wanted:
+            missing = []
+            with self._lock:
+                for trial_id in ids:
+                    local = self._local.get(trial_id)
+                    # Trials this process runs are kept up to date locally.
+                    if local is not None and local.state.name in unfinished_wanted:
+                        trials.append(local if not deepcopy else _snapshot(local))
+                    else:
+                        missing.append(trial_id)
+            if missing:
+                trials.extend(self._fetch_trials_by_ids(missing))
         if not finished_wanted and not unfinished_wanted:
             self._study_cache(study_id)
         trials.sort(key=lambda tr: tr.number)
