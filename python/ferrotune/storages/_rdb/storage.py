@@ -1172,8 +1172,8 @@ class RDBStorage(BaseStorage):
                     frozen._internal_params = {}
                     trials[trial_id] = frozen
                 cur.execute(
-                    "SELECT trial_id, param_name, param_value, distribution_json FROM trial_params "
-                    f"WHERE trial_id IN ({chunk}) ORDER BY param_id"
+                    "SELECT trial_id, param_name, param_value, distribution_json "
+                    f"FROM trial_params WHERE trial_id IN ({chunk}) ORDER BY param_id"
                 )
                 for trial_id, name, value, dist_json in cur.fetchall():
                     trial = trials[trial_id]
