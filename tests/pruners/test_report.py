@@ -199,3 +199,20 @@ def test_median_pruner_prunes_in_optimize_loop() -> None:
     for t in pruned:
         assert len(t.intermediate_values) < 20
         assert t.value == t.intermediate_values[t.last_step]
+
+
+def test_frozen_trial_copy_carries_every_slot() -> None:
+    """should_prune hands pruners copy.copy of the live record: no field may be lost."""
+    import copy
+
+    from ferrotune.trial._frozen import FrozenTrial
+
+    study = ferrotune.create_study()
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)
+    trial.report(1.0, 0)
+    trial.set_user_attr("a", 1)
+    original = trial._cached_frozen_trial
+    clone = copy.copy(original)
+    for name in FrozenTrial.__slots__:
+        assert getattr(clone, name) is getattr(original, name), name

@@ -145,7 +145,9 @@ class _BracketStorage:
 class _BracketStudy(Study):
     """The study as seen from one Hyperband bracket (for the sampler and the bracket pruner)."""
 
-    def __init__(self, study: Study, pruner: HyperbandPruner, bracket_id: int) -> None:
+    def __init__(
+        self, study: Study, pruner: HyperbandPruner, bracket_id: int, partition: _Partition
+    ) -> None:
         # Not Study.__init__: the view shares the study's identity and components.
         self.study_name = study.study_name
         self._study_id = study._study_id
@@ -156,7 +158,6 @@ class _BracketStudy(Study):
         self._stop_flag = False
         self._study = study
         self._bracket_id = bracket_id
-        partition = pruner._partition(study)
         self._storage = cast("BaseStorage", _BracketStorage(partition, bracket_id))
 
     def __getattr__(self, name: str) -> Any:
@@ -255,10 +256,12 @@ class HyperbandPruner(BasePruner):
         self._views: weakref.WeakKeyDictionary[Study, list[_BracketStudy]] = (
             weakref.WeakKeyDictionary()
         )
+        # The last study seen with its partition and views: skips two weak-dict lookups.
+        self._last: tuple[weakref.ref[Study], _Partition, list[_BracketStudy]] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for key in ("_lock", "_partitions", "_views"):
+        for key in ("_lock", "_partitions", "_views", "_last"):
             del state[key]
         return state
 
@@ -267,6 +270,7 @@ class HyperbandPruner(BasePruner):
         self._lock = threading.Lock()
         self._partitions = weakref.WeakKeyDictionary()
         self._views = weakref.WeakKeyDictionary()
+        self._last = None
 
     # -- pruning ---------------------------------------------------------------------------
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
@@ -341,9 +345,26 @@ class HyperbandPruner(BasePruner):
             return 0
         if isinstance(study, _BracketStudy):
             study = study._study
-        return self._partition(study).bracket_of(trial.number)
+        return self._state(study)[0].bracket_of(trial.number)
 
     # -- bracket views -----------------------------------------------------------------------
+    def _state(self, study: Study) -> tuple[_Partition, list[_BracketStudy]]:
+        last = self._last
+        if last is not None and last[0]() is study:
+            return last[1], last[2]
+        partition = self._partition(study)
+        views = self._views.get(study)
+        if views is None:
+            with self._lock:
+                views = self._views.get(study)
+                if views is None:
+                    views = [
+                        _BracketStudy(study, self, b, partition) for b in range(len(self._pruners))
+                    ]
+                    self._views[study] = views
+        self._last = (weakref.ref(study), partition, views)
+        return partition, views
+
     def _partition(self, study: Study) -> _Partition:
         with self._lock:
             per_storage = self._partitions.get(study._storage)
@@ -355,15 +376,7 @@ class HyperbandPruner(BasePruner):
             return partition
 
     def _bracket_study(self, study: Study, bracket_id: int) -> _BracketStudy:
-        views = self._views.get(study)
-        if views is None:
-            with self._lock:
-                views = self._views.get(study)
-            if views is None:
-                views = [_BracketStudy(study, self, b) for b in range(len(self._pruners))]
-                with self._lock:
-                    self._views[study] = views
-        return views[bracket_id]
+        return self._state(study)[1][bracket_id]
 
     def _create_bracket_study(self, study: Study, bracket_id: int) -> Study:
         """Optuna's name for the bracket view."""
