@@ -1,5 +1,7 @@
 """Type stub for the private Rust extension module ``ferrotune._core``."""
 
+from typing import final
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -28,9 +30,10 @@ def truncnorm_sample(
 ) -> NDArray[np.float64]: ...
 
 # --- cmaes (rust/py/src/cmaes.rs): CMA-ES ask/tell with a bytes state ---
+@final
 class CmaEsOptimizer:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         mean: NDArray[np.float64],
         sigma: float,
         *,
@@ -45,7 +48,7 @@ class CmaEsOptimizer:
         n_max_resampling: int | None = None,
         restart_strategy: str | None = None,
         inc_popsize: int = 2,
-    ) -> None: ...
+    ) -> CmaEsOptimizer: ...
     @property
     def dim(self) -> int: ...
     @property
