@@ -405,15 +405,24 @@ impl Cma {
         let delta_h = (1.0 - h_sigma) * self.cc * (2.0 - self.cc);
         let sum_w: f64 = self.weights.iter().sum();
         let decay = 1.0 + self.c1 * delta_h - self.c1 - self.cmu * sum_w;
+        // Rank-mu term sum_k w_k^o y_k y_k^T, upper triangle, accumulated row-contiguously.
+        let mut rank_mu = vec![0.0; n * n];
+        for k in 0..lambda {
+            let yk = &y[k * n..(k + 1) * n];
+            let w = w_io[k];
+            for i in 0..n {
+                let a = w * yk[i];
+                let row = &mut rank_mu[i * n + i..(i + 1) * n];
+                for (r, &yj) in row.iter_mut().zip(&yk[i..]) {
+                    *r += a * yj;
+                }
+            }
+        }
         for i in 0..n {
             for j in i..n {
-                let mut rank_mu = 0.0;
-                for k in 0..lambda {
-                    rank_mu += w_io[k] * y[k * n + i] * y[k * n + j];
-                }
                 let v = decay * self.c[i * n + j]
                     + self.c1 * self.pc[i] * self.pc[j]
-                    + self.cmu * rank_mu;
+                    + self.cmu * rank_mu[i * n + j];
                 self.c[i * n + j] = v;
                 self.c[j * n + i] = v;
             }
