@@ -64,7 +64,7 @@ def _parse_time(text: str | None) -> datetime.datetime | None:
 
 
 class _Study:
-    __slots__ = ("best", "distributions", "frozen", "history", "trial_ids", "waiting")
+    __slots__ = ("best", "distributions", "frozen", "history", "running", "trial_ids", "waiting")
 
     def __init__(self, frozen: FrozenStudy) -> None:
         self.frozen = frozen
@@ -73,6 +73,7 @@ class _Study:
         self.distributions: dict[str, BaseDistribution] = {}
         self.best: FrozenTrial | None = None
         self.waiting: set[int] = set()
+        self.running: set[int] = set()
 
 
 class _Replay:
@@ -228,6 +229,8 @@ class _Replay:
         record.trial_ids.append(trial_id)
         if trial.state == TrialState.WAITING:
             record.waiting.add(trial_id)
+        elif trial.state == TrialState.RUNNING:
+            record.running.add(trial_id)
         elif trial.state.is_finished():
             self._finished(record, trial)
         if self._mine(log):
@@ -304,10 +307,12 @@ class _Replay:
         study_id = self.trial_study[trial_id]
         record = self.studies.get(study_id)
         if record is not None:
-            if state != TrialState.WAITING:
-                record.waiting.discard(trial_id)
-            else:
+            record.waiting.discard(trial_id)
+            record.running.discard(trial_id)
+            if state == TrialState.WAITING:
                 record.waiting.add(trial_id)
+            elif state == TrialState.RUNNING:
+                record.running.add(trial_id)
             if state.is_finished():
                 self._finished(record, new)
 
@@ -598,6 +603,8 @@ class JournalStorage(BaseStorage):
             trials = self._replay.trials
             if states == (TrialState.WAITING,) or states == [TrialState.WAITING]:
                 selected = [trials[i] for i in sorted(record.waiting)]
+            elif states == (TrialState.RUNNING,) or states == [TrialState.RUNNING]:
+                selected = [trials[i] for i in sorted(record.running)]
             elif states is None:
                 selected = [trials[i] for i in record.trial_ids]
             else:
@@ -628,6 +635,11 @@ class JournalStorage(BaseStorage):
             if record.best is None:
                 raise ValueError("No trials are completed yet.")
             return record.best
+
+    def _has_waiting(self, study_id: int) -> bool:
+        with self._thread_lock:
+            self._sync()
+            return bool(self._replay.study(study_id).waiting)
 
     def get_trial_history(self, study_id: int) -> TrialHistory:
         with self._thread_lock:
