@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -178,3 +179,16 @@ def test_storage_pickles(storage_factory: Factory) -> None:
     clone = pickle.loads(pickle.dumps(storage))
     assert clone.get_study_id_from_name("s") == sid
     assert len(clone.get_all_trials(sid)) == 1
+
+
+def test_trials_dataframe_to_csv(storage_factory: Factory, tmp_path: Any) -> None:
+    study = ft.create_study(storage=storage_factory(), sampler=ft.samplers.RandomSampler(2))
+    study.optimize(lambda t: t.suggest_int("n", 0, 9) * 1.0, n_trials=6)
+    path = tmp_path / "trials.csv"
+    study.trials_dataframe().to_csv(path, index=False)
+    import pandas as pd
+
+    frame = pd.read_csv(path)
+    assert frame["number"].tolist() == list(range(6))
+    assert frame["params_n"].tolist() == [t.params["n"] for t in study.trials]
+    assert (frame["state"] == "COMPLETE").all()
