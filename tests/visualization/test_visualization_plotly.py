@@ -176,20 +176,42 @@ def test_contour(pair: Pair) -> None:
     assert len(fv.plot_contour(ours, params=["x"]).data) == 0
 
 
-def test_parallel_coordinate(pair: Pair) -> None:
+def _lines(fig: Any) -> list[tuple[list[Any], list[Any], Any]]:
+    return [
+        (list(t.y), [tuple(c) for c in t.customdata], t.line.dash)
+        for t in fig.data
+        if t.mode == "lines" and t.customdata is not None
+    ]
+
+
+def test_parallel_coordinate(pair: Pair, builder: Callable[..., Pair], pair_mo: Pair) -> None:
     ours, theirs = pair
-    # Drawn with plotly's Parcoords (Optuna 5.0 draws one Scatter line per trial instead);
-    # axes and values are checked against the trials, axis labels against Optuna.
     fig = fv.plot_parallel_coordinate(ours)
     ref = ov.plot_parallel_coordinate(theirs)
-    dims = fig.data[0].dimensions
-    assert [d.label for d in dims] == list(ref.layout.xaxis.ticktext)
+    assert list(fig.layout.xaxis.ticktext) == list(ref.layout.xaxis.ticktext)
+    mine, other = _lines(fig), _lines(ref)
+    assert len(mine) == len(other) == sum(t.state == TrialState.COMPLETE for t in ours.trials)
+    for (y, custom, dash), (ry, rcustom, rdash) in zip(mine, other, strict=True):
+        assert _close(y, ry)
+        assert custom == rcustom
+        assert dash == rdash
+    assert [a.text for a in fig.layout.annotations] == [a.text for a in ref.layout.annotations]
+    # Line colours follow the objective; the objective axis holds the trials' values.
     complete = [t for t in ours.trials if t.state == TrialState.COMPLETE]
-    opt = dims[3]
-    assert [opt.ticktext[int(v)] for v in opt.values] == [t.params["opt"] for t in complete]
-    assert list(dims[0].values) == [t.value for t in complete]
-    assert list(dims[1].values) == pytest.approx([math.log10(t.params["lr"]) for t in complete])
-    assert list(dims[2].values) == [t.params["n"] for t in complete]
+    assert [c[0][1] for _, c, _ in mine] == [f"{t.value:.3g}" for t in complete]
+    # Conditional parameters: trials without one sit at the "None" tick below the axis.
+    cond, cond_ref = builder(30, seed=6, conditional=True)
+    a, b = fv.plot_parallel_coordinate(cond), ov.plot_parallel_coordinate(cond_ref)
+    for (y, custom, _), (ry, rcustom, _) in zip(_lines(a), _lines(b), strict=True):
+        assert _close(y, ry) and custom == rcustom
+    assert "None" in [x.text for x in a.layout.annotations]
+    # Multi-objective without target: one axis per objective, coloured by Pareto rank.
+    mo, mo_ref = pair_mo
+    a, b = fv.plot_parallel_coordinate(mo), ov.plot_parallel_coordinate(mo_ref)
+    assert list(a.layout.xaxis.ticktext)[:2] == ["Objective 0", "Objective 1"]
+    assert sorted(map(str, _lines(a))) == sorted(map(str, _lines(b)))
+    assert a.data[-1].marker.colorbar.title.text == "Pareto Rank"
+    assert len(fv.plot_parallel_coordinate(ferrotune.create_study()).data) == 0
 
 
 def test_edf(builder: Callable[..., Pair]) -> None:

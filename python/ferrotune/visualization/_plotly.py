@@ -336,16 +336,18 @@ def plot_parallel_coordinate(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Plot the high-dimensional parameter relationships of the trials.
+    """Plot the high-dimensional parameter relationships of the trials (one line per trial).
 
     Parameters
     ----------
     study
-        A study.
+        A study. For a multi-objective study without ``target`` every objective gets an axis
+        and lines are coloured by Pareto rank.
     params
-        Parameters to plot (default: all, sorted); trials missing one of them are skipped.
+        Parameters to plot (default: all, sorted). Trials without a parameter sit at a
+        "None" position below its axis.
     target
-        Value to plot per trial; required for multi-objective studies.
+        Value to plot per trial.
     target_name
         Label of the target axis.
 
@@ -355,29 +357,115 @@ def plot_parallel_coordinate(
     """
     go, _ = plotly_modules()
     info = _info.parallel_coordinate_info(study, params, target, target_name)
-    layout = go.Layout(title="Parallel Coordinate Plot")
-    if not info.dims:
-        return go.Figure(data=[], layout=layout)
-    dims = []
-    for d in info.dims:
-        item: dict[str, Any] = {"label": d.label, "values": d.values, "range": list(d.range)}
-        if d.tickvals is not None:
-            item["tickvals"] = d.tickvals
-            item["ticktext"] = d.ticktext
-        dims.append(item)
-    trace = go.Parcoords(
-        dimensions=dims,
-        labelangle=30,
-        labelside="bottom",
-        line={
-            "color": info.dims[0].values,
-            "colorscale": COLOR_SCALE,
-            "colorbar": {"title": info.target_name},
-            "showscale": True,
-            "reversescale": info.reverse_scale,
-        },
+    layout = go.Layout(
+        title={"text": "Parallel Coordinate Plot", "y": 1, "yanchor": "bottom", "yref": "paper"}
     )
-    return go.Figure(data=[trace], layout=layout)
+    if len(info.dims) == info.n_objective_dims or not info.color_values:
+        return go.Figure(data=[], layout=layout)
+    import plotly.colors
+
+    blues = plotly.colors.sequential.Blues
+    normalized = [d.normalized() for d in info.dims]
+    fractions = info.color_fractions()
+    xs = list(range(len(info.dims)))
+    traces = []
+    for i in info.draw_order:
+        position = fractions[i] * (len(blues) - 1)
+        low = min(int(position), len(blues) - 2)
+        color = plotly.colors.find_intermediate_color(
+            blues[low], blues[low + 1], position - low, colortype="rgb"
+        )
+        feasible = info.feasibility is None or info.feasibility[i]
+        traces.append(
+            go.Scatter(
+                x=xs,
+                y=[values[i] for values in normalized],
+                customdata=[[d.label, d.format(d.values[i])] for d in info.dims],
+                mode="lines",
+                line={"color": color, "dash": "solid" if feasible else "dot", "width": 1.2},
+                opacity=0.5,
+                showlegend=False,
+                hovertemplate="%{customdata[0]}: %{customdata[1]}<extra></extra>",
+            )
+        )
+    if info.feasibility is not None:
+        for name, dash in (("Feasible", "solid"), ("Infeasible", "dot")):
+            traces.append(
+                go.Scatter(
+                    x=[None],
+                    y=[None],
+                    mode="lines",
+                    line={"color": "#2F3B52", "dash": dash, "width": 2},
+                    name=name,
+                    showlegend=True,
+                    hoverinfo="skip",
+                )
+            )
+    lo, hi = info.color_range()
+    colorbar: dict[str, Any] = {"title": info.colorbar_title}
+    if info.is_rank_color:
+        colorbar["tickvals"] = list(range(int(max(info.color_values)) + 1))
+    traces.append(
+        go.Scatter(
+            x=[None, None],
+            y=[None, None],
+            mode="markers",
+            marker={
+                "color": [lo, hi],
+                "cmin": lo,
+                "cmax": hi,
+                "colorscale": COLOR_SCALE,
+                "reversescale": info.reverse_scale,
+                "showscale": True,
+                "colorbar": colorbar,
+            },
+            showlegend=False,
+            hoverinfo="skip",
+        )
+    )
+    annotations = []
+    for axis_id, d in enumerate(info.dims):
+        values, texts = d.ticks()
+        for y, text in zip(d.normalized(values), texts, strict=True):
+            annotations.append(
+                {
+                    "x": axis_id,
+                    "y": y,
+                    "text": text,
+                    "showarrow": False,
+                    "xanchor": "right",
+                    "xshift": -4,
+                    "font": {"size": 10, "color": "#555"},
+                }
+            )
+    layout.update(
+        xaxis={
+            "tickmode": "array",
+            "tickvals": xs,
+            "ticktext": [d.label for d in info.dims],
+            "range": (-0.2, len(info.dims) - 0.8),
+            "showgrid": False,
+            "zeroline": False,
+        },
+        yaxis={"range": (-0.08, 1.08), "visible": False, "fixedrange": True},
+        annotations=annotations,
+        shapes=[
+            {
+                "type": "line",
+                "x0": x,
+                "x1": x,
+                "y0": 0,
+                "y1": 1,
+                "line": {"color": "#888", "width": 1},
+                "layer": "below",
+            }
+            for x in xs
+        ],
+        hovermode="closest",
+        plot_bgcolor="white",
+        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1, "yanchor": "bottom"},
+    )
+    return go.Figure(data=traces, layout=layout)
 
 
 def plot_edf(

@@ -201,38 +201,37 @@ def plot_parallel_coordinate(
     info = _info.parallel_coordinate_info(study, params, target, target_name)
     ax = _axes(figsize=(max(6.4, 1.6 * len(info.dims)), 4.8))
     ax.set_title("Parallel Coordinate Plot")
-    if not info.dims:
+    if len(info.dims) == info.n_objective_dims or not info.color_values:
         return ax
     k = len(info.dims)
-    scaled = []
-    for d in info.dims:
-        lo, hi = d.range
-        span = hi - lo if hi > lo else 1.0
-        scaled.append((np.asarray(d.values) - lo) / span)
-    lines = np.stack(scaled, axis=1)
-    target_values = np.asarray(info.dims[0].values)
-    cmap = plt.get_cmap("Blues_r" if info.reverse_scale else "Blues")
-    tmin, tmax = float(target_values.min()), float(target_values.max())
-    norm = plt.Normalize(tmin, tmax if tmax > tmin else tmin + 1.0)
-    order = np.argsort(-target_values if info.reverse_scale else target_values)
-    for i in order:
-        ax.plot(range(k), lines[i], color=cmap(norm(target_values[i])), alpha=0.7, linewidth=1)
+    normalized = [d.normalized() for d in info.dims]
+    cmap = plt.get_cmap("Blues")
+    fractions = info.color_fractions()
+    for i in info.draw_order:
+        feasible = info.feasibility is None or info.feasibility[i]
+        ax.plot(
+            range(k),
+            [values[i] for values in normalized],
+            color=cmap(fractions[i]),
+            alpha=0.6,
+            linewidth=1,
+            linestyle="-" if feasible else ":",
+        )
     ax.set_xticks(range(k))
     ax.set_xticklabels([d.label for d in info.dims], rotation=30)
     ax.set_yticks([])
-    ax.set_xlim(-0.2, k - 0.8)
+    ax.set_xlim(-0.3, k - 0.7)
+    ax.set_ylim(-0.08, 1.08)
     for j, d in enumerate(info.dims):
-        ax.axvline(j, color="black", linewidth=0.8)
-        lo, hi = d.range
-        if d.tickvals is not None:
-            ticks = list(zip(d.tickvals, d.ticktext or []))
-        else:
-            ticks = [(lo, f"{lo:.3g}"), (hi, f"{hi:.3g}")]
-        span = hi - lo if hi > lo else 1.0
-        for value, text in ticks:
-            ax.text(j + 0.02, (value - lo) / span, text, fontsize=7, va="center")
-    sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-    ax.figure.colorbar(sm, ax=ax).set_label(info.target_name)
+        ax.axvline(j, color="#888", linewidth=0.8, zorder=0)
+        values, texts = d.ticks()
+        for y, text in zip(d.normalized(values), texts, strict=True):
+            ax.text(j - 0.03, y, text, fontsize=7, va="center", ha="right", color="#555")
+    lo, hi = info.color_range()
+    sm = plt.cm.ScalarMappable(
+        norm=plt.Normalize(lo, hi), cmap="Blues_r" if info.reverse_scale else "Blues"
+    )
+    ax.figure.colorbar(sm, ax=ax).set_label(info.colorbar_title)
     ax.figure.tight_layout()
     return ax
 
