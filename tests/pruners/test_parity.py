@@ -314,3 +314,50 @@ def test_interleaved_trials_match_optuna(config: str, direction: str) -> None:
     assert ours == theirs
     if config != "sha-bootstrap":
         assert any(s is not None for s in ours)
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_added_trials_with_rung_attrs_match_optuna(direction: str) -> None:
+    """Rung values of trials added with ``add_trial`` compete, rung by rung, as in Optuna
+    (including odd ones: a rung without the previous one, a look-alike key)."""
+    rng = np.random.default_rng(9)
+    curves = _flip(_curves(9, n_trials=20, n_steps=12), direction)
+    results = []
+    for lib in (ferrotune, optuna):
+        study = lib.create_study(
+            direction=direction,
+            pruner=lib.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2),
+        )
+        for i in range(12):
+            attrs = {f"completed_rung_{r}": float(v) for r, v in enumerate(rng.normal(size=3))}
+            if i % 4 == 0:
+                del attrs["completed_rung_0"]
+            if i % 5 == 0:
+                attrs["completed_rung_01"] = 0.0
+            state = [lib.trial.TrialState.COMPLETE, lib.trial.TrialState.PRUNED][i % 2]
+            study.add_trial(
+                lib.trial.create_trial(
+                    state=state,
+                    value=0.0 if i % 2 == 0 else None,
+                    system_attrs=attrs,
+                    intermediate_values={0: 0.0},
+                )
+            )
+        rng = np.random.default_rng(9)  # same attrs for the second library
+        pruned_at = []
+        for curve in curves:
+            trial = study.ask()
+            stopped = None
+            for step, value in enumerate(curve):
+                trial.report(float(value), step)
+                if trial.should_prune():
+                    stopped = step
+                    break
+            pruned_at.append(stopped)
+            if stopped is None:
+                study.tell(trial, float(curve[-1]))
+            else:
+                study.tell(trial, state=lib.trial.TrialState.PRUNED)
+        results.append(pruned_at)
+    assert results[0] == results[1]
+    assert any(s is not None for s in results[0])

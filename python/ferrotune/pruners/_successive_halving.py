@@ -40,6 +40,16 @@ def _completed_rung_key(rung: int) -> str:
     return _RUNG_KEYS[rung]
 
 
+def _rung_of_key(key: str) -> int | None:
+    """``r`` for the key ``completed_rung_<r>`` (exactly as written by the pruner), else None."""
+    if not key.startswith("completed_rung_"):
+        return None
+    suffix = key[15:]
+    if not (suffix.isascii() and suffix.isdigit()) or str(int(suffix)) != suffix:
+        return None
+    return int(suffix)
+
+
 def _current_rung(system_attrs: Mapping[str, Any]) -> int:
     rung = 0
     while _completed_rung_key(rung) in system_attrs:
@@ -62,18 +72,13 @@ class _RungIndex:
                 trials = history.trials
                 rungs = self.rungs
                 for row in range(self.consumed, n):
-                    attrs = trials[row].system_attrs
-                    if "completed_rung_0" not in attrs:
-                        continue
-                    rung = 0
-                    while True:
-                        key = _completed_rung_key(rung)
-                        if key not in attrs:
-                            break
-                        if len(rungs) <= rung:
+                    for key, value in trials[row].system_attrs.items():
+                        rung = _rung_of_key(key)
+                        if rung is None:
+                            continue
+                        while len(rungs) <= rung:
                             rungs.append([])
-                        bisect.insort(rungs[rung], float(attrs[key]))
-                        rung += 1
+                        bisect.insort(rungs[rung], float(value))
                 self.consumed = n
             return self.rungs
 
