@@ -8,6 +8,7 @@ told PRUNED at the first step where ``should_prune()`` is true, COMPLETE otherwi
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from types import ModuleType
@@ -358,6 +359,54 @@ def test_added_trials_with_rung_attrs_match_optuna(direction: str) -> None:
                 study.tell(trial, float(curve[-1]))
             else:
                 study.tell(trial, state=lib.trial.TrialState.PRUNED)
+        results.append(pruned_at)
+    assert results[0] == results[1]
+    assert any(s is not None for s in results[0])
+
+
+@pytest.mark.parametrize("direction", ["minimize", "maximize"])
+def test_added_trials_with_intermediate_values_match_optuna(direction: str) -> None:
+    """Trials added with ``add_trial`` (sparse steps, NaN values, PRUNED/FAIL states) feed
+    the percentile exactly as Optuna's completed-trials scan does."""
+    sign = -1.0 if direction == "maximize" else 1.0
+    curves = _flip(_curves(21, n_trials=25, n_steps=10), direction)
+    results = []
+    for lib in (ferrotune, optuna):
+        rng = np.random.default_rng(21)
+        study = lib.create_study(
+            direction=direction,
+            pruner=lib.pruners.PercentilePruner(40.0, n_startup_trials=3, n_min_trials=2),
+        )
+        states = [lib.trial.TrialState.COMPLETE, lib.trial.TrialState.PRUNED]
+        for i in range(15):
+            steps = sorted(rng.choice(10, size=int(rng.integers(1, 10)), replace=False))
+            values = {int(s): sign * float(rng.uniform(0.5, 2.0)) for s in steps}
+            if i % 3 == 0:
+                values[int(steps[0])] = math.nan
+            state = states[i % 2]
+            study.add_trial(
+                lib.trial.create_trial(
+                    state=state,
+                    value=0.0 if state == lib.trial.TrialState.COMPLETE else None,
+                    intermediate_values=values,
+                )
+            )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pruned_at = []
+            for curve in curves:
+                trial = study.ask()
+                stopped = None
+                for step, value in enumerate(curve):
+                    trial.report(float(value), step)
+                    if trial.should_prune():
+                        stopped = step
+                        break
+                pruned_at.append(stopped)
+                if stopped is None:
+                    study.tell(trial, float(curve[-1]))
+                else:
+                    study.tell(trial, state=lib.trial.TrialState.PRUNED)
         results.append(pruned_at)
     assert results[0] == results[1]
     assert any(s is not None for s in results[0])
