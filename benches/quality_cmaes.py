@@ -198,7 +198,9 @@ def _fmt_evals(v: list[float]) -> str:
     return f"{statistics.median(ok):.0f} ({rate})" if ok else f"- ({rate})"
 
 
-def part_evals(seeds: int, dims: list[int], variants: list[str], budget_per_dim: int) -> None:
+def part_evals(
+    seeds: int, dims: list[int], variants: list[str], budget_per_dim: int, problems: list[str]
+) -> None:
     rows = [
         [
             "variant",
@@ -214,6 +216,8 @@ def part_evals(seeds: int, dims: list[int], variants: list[str], budget_per_dim:
     for variant in variants:
         for d in dims:
             for name, (f, half, target, ipop) in PROBLEMS.items():
+                if name not in problems:
+                    continue
                 if variant == "sepcma" and name == "rosenbrock":
                     continue  # non-separable valley: both variants exhaust any sane budget
                 budget = budget_per_dim * d * (5 if ipop else 1)
@@ -317,12 +321,13 @@ def main() -> None:
     parser.add_argument("--dims", type=int, nargs="+", default=[10, 40])
     parser.add_argument("--regret-dims", type=int, nargs="+", default=[5, 10])
     parser.add_argument("--variants", nargs="+", default=["cma", "sepcma", "cmawm"])
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS))
     parser.add_argument("--budget-per-dim", type=int, default=10_000)
     parser.add_argument("--trials", type=int, default=200)
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     if args.part in ("evals", "all"):
-        part_evals(args.seeds, args.dims, args.variants, args.budget_per_dim)
+        part_evals(args.seeds, args.dims, args.variants, args.budget_per_dim, args.problems)
     if args.part in ("regret", "all"):
         part_regret(args.seeds, args.regret_dims, args.trials)
 
