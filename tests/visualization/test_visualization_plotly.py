@@ -246,13 +246,14 @@ def test_rank(pair: Pair) -> None:
     assert list(fig.data[0].y) == [t.params["lr"] for t in complete]
     colors = fig.data[0].marker.color
     best = int(np.argmin([t.value for t in complete]))
-    worst = int(np.argmax([t.value for t in complete]))
-    # Infeasible trials are grey; the best feasible is blue, the worst red.
-    assert colors[worst] in ("rgb(204, 204, 204)", "rgb(165, 0, 38)")
-    r, _, b = (int(v) for v in colors[best][4:-1].split(","))
+    # Infeasible trials are grey; the best feasible is blue (RdYlBu_r).
+    r, _, b = (float(v) for v in colors[best][4:-1].split(","))
     assert b > r
     ref = ov.plot_rank(theirs, params=["x", "lr"])
     assert list(ref.data[0].x) == list(fig.data[0].x)
+    assert list(ref.data[0].marker.color) == list(colors)
+    assert list(ref.data[0].hovertext) == list(fig.data[0].hovertext)
+    assert ref.data[-1].marker.colorbar.ticktext == fig.data[-1].marker.colorbar.ticktext
     grid = fv.plot_rank(ours)
     assert sum(type(t).__name__ == "Scatter" for t in grid.data) == 16 + 1
 

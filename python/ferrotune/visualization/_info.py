@@ -890,6 +890,7 @@ class RankSubplot:
     zs: list[float]
     numbers: list[int]
     colors: FloatArray  # (k, 3) RGB 0-255
+    hover: list[str]
 
 
 @dataclass
@@ -899,6 +900,14 @@ class RankInfo:
     target_name: str
     zs_range: tuple[float, float]
     has_custom_target: bool
+    all_values: list[float]
+
+    def quantile_ticks(self) -> tuple[list[float], list[str]]:
+        """Colour-bar ticks: min., quartiles and max. of the target."""
+        where = [0.0, 0.25, 0.5, 0.75, 1.0]
+        q = np.quantile(np.sort(np.asarray(self.all_values)), where)
+        names = ["min.", "25%", "50%", "75%", "max."]
+        return where, [f"{n} ({v:3g})" for n, v in zip(names, q)]
 
 
 def rank_info(
@@ -909,7 +918,7 @@ def rank_info(
     dists = first_distributions(data)
     if not data.trials:
         _logger.warning("Your study does not have any completed trials.")
-        return RankInfo([], [], target_name, (0.0, 1.0), target is not None)
+        return RankInfo([], [], target_name, (0.0, 1.0), target is not None, [])
     if params is None:
         names = sorted(dists)
     else:
@@ -928,6 +937,13 @@ def rank_info(
     fractions = ranks / (values.size - 1) if values.size >= 2 else np.full(values.size, 0.5)
     colors = rank_colors(fractions)
     colors[~data.feasible] = (204.0, 204.0, 204.0)
+    hover = []
+    for trial, value in zip(data.trials, values):
+        text = [f"Trial #{trial.number}", *(f"{k}: {v}" for k, v in trial.params.items())]
+        text.append(f"<b>{target_name}: {value}</b>")
+        if target is not None:
+            text += [f"Objective #{i}: {v}" for i, v in enumerate(trial.values or [])]
+        hover.append("<br>".join(text))
     axes = {n: _axis(data, n, dists[n]) for n in names}
     pairs = (
         [[(names[0], names[1])]] if len(names) == 2 else [[(x, y) for x in names] for y in names]
@@ -951,6 +967,7 @@ def rank_info(
                     values[idx].tolist(),
                     data.numbers[idx].tolist(),
                     colors[idx],
+                    [hover[i] for i in idx],
                 )
             )
         subplots.append(line)
@@ -960,6 +977,7 @@ def rank_info(
         target_name,
         (float(values.min()), float(values.max())),
         target is not None,
+        values.tolist(),
     )
 
 

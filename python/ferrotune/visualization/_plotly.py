@@ -547,23 +547,21 @@ def plot_rank(
     figure.update_layout(layout)
     for r, row in enumerate(info.subplots, start=1):
         for c, sub in enumerate(row, start=1):
-            colors = [f"rgb({int(a)}, {int(b)}, {int(g)})" for a, b, g in sub.colors]
+            colors = [f"rgb({a:.1f}, {b:.1f}, {g:.1f})" for a, b, g in np.round(sub.colors)]
             trace = go.Scatter(
-                x=sub.xs,
-                y=sub.ys,
+                x=[str(v) for v in sub.xs] if sub.x.is_cat else sub.xs,
+                y=[str(v) for v in sub.ys] if sub.y.is_cat else sub.ys,
                 mode="markers",
-                marker={"size": 8, "color": colors, "line": {"width": 0.5, "color": "Grey"}},
-                text=[
-                    f"number: {k}<br>{info.target_name}: {z}" for k, z in zip(sub.numbers, sub.zs)
-                ],
-                hoverinfo="text",
+                marker={"color": colors, "line": {"width": 0.5, "color": "Grey"}},
+                hovertemplate="%{hovertext}<extra></extra>",
+                hovertext=sub.hover,
                 showlegend=False,
             )
             where = {} if n == 1 else {"row": r, "col": c}
             figure.add_trace(trace, **where)
             figure.update_xaxes(**_axis_layout(sub.x), **where)
             figure.update_yaxes(**_axis_layout(sub.y), **where)
-    lo, hi = info.zs_range
+    tickvals, ticktext = info.quantile_ticks()
     colorbar_trace = go.Scatter(
         x=[None],
         y=[None],
@@ -571,11 +569,10 @@ def plot_rank(
         showlegend=False,
         marker={
             "colorscale": "RdYlBu_r",
-            "cmin": lo,
-            "cmax": hi,
-            "color": [lo, hi],
+            "cmin": 0,
+            "cmax": 1,
             "showscale": True,
-            "colorbar": {"title": info.target_name},
+            "colorbar": {"thickness": 10, "tickvals": tickvals, "ticktext": ticktext},
         },
     )
     figure.add_trace(colorbar_trace, **({} if n == 1 else {"row": 1, "col": 1}))
