@@ -135,3 +135,22 @@ def test_missing_library_raises_import_error(monkeypatch: pytest.MonkeyPatch) ->
     with pytest.raises(ImportError, match="pip install xgboost"):
         XGBoostPruningCallback(trial, "validation-logloss")
     assert ferrotune.integration.XGBoostPruningCallback is XGBoostPruningCallback
+
+
+def test_xgboost_sklearn_api_reports_to_the_trial() -> None:
+    x, y = datasets.load_breast_cancer(return_X_y=True)
+    x_train, x_valid, y_train, y_valid = model_selection.train_test_split(x, y, random_state=0)
+    study = ferrotune.create_study(pruner=ferrotune.pruners.NopPruner())
+    trial = study.ask()
+    model = xgb.XGBClassifier(
+        n_estimators=5,
+        eval_metric="logloss",
+        n_jobs=1,
+        callbacks=[XGBoostPruningCallback(trial, "validation_0-logloss")],
+    )
+    model.fit(x_train, y_train, eval_set=[(x_valid, y_valid)], verbose=False)
+    reported = study.trials[0].intermediate_values
+    assert sorted(reported) == [0, 1, 2, 3, 4]
+    np.testing.assert_allclose(
+        [reported[i] for i in range(5)], model.evals_result()["validation_0"]["logloss"]
+    )
