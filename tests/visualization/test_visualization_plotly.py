@@ -270,7 +270,11 @@ def test_timeline(pair: Pair) -> None:
     with pytest.raises(ValueError, match="n_recent_trials"):
         fv.plot_timeline(ours, n_recent_trials=0)
     ref = ov.plot_timeline(theirs)
-    assert {t.name for t in ref.data} == set(by_state)
+    assert [t.name for t in ref.data] == [t.name for t in fig.data]
+    for a, b in zip(fig.data, ref.data, strict=True):
+        assert list(a.y) == list(b.y) and list(a.base) == list(b.base)
+        assert list(a.x) == list(b.x) and list(a.text) == list(b.text)
+        assert a.marker.color == b.marker.color
 
 
 def test_pareto_front_2d_and_3d(pair_mo: Pair, pair_mo3: Pair) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -21,18 +20,7 @@ COLOR_SCALE = "Blues"
 _INFEASIBLE = "#cccccc"
 
 
-def _hover(trial: FrozenTrial) -> str:
-    attrs = {}
-    for k, v in trial.user_attrs.items():
-        try:
-            json.dumps(v)
-            attrs[k] = v
-        except TypeError:
-            attrs[k] = str(v)
-    body: dict[str, Any] = {"number": trial.number, "values": trial.values, "params": trial.params}
-    if attrs:
-        body["user_attrs"] = attrs
-    return json.dumps(body, indent=2, default=str).replace("\n", "<br>")
+_hover = _info.make_hovertext
 
 
 def plot_optimization_history(
@@ -612,26 +600,22 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
         xaxis={"title": "Datetime", "type": "date"},
         yaxis={"title": "Trial"},
     )
-    traces = []
-    for state, color in _STATE_COLORS.items():
-        group = [b for b in bars if b.state == state]
-        if not group:
-            continue
-        traces.append(
-            go.Bar(
-                name=state,
-                x=[(b.complete - b.start).total_seconds() * 1000 for b in group],
-                y=[b.number for b in group],
-                base=[b.start.isoformat() for b in group],
-                text=[b.hovertext for b in group],
-                hovertemplate="%{text}<extra>" + state + "</extra>",
-                orientation="h",
-                marker={"color": color},
-                textposition="none",
-            )
+    traces = [
+        go.Bar(
+            name=name,
+            x=[(b.complete - b.start).total_seconds() * 1000 for b in group],
+            y=[b.number for b in group],
+            base=[b.start.isoformat() for b in group],
+            text=[b.hovertext for b in group],
+            hovertemplate="%{text}<extra>" + name + "</extra>",
+            orientation="h",
+            marker={"color": _STATE_COLORS[name]},
+            textposition="none",
         )
+        for name, group in _info.timeline_groups(bars)
+    ]
     figure = go.Figure(data=traces, layout=layout)
-    figure.update_layout(showlegend=bool(traces))
+    figure.update_layout(showlegend=True)
     return figure
 
 

@@ -324,13 +324,16 @@ def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
     ax.set_title("Timeline Plot")
     ax.set_xlabel("Datetime")
     ax.set_ylabel("Trial")
-    for state, color in _STATE_COLORS.items():
-        group = [b for b in bars if b.state == state]
-        if not group:
-            continue
+    for name, group in _info.timeline_groups(bars):
         starts = mdates.date2num([b.start for b in group])  # type: ignore[no-untyped-call]
         ends = mdates.date2num([b.complete for b in group])  # type: ignore[no-untyped-call]
-        ax.barh([b.number for b in group], ends - starts, left=starts, color=color, label=state)
+        ax.barh(
+            [b.number for b in group],
+            ends - starts,
+            left=starts,
+            color=_STATE_COLORS[name],
+            label=name,
+        )
     if bars:
         ax.xaxis_date()
         ax.legend(loc="upper left")
