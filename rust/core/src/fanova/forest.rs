@@ -98,6 +98,10 @@ impl Tree {
 }
 
 /// Fit one tree on `x` (n x p), `y` (n) with per-sample integer `weights` (0 = left out).
+///
+/// Samples are sorted once per feature; every node owns the same range of each of the `p`
+/// sorted lists, and a split stably partitions those ranges, so finding the best split of a
+/// node costs O(p * node size) instead of a sort per node and feature.
 pub fn fit_tree(
     x: ArrayView2<'_, f64>,
     y: &[f64],
@@ -106,19 +110,31 @@ pub fn fit_tree(
     rng: &mut Pcg64,
 ) -> Tree {
     let p = x.ncols();
-    let mut samples: Vec<usize> = (0..y.len()).filter(|&i| weights[i] > 0.0).collect();
+    let columns: Vec<Vec<f64>> = (0..p).map(|f| x.column(f).to_vec()).collect();
+    let in_bag: Vec<usize> = (0..y.len()).filter(|&i| weights[i] > 0.0).collect();
+    let m = in_bag.len();
+    let mut sorted: Vec<Vec<usize>> = columns
+        .iter()
+        .map(|col| {
+            let mut idx = in_bag.clone();
+            idx.sort_by(|&a, &b| col[a].total_cmp(&col[b]));
+            idx
+        })
+        .collect();
+    let mut goes_left = vec![false; y.len()];
+    let mut scratch: Vec<usize> = Vec::with_capacity(m);
     let mut nodes: Vec<Node> = Vec::new();
     // (start, end, depth, parent, is_left)
-    let mut stack: Vec<(usize, usize, usize, usize, bool)> = vec![(0, samples.len(), 0, 0, false)];
-    let mut buf: Vec<(f64, usize)> = Vec::with_capacity(samples.len());
+    let mut stack: Vec<(usize, usize, usize, usize, bool)> = vec![(0, m, 0, 0, false)];
     let mut order: Vec<usize> = (0..p).collect();
     while let Some((start, end, depth, parent, is_left)) = stack.pop() {
-        let idx = &samples[start..end];
         let (mut w, mut s, mut ss) = (0.0, 0.0, 0.0);
-        for &i in idx {
-            w += weights[i];
-            s += weights[i] * y[i];
-            ss += weights[i] * y[i] * y[i];
+        if p > 0 {
+            for &i in &sorted[0][start..end] {
+                w += weights[i];
+                s += weights[i] * y[i];
+                ss += weights[i] * y[i] * y[i];
+            }
         }
         let mean = s / w;
         let impurity = (ss / w - mean * mean).max(0.0);
@@ -140,7 +156,8 @@ pub fn fit_tree(
             }
         }
         let n_node = end - start;
-        if depth >= params.max_depth
+        if p == 0
+            || depth >= params.max_depth
             || n_node < params.min_samples_split
             || n_node < 2 * params.min_samples_leaf
             || impurity <= f64::EPSILON
@@ -152,20 +169,19 @@ pub fn fit_tree(
             let j = rng.random_range(0..=k);
             order.swap(k, j);
         }
-        let mut best: Option<(usize, f64, f64)> = None; // (feature, threshold, proxy)
+        let mut best: Option<(usize, f64, f64, usize)> = None; // (feature, threshold, proxy, n_left)
         for &f in &order {
-            buf.clear();
-            buf.extend(idx.iter().map(|&i| (x[[i, f]], i)));
-            buf.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
-            if buf[n_node - 1].0 <= buf[0].0 + FEATURE_THRESHOLD {
+            let col = &columns[f];
+            let idx = &sorted[f][start..end];
+            if col[idx[n_node - 1]] <= col[idx[0]] + FEATURE_THRESHOLD {
                 continue;
             }
             let (mut wl, mut sl) = (0.0, 0.0);
             for pos in 0..n_node - 1 {
-                let i = buf[pos].1;
+                let i = idx[pos];
                 wl += weights[i];
                 sl += weights[i] * y[i];
-                let (lo, hi) = (buf[pos].0, buf[pos + 1].0);
+                let (lo, hi) = (col[i], col[idx[pos + 1]]);
                 if hi <= lo + FEATURE_THRESHOLD {
                     continue;
                 }
@@ -186,28 +202,44 @@ pub fn fit_tree(
                     if t == hi || !t.is_finite() {
                         t = lo;
                     }
-                    best = Some((f, t, proxy));
+                    best = Some((f, t, proxy, n_left));
                 }
             }
         }
-        let Some((f, t, proxy)) = best else { continue };
+        let Some((f, t, proxy, n_left)) = best else {
+            continue;
+        };
         if proxy <= s * s / w {
             continue; // no decrease of impurity
         }
-        // Partition samples[start..end] into <= t | > t.
-        let slice = &mut samples[start..end];
-        let mut mid = 0;
-        for k in 0..slice.len() {
-            if x[[slice[k], f]] <= t {
-                slice.swap(mid, k);
-                mid += 1;
+        // The chosen feature's range is already ordered: its first n_left samples go left.
+        for (k, &i) in sorted[f][start..end].iter().enumerate() {
+            goes_left[i] = k < n_left;
+        }
+        // Stable partition of every other feature's range (keeps each half sorted).
+        for (g, list) in sorted.iter_mut().enumerate() {
+            if g == f {
+                continue;
             }
+            scratch.clear();
+            let range = &mut list[start..end];
+            let mut write = 0;
+            for k in 0..range.len() {
+                let i = range[k];
+                if goes_left[i] {
+                    range[write] = i;
+                    write += 1;
+                } else {
+                    scratch.push(i);
+                }
+            }
+            range[write..].copy_from_slice(&scratch);
         }
         nodes[id].feature = f as i64;
         nodes[id].threshold = t;
         // Right pushed first so the left child gets the next id (depth-first, parent first).
-        stack.push((start + mid, end, depth + 1, id, false));
-        stack.push((start, start + mid, depth + 1, id, true));
+        stack.push((start + n_left, end, depth + 1, id, false));
+        stack.push((start, start + n_left, depth + 1, id, true));
     }
     Tree {
         nodes,
