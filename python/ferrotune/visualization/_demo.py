@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 
 def _write_demo_plots(
-    study: Study, out_dir: str | os.PathLike[str], *, include_plotlyjs: str | bool = "cdn"
+    study: Study, out_dir: str | os.PathLike[str], *, include_plotlyjs: str | bool = "directory"
 ) -> list[Path]:
     """Write ``<study>_history.html``, ``<study>_importances.html`` and ``<study>_slice.html``.
 
@@ -22,8 +22,9 @@ def _write_demo_plots(
     out_dir
         Folder for the files (created if missing).
     include_plotlyjs
-        Passed to plotly's ``write_html``: ``"cdn"`` keeps files small (needs a network to
-        view), ``True`` embeds plotly.js (about 3.5 MB per file, works offline).
+        Passed to plotly's ``write_html``. The default ``"directory"`` writes one shared
+        ``plotly.min.js`` next to the files (viewable offline, small pages); ``"cdn"`` loads
+        plotly.js from the network; ``True`` embeds it in every file (about 4.6 MB each).
 
     Returns
     -------

@@ -32,7 +32,15 @@ def plot_optimization_history(
     target_name: str = "Objective Value",
     error_bar: bool = False,
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_optimization_history`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_optimization_history`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     plt = pyplot()
     series = _info.optimization_history_info(study, target, target_name, error_bar)
     ax = _axes()
@@ -103,7 +111,15 @@ def plot_slice(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_slice`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_slice`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     plt = pyplot()
     subplots = _info.slice_info(study, params, target, target_name)
     if not subplots:
@@ -151,7 +167,15 @@ def plot_contour(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_contour`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_contour`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     plt = pyplot()
     info = _info.contour_info(study, params, target, target_name)
     if not info.subplots:
@@ -196,7 +220,15 @@ def plot_parallel_coordinate(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_parallel_coordinate`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_parallel_coordinate`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     plt = pyplot()
     info = _info.parallel_coordinate_info(study, params, target, target_name)
     ax = _axes(figsize=(max(6.4, 1.6 * len(info.dims)), 4.8))
@@ -242,7 +274,15 @@ def plot_edf(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_edf`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_edf`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     info = _info.edf_info(study, target, target_name)
     ax = _axes()
     ax.set_title("Empirical Distribution Function Plot")
@@ -257,7 +297,15 @@ def plot_edf(
 
 
 def plot_intermediate_values(study: Study) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_intermediate_values`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_intermediate_values`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     lines = _info.intermediate_values_info(study)
     ax = _axes()
     ax.set_title("Intermediate Values Plot")
@@ -276,7 +324,15 @@ def plot_rank(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_rank`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_rank`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     plt = pyplot()
     info = _info.rank_info(study, params, target, target_name)
     if not info.subplots:
@@ -316,7 +372,15 @@ _STATE_COLORS = {
 
 
 def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_timeline`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_timeline`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     import matplotlib.dates as mdates
 
     bars = _info.timeline_info(study, n_recent_trials)
@@ -349,7 +413,15 @@ def plot_pareto_front(
     constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
     targets: Callable[[FrozenTrial], Sequence[float]] | None = None,
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_pareto_front`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_pareto_front`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     plt = pyplot()
     info = _info.pareto_front_info(
         study, target_names, include_dominated_trials, constraints_func, targets
@@ -379,7 +451,15 @@ def plot_pareto_front(
 
 
 def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_hypervolume_history`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_hypervolume_history`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     numbers, values = _info.hypervolume_history_info(study, reference_point)
     ax = _axes()
     ax.set_title("Hypervolume History Plot")
@@ -397,7 +477,15 @@ def plot_param_importances(
     target: Target | None = None,
     target_name: str = "Objective Value",
 ) -> Any:
-    """Matplotlib version of :func:`ferrotune.visualization.plot_param_importances`."""
+    """Matplotlib version of :func:`ferrotune.visualization.plot_param_importances`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on (an array of axes for a matrix of subplots).
+    """
     infos = [
         i
         for i in _info.param_importances_info(study, evaluator, params, target, target_name)
