@@ -121,14 +121,17 @@ class RawExecutor:
             with contextlib.suppress(Exception):
                 conn.invalidate()
 
-    def run(self, fn: Callable[[Any], Any], write: bool = True) -> Any:
-        """Run ``fn(cursor)`` in one transaction, retrying on transient failures."""
+    def run(self, fn: Callable[[Any], Any], write: bool = True, single: bool = False) -> Any:
+        """Run ``fn(cursor)`` in one transaction, retrying on transient failures.
+
+        ``single``: ``fn`` runs one statement, which SQLite then commits by itself.
+        """
         delay = 0.05
         guard = self._shared_lock if self._shared_lock is not None else contextlib.nullcontext()
         for attempt in range(1, _MAX_RETRIES + 1):
             try:
                 with guard:
-                    result = self._once(fn, write)
+                    result = self._once(fn, write and not single)
                 if write and self.on_write is not None:
                     self.on_write()
                 return result

@@ -274,6 +274,7 @@ class RDBStorage(BaseStorage):
         )
         self._raw = RawExecutor(self.engine, self._memory_lock)
         self._raw.on_write = _bump_epoch
+        self._sqlite_single = self._dialect == "sqlite"
         self._finalizer = weakref.finalize(self, _dispose, self._raw, self.engine)
         self._prepare_sql()
         try:
@@ -1021,7 +1022,7 @@ class RDBStorage(BaseStorage):
             cur.execute(self._q_insert_param, row)
 
         try:
-            self._raw.run(write)
+            self._raw.run(write, single=local is not None and self._sqlite_single)
         except IntegrityViolation:
             _logger.debug(f"Parameter {param_name!r} of trial {trial_id} was already set.")
             return
@@ -1110,7 +1111,7 @@ class RDBStorage(BaseStorage):
                 self._check_updatable(cur, trial_id)
             cur.execute(self._q_intermediate, row)
 
-        self._raw.run(write)
+        self._raw.run(write, single=local is not None and self._sqlite_single)
         if local is not None:
             local.intermediate_values[step] = float(intermediate_value)
 
@@ -1124,7 +1125,7 @@ class RDBStorage(BaseStorage):
                 self._check_updatable(cur, trial_id)
             cur.execute(sql, row)
 
-        self._raw.run(write)
+        self._raw.run(write, single=local is not None and self._sqlite_single)
         if local is not None:
             (local.user_attrs if user else local.system_attrs)[key] = value
 
