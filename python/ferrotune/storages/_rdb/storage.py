@@ -210,6 +210,14 @@ class RDBStorage(BaseStorage):
         argument; give at most one).
     skip_table_creation
         Do not create missing tables.
+
+    Notes
+    -----
+    The schema is Optuna 5.0's (alembic revision ``v3.2.0.a``): Optuna and
+    optuna-dashboard open these databases and ferrotune opens theirs. SQLite runs in WAL
+    mode with ``synchronous=NORMAL``: a crashed process loses nothing, a power cut may lose
+    the last few transactions. Many processes may share one study: trial numbers are
+    assigned under the study's row lock (PostgreSQL, MySQL) or SQLite's write lock.
     """
 
     def __init__(
