@@ -144,6 +144,7 @@ pub fn marginal_variance(
     let mut acc_w = vec![0.0; size];
     let mut lo_idx = vec![0usize; k];
     let mut hi_idx = vec![0usize; k];
+    let mut bounded: Vec<usize> = Vec::with_capacity(k);
     for l in 0..leaves.len() {
         let mut w = 1.0;
         for d in 0..p {
@@ -157,16 +158,19 @@ pub fn marginal_variance(
             hi_idx[g] = e.partition_point(|&v| v < leaves.hi[l * p + f]);
         }
         let wv = w * leaves.value[l];
-        // Inclusion-exclusion on the 2^k corners of the covered cell box.
-        for corner in 0..(1usize << k) {
-            let mut offset = 0;
+        // Inclusion-exclusion on the corners of the covered cell box. A corner on the padding
+        // row of an axis (the leaf reaches the upper bound there) never reaches a real cell,
+        // so only axes where the leaf ends early take part: 2^(bounded axes) corners.
+        bounded.clear();
+        bounded.extend((0..k).filter(|&g| hi_idx[g] < dims[g]));
+        let base: usize = (0..k).map(|g| lo_idx[g] * strides[g]).sum();
+        for corner in 0..(1usize << bounded.len()) {
+            let mut offset = base;
             let mut sign = 1.0;
-            for g in 0..k {
-                if corner >> g & 1 == 1 {
-                    offset += hi_idx[g] * strides[g];
+            for (b, &g) in bounded.iter().enumerate() {
+                if corner >> b & 1 == 1 {
+                    offset += (hi_idx[g] - lo_idx[g]) * strides[g];
                     sign = -sign;
-                } else {
-                    offset += lo_idx[g] * strides[g];
                 }
             }
             acc_v[offset] += sign * wv;

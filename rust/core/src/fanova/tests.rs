@@ -135,3 +135,89 @@ fn mdi_sums_to_one_and_ranks() {
     assert!((imp.sum() - 1.0).abs() < 1e-12);
     assert!(imp[2] > imp[0] && imp[0] > imp[1], "{imp}");
 }
+
+/// Brute-force marginal variance: average the leaves over every cell midpoint of the group's
+/// grid (Optuna's per-cell tree walk, written over leaf boxes).
+fn brute_marginal_variance(
+    tree: &Tree,
+    bounds: ndarray::ArrayView2<'_, f64>,
+    group: &[usize],
+) -> f64 {
+    let leaves = leaf_boxes(tree, bounds);
+    let p = leaves.n_features;
+    let mut edges: Vec<Vec<f64>> = group
+        .iter()
+        .map(|&f| vec![bounds[[f, 0]], bounds[[f, 1]]])
+        .collect();
+    for node in &tree.nodes {
+        if let Some(g) = group.iter().position(|&f| f as i64 == node.feature) {
+            edges[g].push(node.threshold);
+        }
+    }
+    for e in &mut edges {
+        e.sort_by(f64::total_cmp);
+        e.dedup();
+    }
+    let dims: Vec<usize> = edges.iter().map(|e| e.len() - 1).collect();
+    let total: usize = dims.iter().product();
+    let (mut values, mut weights) = (vec![], vec![]);
+    for c in 0..total {
+        let mut rem = c;
+        let mut mid = vec![0.0; group.len()];
+        let mut size = 1.0;
+        for g in (0..group.len()).rev() {
+            let i = rem % dims[g];
+            rem /= dims[g];
+            mid[g] = 0.5 * (edges[g][i] + edges[g][i + 1]);
+            size *= edges[g][i + 1] - edges[g][i];
+        }
+        let (mut num, mut den) = (0.0, 0.0);
+        for l in 0..leaves.len() {
+            let inside = group
+                .iter()
+                .enumerate()
+                .all(|(g, &f)| leaves.lo[l * p + f] <= mid[g] && mid[g] < leaves.hi[l * p + f]);
+            if inside {
+                let w: f64 = (0..p)
+                    .filter(|d| !group.contains(d))
+                    .map(|d| leaves.hi[l * p + d] - leaves.lo[l * p + d])
+                    .product();
+                num += w * leaves.value[l];
+                den += w;
+            }
+        }
+        values.push(num / den);
+        weights.push(den * size);
+    }
+    let tw: f64 = weights.iter().sum();
+    let mean = values.iter().zip(&weights).map(|(v, w)| v * w).sum::<f64>() / tw;
+    values
+        .iter()
+        .zip(&weights)
+        .map(|(v, w)| w * (v - mean) * (v - mean))
+        .sum::<f64>()
+        / tw
+}
+
+#[test]
+fn difference_array_marginals_match_brute_force() {
+    let x = lcg_uniform(120, 4, 5);
+    let y: Vec<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| (3.0 * r[0]).sin() + r[1] * r[2] + 0.3 * r[3])
+        .collect();
+    let bounds = array![[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]];
+    for t in 0..4 {
+        let tree = fit_forest_tree(x.view(), &y, &params(4, 9), t);
+        let leaves = leaf_boxes(&tree, bounds.view());
+        for group in [vec![0], vec![3], vec![1, 2], vec![0, 2, 3]] {
+            let fast = marginal_variance(&tree, &leaves, bounds.view(), &group).unwrap();
+            let slow = brute_marginal_variance(&tree, bounds.view(), &group);
+            assert!(
+                (fast - slow).abs() <= 1e-9 * (1.0 + slow.abs()),
+                "{group:?}: {fast} vs {slow}"
+            );
+        }
+    }
+}
