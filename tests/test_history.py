@@ -92,3 +92,48 @@ def test_generic_storage_history_path() -> None:
     assert generic.param("x").tolist() == [t.params["x"] for t in study.trials]
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
     assert BaseStorage.get_trial_history(storage, study._study_id).n == 10
+
+
+def test_snapshots_stay_consistent_while_other_threads_finish_trials() -> None:
+    import threading
+
+    study = ferrotune.create_study(sampler=RandomSampler(seed=2))
+
+    def objective(trial: ferrotune.Trial) -> float:
+        trial.report(1.0, 0)
+        return trial.suggest_float("x", 0, 1)
+
+    study.optimize(objective, n_trials=5)
+    snapshot = study._get_trial_history()
+    stop = threading.Event()
+    errors: list[str] = []
+
+    def reader() -> None:
+        while not stop.is_set():
+            h = study._get_trial_history()
+            n = h.n
+            lengths = {
+                h.numbers.shape[0],
+                h.values.shape[0],
+                h.param("x").shape[0],
+                len(h.trials),
+                h.states.shape[0],
+            }
+            rows, _ = h.intermediate_at(0)
+            if lengths != {n} or (rows.size and rows.max() >= n):
+                errors.append(f"inconsistent snapshot: n={n}, lengths={lengths}")
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    study.optimize(objective, n_trials=300, n_jobs=2)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert snapshot.n == 5 and len(snapshot.trials) == 5  # old snapshots do not move
+    assert snapshot.intermediate_at(0)[0].tolist() == [0, 1, 2, 3, 4]
+    assert [t.number for t in snapshot.trials] == [0, 1, 2, 3, 4]
+    assert snapshot.trials[-1].number == 4 and len(snapshot.trials[1:3]) == 2
+    with pytest.raises(RuntimeError, match="read-only"):
+        snapshot.append(study.trials[0])

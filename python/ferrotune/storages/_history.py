@@ -10,9 +10,11 @@ Python structures.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +60,37 @@ class _StepColumn:
         self.n += 1
 
 
+class _Rows(Sequence[FrozenTrial]):
+    """The first ``n`` items of a list that may keep growing."""
+
+    __slots__ = ("_items", "_n")
+
+    def __init__(self, items: list[FrozenTrial], n: int) -> None:
+        self._items = items
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> FrozenTrial: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[FrozenTrial]: ...
+
+    def __getitem__(self, index: int | slice) -> FrozenTrial | list[FrozenTrial]:
+        if isinstance(index, slice):
+            return [self._items[i] for i in range(*index.indices(self._n))]
+        if index < 0:
+            index += self._n
+        if not 0 <= index < self._n:
+            raise IndexError(f"row {index} out of range for {self._n} rows")
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[FrozenTrial]:
+        return itertools.islice(self._items, self._n)
+
+
 class TrialHistory:
     """Append-only columnar record of finished trials.
 
@@ -86,6 +119,8 @@ class TrialHistory:
         self._distributions: dict[str, BaseDistribution] = {}
         self._steps: dict[int, _StepColumn] = {}
         self._state_counts = [0] * len(TrialState)
+        self._frozen = False
+        self._trials_view: Sequence[FrozenTrial] = self._trials
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -95,10 +130,14 @@ class TrialHistory:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        if not self._frozen:
+            self._trials_view = self._trials
 
     # -- writing ---------------------------------------------------------------------------
     def append(self, trial: FrozenTrial) -> None:
         """Queue a finished trial; it becomes a row at the next :meth:`sync`."""
+        if self._frozen:
+            raise RuntimeError("A TrialHistory snapshot is read-only: append to the storage's.")
         with self._lock:
             self._pending.append(trial)
             self._state_counts[trial.state] += 1
@@ -109,9 +148,31 @@ class TrialHistory:
             self.append(trial)
 
     def sync(self) -> TrialHistory:
-        """Fold queued trials into the arrays; returns ``self``."""
-        if not self._pending:
+        """Fold queued trials into the arrays and return a consistent snapshot.
+
+        The snapshot is a read-only ``TrialHistory`` whose rows stay fixed even if other
+        threads finish trials meanwhile (all its arrays have the same ``n`` rows). It shares
+        the arrays: taking it costs O(number of parameters), not O(n).
+        """
+        if self._frozen:
             return self
+        if self._pending:
+            self._fold()
+        return self._snapshot()
+
+    def _snapshot(self) -> TrialHistory:
+        with self._lock:
+            snap = TrialHistory.__new__(TrialHistory)
+            snap.__dict__.update(self.__dict__)
+            snap._frozen = True
+            snap._pending = []
+            snap._params = dict(self._params)
+            snap._distributions = dict(self._distributions)
+            snap._trials_view = _Rows(self._trials, self._n)
+            snap._state_counts = list(self._state_counts)
+        return snap
+
+    def _fold(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
             needed = self._n + len(pending)
@@ -121,7 +182,6 @@ class TrialHistory:
                 self._write_row(self._n, trial)
                 self._trials.append(trial)
                 self._n += 1
-        return self
 
     def _reserve(self, capacity: int) -> None:
         self._numbers = _grow(self._numbers, capacity, -1)
@@ -224,9 +284,9 @@ class TrialHistory:
         return self._distributions.get(name)
 
     @property
-    def trials(self) -> list[FrozenTrial]:
+    def trials(self) -> Sequence[FrozenTrial]:
         """Row-aligned finished trials (shared references: do not mutate)."""
-        return self._trials
+        return self._trials_view
 
     @property
     def steps(self) -> list[int]:
@@ -238,4 +298,7 @@ class TrialHistory:
         column = self._steps.get(step)
         if column is None:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
-        return _readonly(column.rows[: column.n]), _readonly(column.values[: column.n])
+        rows, values, count = column.rows, column.values, column.n
+        if count and rows[count - 1] >= self._n:  # rows synced after this snapshot
+            count = int(np.searchsorted(rows[:count], self._n))
+        return _readonly(rows[:count]), _readonly(values[:count])
