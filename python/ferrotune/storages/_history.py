@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from typing import overload
+from typing import SupportsIndex, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -60,7 +61,7 @@ class _StepColumn:
         self.n += 1
 
 
-class _Rows(Sequence[FrozenTrial]):
+class TrialRows(Sequence[FrozenTrial]):
     """The first ``n`` items of a list that may keep growing."""
 
     __slots__ = ("_items", "_n")
@@ -73,14 +74,15 @@ class _Rows(Sequence[FrozenTrial]):
         return self._n
 
     @overload
-    def __getitem__(self, index: int) -> FrozenTrial: ...
+    def __getitem__(self, index: SupportsIndex) -> FrozenTrial: ...
 
     @overload
     def __getitem__(self, index: slice) -> list[FrozenTrial]: ...
 
-    def __getitem__(self, index: int | slice) -> FrozenTrial | list[FrozenTrial]:
+    def __getitem__(self, index: SupportsIndex | slice) -> FrozenTrial | list[FrozenTrial]:
         if isinstance(index, slice):
             return [self._items[i] for i in range(*index.indices(self._n))]
+        index = operator.index(index)
         if index < 0:
             index += self._n
         if not 0 <= index < self._n:
@@ -120,7 +122,6 @@ class TrialHistory:
         self._steps: dict[int, _StepColumn] = {}
         self._state_counts = [0] * len(TrialState)
         self._frozen = False
-        self._trials_view: Sequence[FrozenTrial] = self._trials
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
@@ -130,8 +131,6 @@ class TrialHistory:
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
-        if not self._frozen:
-            self._trials_view = self._trials
 
     # -- writing ---------------------------------------------------------------------------
     def append(self, trial: FrozenTrial) -> None:
@@ -168,7 +167,6 @@ class TrialHistory:
             snap._pending = []
             snap._params = dict(self._params)
             snap._distributions = dict(self._distributions)
-            snap._trials_view = _Rows(self._trials, self._n)
             snap._state_counts = list(self._state_counts)
         return snap
 
@@ -284,9 +282,9 @@ class TrialHistory:
         return self._distributions.get(name)
 
     @property
-    def trials(self) -> Sequence[FrozenTrial]:
+    def trials(self) -> TrialRows:
         """Row-aligned finished trials (shared references: do not mutate)."""
-        return self._trials_view
+        return TrialRows(self._trials, self._n)
 
     @property
     def steps(self) -> list[int]:
