@@ -310,6 +310,10 @@ class RDBStorage(BaseStorage):
         self._parse_dt: Callable[[Any], datetime.datetime | None] = _parse_datetime
         q = raw.sql
         self._q_lock_study = q(f"SELECT study_id FROM studies WHERE study_id = :sid{lock}")
+        # The study's newest trial holds the largest number (numbers are given under a lock).
+        self._q_last_number = q(
+            "SELECT number FROM trials WHERE study_id = :sid ORDER BY trial_id DESC LIMIT 1"
+        )
         self._q_count = q("SELECT COUNT(trial_id) FROM trials WHERE study_id = :sid")
         self._q_insert_trial = q(
             "INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) "
@@ -373,13 +377,17 @@ class RDBStorage(BaseStorage):
         self._q_running = q(
             "SELECT trial_id FROM trials WHERE study_id = :sid AND state = 'RUNNING'"
         )
+        # New trials by primary-key range (`+study_id` keeps the planner off the study_id
+        # index, which would scan every trial of the study), then the known unfinished ones.
         self._q_changes = q(
-            "SELECT trial_id, state FROM trials WHERE study_id = :sid AND trial_id > :max_id "
+            "SELECT trial_id, state FROM trials WHERE trial_id > :max_id AND +study_id = :sid "
             "ORDER BY trial_id"
         )
         self._q_changes_in = (
-            "SELECT trial_id, state FROM trials WHERE study_id = :sid AND "
-            "(trial_id > :max_id OR trial_id IN ({ids})) ORDER BY trial_id"
+            "SELECT trial_id, state FROM trials WHERE trial_id IN ({ids}) "
+            "UNION ALL "
+            "SELECT trial_id, state FROM trials WHERE trial_id > :max_id AND +study_id = :sid "
+            "ORDER BY trial_id"
         )
 
     def _create_engine(self) -> Engine:
@@ -875,8 +883,15 @@ class RDBStorage(BaseStorage):
             cur.execute(self._q_lock_study, {"sid": study_id})
             if cur.fetchone() is None:
                 raise KeyError(f"No study with study_id {study_id} exists.")
-            cur.execute(self._q_count, {"sid": study_id})
-            number = int(cur.fetchone()[0])
+            cur.execute(self._q_last_number, {"sid": study_id})
+            last = cur.fetchone()
+            if last is None:
+                number = 0
+            elif last[0] is not None:
+                number = int(last[0]) + 1
+            else:  # a trial without number (should not happen): count instead
+                cur.execute(self._q_count, {"sid": study_id})
+                number = int(cur.fetchone()[0])
             cur.execute(self._q_insert_trial, {**row, "number": number})
             if sqlite or self._dialect == "mysql":
                 trial_id = int(cur.lastrowid)
