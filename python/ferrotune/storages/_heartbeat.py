@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -100,9 +101,19 @@ class HeartbeatRunner:
 
     def __init__(self, storage: HeartbeatStorage) -> None:
         self._storage = storage
+        self._last_check: dict[int, float] = {}
 
     def fail_stale_trials(self, study: Study) -> None:
-        """Fail stale trials of ``study`` (called before each new trial)."""
+        """Fail stale trials of ``study`` (called before each new trial).
+
+        Checks at most twice per heartbeat interval: staleness is measured in intervals.
+        """
+        interval = self._storage.get_heartbeat_interval()
+        now = time.monotonic()
+        last = self._last_check.get(study._study_id)
+        if interval is not None and last is not None and now - last < interval / 2:
+            return
+        self._last_check[study._study_id] = now
         fail_stale_trials(study)
 
     @contextlib.contextmanager

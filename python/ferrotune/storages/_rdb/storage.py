@@ -1449,28 +1449,35 @@ class RDBStorage(BaseStorage):
         self._raw.release()
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        """RUNNING trials whose last heartbeat is older than the grace period (DB clock)."""
         assert self.heartbeat_interval is not None
         grace = self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
-        t, h = S.trials, S.trial_heartbeats
+        cache = self._sync(study_id)
+        with self._lock:
+            running = sorted(t for t, st in cache.pending.items() if st == "RUNNING")
+        if not running:
+            return []
+        ids = ", ".join(map(str, running))
 
-        def read(conn: Connection) -> list[int]:
-            now = conn.execute(sa.select(sa.func.current_timestamp())).scalar_one()
-            if isinstance(now, str):
-                now = datetime.datetime.fromisoformat(now)
-            now = now.replace(tzinfo=None)
-            rows = conn.execute(
-                sa.select(t.c.trial_id, h.c.heartbeat)
-                .join(h, h.c.trial_id == t.c.trial_id)
-                .where(t.c.study_id == study_id, t.c.state == "RUNNING")
-            ).all()
-            return [
-                int(trial_id)
-                for trial_id, beat in rows
-                if now - beat > datetime.timedelta(seconds=grace)
-            ]
+        def read(cur: Any) -> tuple[Any, list[Any]]:
+            cur.execute("SELECT CURRENT_TIMESTAMP")
+            now = cur.fetchone()[0]
+            cur.execute(
+                f"SELECT trial_id, heartbeat FROM trial_heartbeats WHERE trial_id IN ({ids})"
+            )
+            return now, list(cur.fetchall())
 
-        result: list[int] = self._run(read)
-        return result
+        now, rows = self._raw.run(read, write=False)
+        clock = _parse_datetime(now)
+        assert clock is not None
+        clock = clock.replace(tzinfo=None)
+        limit = datetime.timedelta(seconds=grace)
+        stale = []
+        for trial_id, beat in rows:
+            last = _parse_datetime(beat)
+            if last is not None and clock - last.replace(tzinfo=None) > limit:
+                stale.append(int(trial_id))
+        return stale
 
     def get_heartbeat_interval(self) -> int | None:
         """Seconds between heartbeats, or ``None`` when heartbeats are off."""
