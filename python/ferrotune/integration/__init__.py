@@ -15,6 +15,7 @@ from typing import Any
 _EXPORTS = {
     "LightGBMPruningCallback": "lightgbm",
     "XGBoostPruningCallback": "xgboost",
+    "SearchCV": "sklearn",
 }
 
 __all__ = sorted(_EXPORTS)
