@@ -4,6 +4,7 @@
 #   eval "$(bash .ci/services.sh start)"   # installs (Debian packages) and starts both,
 #                                          # prints `export FERROTUNE_TEST_*_URL=...` lines
 #   bash .ci/services.sh stop              # stops them and deletes their data
+#   bash .ci/services.sh restart-postgres  # restarts PostgreSQL (fault-injection tests)
 #
 # The tests read FERROTUNE_TEST_POSTGRES_URL and FERROTUNE_TEST_REDIS_URL. Set
 # FERROTUNE_SERVICES_DIR to change where data and logs live (default /tmp/ferrotune-services),
@@ -58,10 +59,7 @@ start_postgres() {
     mkdir -p "$data"
     [ "$(id -u)" = 0 ] && chown -R postgres "$DIR"
     run_pg "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >"$DIR/pg-init.log" 2>&1
-    run_pg "$bin/pg_ctl" -D "$data" -l "$DIR/pg.log" -w -t 60 start -o \
-        "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$data \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
-         -c max_connections=200" >&2
+    run_pg "$bin/pg_ctl" -D "$data" -l "$DIR/pg.log" -w -t 60 start -o "$(pg_options)" >&2
     log "postgres started on 127.0.0.1:$PG_PORT"
 }
 
@@ -79,6 +77,20 @@ start_redis() {
         sleep 0.1
     done
     log "redis started on 127.0.0.1:$REDIS_PORT"
+}
+
+pg_options() {
+    echo "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$DIR/pg \
+ -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+}
+
+restart_postgres() {
+    local bin
+    bin=$(pg_bin)
+    [ -f "$DIR/pg/postmaster.pid" ] || { log "postgres is not running"; exit 1; }
+    run_pg "$bin/pg_ctl" -D "$DIR/pg" -l "$DIR/pg.log" -m fast -w -t 60 restart \
+        -o "$(pg_options)" >&2
+    log "postgres restarted"
 }
 
 stop_all() {
@@ -107,8 +119,11 @@ start)
 stop)
     stop_all
     ;;
+restart-postgres)
+    restart_postgres
+    ;;
 *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|restart-postgres" >&2
     exit 2
     ;;
 esac

@@ -201,3 +201,39 @@ def test_database_restart_mid_study(postgres_url: str) -> None:
     assert [t.number for t in study.trials] == list(range(10))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
     storage.close()
+
+
+def test_postgres_server_restart_mid_optimize(postgres_url: str) -> None:
+    """A real server restart during optimize: workers retry, nothing is lost or duplicated."""
+    import os
+    import subprocess
+    import threading
+
+    script = os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "services.sh")
+    storage = RDBStorage(postgres_url)
+    study = ft.create_study(
+        storage=storage, study_name="restart", sampler=ft.samplers.RandomSampler(0)
+    )
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            study.optimize(
+                lambda t: (time.sleep(0.03), t.suggest_float("x", 0, 1))[1], n_trials=60
+            )
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.5)
+    restarted = subprocess.run(
+        ["bash", script, "restart-postgres"], capture_output=True, text=True
+    )
+    worker.join(timeout=120)
+    assert restarted.returncode == 0, restarted.stderr
+    assert not errors, errors
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(60))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    storage.close()
