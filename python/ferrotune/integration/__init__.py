@@ -16,6 +16,8 @@ _EXPORTS = {
     "LightGBMPruningCallback": "lightgbm",
     "XGBoostPruningCallback": "xgboost",
     "SearchCV": "sklearn",
+    "LightGBMTuner": "lightgbm_tuner",
+    "LightGBMTunerCV": "lightgbm_tuner",
 }
 
 __all__ = sorted(_EXPORTS)
