@@ -80,6 +80,63 @@ def cmaes_warm_start_mgd(
     x: NDArray[np.float64], values: NDArray[np.float64], gamma: float = 0.1, alpha: float = 0.1
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]: ...
 
+# --- tpe (rust/py/src/tpe.rs) ---
+class TPESortedColumn:
+    """Incrementally sorted ``(value, row)`` pairs of one history column."""
+
+    def __init__(self) -> None: ...
+    def sync(self, column: NDArray[np.float64]) -> None: ...
+    @property
+    def n_seen(self) -> int: ...
+    def __len__(self) -> int: ...
+    def __getstate__(self) -> bytes: ...
+    def __setstate__(self, state: bytes) -> None: ...
+
+def parzen_log_pdf(
+    specs: NDArray[np.float64],
+    obs: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    x: NDArray[np.float64],
+    prior_weight: float = 1.0,
+    consider_magic_clip: bool = True,
+    consider_endpoints: bool = False,
+) -> NDArray[np.float64]: ...
+def parzen_sample(
+    specs: NDArray[np.float64],
+    obs: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    n: int,
+    seed: int,
+    prior_weight: float = 1.0,
+    consider_magic_clip: bool = True,
+    consider_endpoints: bool = False,
+) -> NDArray[np.float64]: ...
+def tpe_propose(
+    specs: NDArray[np.float64],
+    below: NDArray[np.float64],
+    below_weights: NDArray[np.float64],
+    columns: list[NDArray[np.float64]],
+    sorted: list[TPESortedColumn | None],
+    rows: NDArray[np.int64],
+    row_weights: NDArray[np.float64],
+    extra: NDArray[np.float64],
+    extra_weights: NDArray[np.float64],
+    n_candidates: int,
+    seed: int,
+    prior_weight: float = 1.0,
+    consider_magic_clip: bool = True,
+    consider_endpoints: bool = False,
+) -> tuple[
+    int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
+]: ...
+
+# --- multiobjective (rust/py/src/multiobjective.rs) ---
+def nondomination_rank(loss_values: NDArray[np.float64], n_below: int = 0) -> NDArray[np.int64]: ...
+def hypervolume(loss_values: NDArray[np.float64], reference_point: NDArray[np.float64]) -> float: ...
+def solve_hssp(
+    loss_values: NDArray[np.float64], subset_size: int, reference_point: NDArray[np.float64]
+) -> NDArray[np.int64]: ...
+
 # --- fanova (rust/py/src/fanova.rs): random-forest importances ---
 def fanova_importances(
     x: NDArray[np.float64],

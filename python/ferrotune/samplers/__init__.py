@@ -5,6 +5,7 @@ from ferrotune.samplers._cmaes import CmaEsSampler
 from ferrotune.samplers._grid import GridSampler
 from ferrotune.samplers._partial_fixed import PartialFixedSampler
 from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._tpe import TPESampler
 
 __all__ = [
     "BaseSampler",
@@ -12,4 +13,5 @@ __all__ = [
     "GridSampler",
     "PartialFixedSampler",
     "RandomSampler",
+    "TPESampler",
 ]

@@ -39,6 +39,14 @@ const EPS: f64 = 1e-12;
 const LSE_CUTOFF: f64 = 50.0;
 /// Beyond this many sigmas from both bounds the truncation mass is 1 in double precision.
 const MASS_CUTOFF: f64 = 9.0;
+/// Below this many kernels the direct evaluation is used.
+const GEMM_MIN_KERNELS: usize = 256;
+/// Candidates per matrix product.
+const GEMM_GROUP: usize = 8;
+/// Candidates evaluated together (kernel parameters are loaded once per group).
+const GROUP: usize = 4;
+/// Kernels per cache block in the dense evaluation.
+const BLOCK: usize = 512;
 /// Kernel-count times candidate-count above which candidate evaluation uses rayon.
 const PAR_THRESHOLD: usize = 200_000;
 
@@ -141,6 +149,9 @@ struct CategoricalDim {
     lp_miss: f64,
     /// Log-probability of any choice under the prior kernel.
     lp_prior: f64,
+    /// Part of `lp_hit` / `lp_miss` folded into the kernel constants (`lp_miss`, or
+    /// `lp_hit` when `lp_miss` is `-inf`, i.e. `prior_weight == 0`).
+    base: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -159,14 +170,35 @@ pub struct ParzenEstimator {
     /// Per-kernel constant part of the log-density: log weight, normalisers of the
     /// continuous dims, `lp_miss` / `lp_prior` of categorical dims.
     constant: Vec<f64>,
+    /// Quadratic-form coefficients for the matrix-product evaluation, see [`Gemm`].
+    gemm: Option<Gemm>,
+}
+
+/// The continuous part of every kernel's log term as one matrix product.
+///
+/// With `u = t - c_d` (centred coordinate) and per-kernel `s_kd`, `mu_kd`:
+/// `-1/2 sum_d ((u_d - mu_kd) / s_kd)^2
+///   = sum_d u_d^2 (-1/(2 s_kd^2)) + sum_d u_d (mu_kd / s_kd^2) - sum_d mu_kd^2 / (2 s_kd^2)`,
+/// i.e. `[u^2, u] (m x 2D) . B (2D x n)` plus a per-kernel constant (folded into
+/// `constant`). Exact algebra; used only when every bandwidth is at least 1e-3 of the
+/// range so that the expansion's cancellation stays below 1e-10 in the log-density.
+#[derive(Debug, Clone)]
+struct Gemm {
+    /// Continuous dims in evaluation order.
+    dims: Vec<usize>,
+    /// Centre of each continuous dim.
+    centre: Vec<f64>,
+    /// Row-major `(2D, n)` coefficient matrix.
+    coef: Vec<f64>,
 }
 
 /// Observations of the large set, given through incrementally sorted columns.
 pub struct IndexedObservations<'a> {
     /// Per dimension, the internal value of every history row (NaN if missing).
     pub columns: Vec<&'a [f64]>,
-    /// Per dimension, `(value, row)` for the history rows sorted by value; `None` to sort here.
-    pub sorted: Vec<Option<&'a [(f64, u32)]>>,
+    /// Per dimension, the incrementally sorted column (`None` to sort here); its per-row
+    /// cache of truncation masses is reused across calls.
+    pub sorted: Vec<Option<&'a mut SortedColumn>>,
     /// History rows that are kernels, in kernel order.
     pub rows: &'a [u32],
     /// Unnormalised weight of each kernel in `rows`.
@@ -246,10 +278,12 @@ fn sigmas_from_sorted(
 fn kernel_log_mass(lo: f64, hi: f64, mu: f64, inv_s: f64) -> f64 {
     let a = (lo - mu) * inv_s;
     let b = (hi - mu) * inv_s;
-    if a <= -MASS_CUTOFF && b >= MASS_CUTOFF {
-        0.0
-    } else {
-        log_gauss_mass(a, b)
+    // Phi(-9) ~ 1e-19: below half an ulp of the mass, so these terms are dropped.
+    match (a <= -MASS_CUTOFF, b >= MASS_CUTOFF) {
+        (true, true) => 0.0,
+        (false, true) if a <= 0.0 => (-truncnorm::ndtr(a)).ln_1p(),
+        (true, false) if b >= 0.0 => (-truncnorm::ndtr(-b)).ln_1p(),
+        _ => log_gauss_mass(a, b),
     }
 }
 
@@ -281,19 +315,19 @@ impl ParzenEstimator {
         let rows: Vec<u32> = (0..n as u32).collect();
         let indexed = IndexedObservations {
             columns: col_refs,
-            sorted: vec![None; d],
+            sorted: (0..d).map(|_| None).collect(),
             rows: &rows,
             row_weights: weights,
             extra: &[],
             extra_weights: &[],
         };
-        Self::from_indexed(specs, &indexed, cfg)
+        Self::from_indexed(specs, indexed, cfg)
     }
 
     /// Build from history columns, selected rows and extra observations.
     pub fn from_indexed(
         specs: &[ParamSpec],
-        obs: &IndexedObservations<'_>,
+        mut obs: IndexedObservations<'_>,
         cfg: &ParzenConfig,
     ) -> CoreResult<Self> {
         let d = specs.len();
@@ -385,12 +419,9 @@ impl ParzenEstimator {
                         f64::NEG_INFINITY
                     };
                 }
+                let base = if lp_miss.is_finite() { lp_miss } else { lp_hit };
                 for (k, ck) in constant.iter_mut().enumerate() {
-                    *ck += if k + 1 == n_kernels {
-                        lp_prior
-                    } else {
-                        lp_miss
-                    };
+                    *ck += if k + 1 == n_kernels { lp_prior } else { base };
                 }
                 dims.push(Dim::Categorical(CategoricalDim {
                     idx,
@@ -398,6 +429,7 @@ impl ParzenEstimator {
                     lp_hit,
                     lp_miss,
                     lp_prior,
+                    base,
                 }));
                 continue;
             }
@@ -415,13 +447,13 @@ impl ParzenEstimator {
             let mut sigma = vec![0.0; n_kernels];
             if n_obs > 0 {
                 let mut sorted: Vec<(f64, u32)> = Vec::with_capacity(n_obs);
-                match obs.sorted[j] {
+                match obs.sorted[j].as_deref() {
                     Some(sc) => {
                         let mut extra: Vec<(f64, u32)> =
                             (n_rows..n_obs).map(|k| (mu[k], k as u32)).collect();
                         extra.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                         let mut e = 0;
-                        for &(v, r) in sc {
+                        for &(v, r) in &sc.entries {
                             let k = kernel_of_row[r as usize];
                             if k == u32::MAX {
                                 continue;
@@ -450,17 +482,48 @@ impl ParzenEstimator {
             mu.push(0.5 * (lo + hi));
             sigma[n_kernels - 1] = hi - lo;
             let inv_sigma: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
-            let log_mass: Vec<f64> = (0..n_kernels)
-                .map(|k| kernel_log_mass(lo, hi, mu[k], inv_sigma[k]))
-                .collect();
-            if spec.step == 0.0 {
-                for k in 0..n_kernels {
-                    constant[k] -= sigma[k].ln() + log_mass[k] + LOG_SQRT_2PI;
+            // Truncation masses: reused from the column's per-row cache when the kernel's
+            // bandwidth is unchanged since the previous call (the common case).
+            let mut log_mass = vec![0.0; n_kernels];
+            let key = [lo.to_bits(), hi.to_bits(), u64::from(spec.log)];
+            match obs.sorted[j].as_deref_mut() {
+                Some(sc) => {
+                    sc.prepare_cache(key);
+                    for k in 0..n_kernels {
+                        if k < n_rows {
+                            let row = obs.rows[k] as usize;
+                            let (cs, cm) = sc.cache[row];
+                            if cs == sigma[k] {
+                                log_mass[k] = cm;
+                                continue;
+                            }
+                            let m = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
+                            sc.cache[row] = (sigma[k], m);
+                            log_mass[k] = m;
+                        } else {
+                            log_mass[k] = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
+                        }
+                    }
                 }
-            } else {
-                for k in 0..n_kernels {
-                    constant[k] -= log_mass[k];
+                None => {
+                    for k in 0..n_kernels {
+                        log_mass[k] = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
+                    }
                 }
+            }
+            // Most bandwidths equal the magic-clip floor: memoise log(sigma).
+            let (mut last_s, mut last_ln) = (f64::NAN, f64::NAN);
+            let continuous = spec.step == 0.0;
+            for k in 0..n_kernels {
+                let mut c = log_mass[k];
+                if continuous {
+                    if sigma[k] != last_s {
+                        last_s = sigma[k];
+                        last_ln = last_s.ln();
+                    }
+                    c += last_ln + LOG_SQRT_2PI;
+                }
+                constant[k] -= c;
             }
             dims.push(Dim::Numeric(NumericDim {
                 mu,
@@ -470,11 +533,58 @@ impl ParzenEstimator {
                 hi,
             }));
         }
+        let gemm = Self::build_gemm(specs, &dims, &mut constant);
         Ok(Self {
             specs: specs.to_vec(),
             dims,
             weights,
             constant,
+            gemm,
+        })
+    }
+
+    fn build_gemm(specs: &[ParamSpec], dims: &[Dim], constant: &mut [f64]) -> Option<Gemm> {
+        let n = constant.len();
+        let cont: Vec<usize> = (0..dims.len())
+            .filter(|&j| matches!(dims[j], Dim::Numeric(_)) && specs[j].step == 0.0)
+            .collect();
+        if cont.is_empty() || n < GEMM_MIN_KERNELS {
+            return None;
+        }
+        for &j in &cont {
+            let Dim::Numeric(nd) = &dims[j] else {
+                return None;
+            };
+            let floor = 1e-3 * (nd.hi - nd.lo);
+            if nd.sigma.iter().any(|&s| s.is_nan() || s < floor) {
+                return None;
+            }
+        }
+        let dc = cont.len();
+        let mut coef = vec![0.0; 2 * dc * n];
+        let mut centre = Vec::with_capacity(dc);
+        for (i, &j) in cont.iter().enumerate() {
+            let Dim::Numeric(nd) = &dims[j] else {
+                return None;
+            };
+            let c = 0.5 * (nd.lo + nd.hi);
+            centre.push(c);
+            let quad = &mut coef[i * n..(i + 1) * n];
+            for k in 0..n {
+                let is2 = nd.inv_sigma[k] * nd.inv_sigma[k];
+                let mu = nd.mu[k] - c;
+                quad[k] = -0.5 * is2;
+                constant[k] -= 0.5 * is2 * mu * mu;
+            }
+            let lin = &mut coef[(dc + i) * n..(dc + i + 1) * n];
+            for ((l, &is), &mu) in lin.iter_mut().zip(&nd.inv_sigma).zip(&nd.mu) {
+                *l = is * is * (mu - c);
+            }
+        }
+        Some(Gemm {
+            dims: cont,
+            centre,
+            coef,
         })
     }
 
@@ -492,127 +602,231 @@ impl ParzenEstimator {
         }
         let m = x.len() / d;
         let work = m * self.n_kernels() * d;
-        if work >= PAR_THRESHOLD && m > 1 {
-            Ok(x.par_chunks(d)
-                .map_init(
-                    || vec![0.0; self.n_kernels()],
-                    |buf, row| self.log_pdf_one(row, buf),
-                )
-                .collect())
+        let chunk = d * if self.gemm.is_some() {
+            GEMM_GROUP
         } else {
-            let mut buf = vec![0.0; self.n_kernels()];
-            Ok(x.chunks(d)
-                .map(|row| self.log_pdf_one(row, &mut buf))
+            GROUP
+        };
+        if work >= PAR_THRESHOLD && m > GROUP {
+            let parts: Vec<Vec<f64>> = x.par_chunks(chunk).map(|c| self.log_pdf_group(c)).collect();
+            Ok(parts.concat())
+        } else {
+            Ok(x.chunks(chunk)
+                .flat_map(|c| self.log_pdf_group(c))
                 .collect())
         }
     }
 
-    fn log_pdf_one(&self, x: &[f64], acc: &mut [f64]) -> f64 {
-        acc.copy_from_slice(&self.constant);
-        let mut discrete = Vec::new();
+    /// Exact value of one kernel's log term (weight included) at `x`.
+    fn kernel_value(&self, k: usize, x: &[f64]) -> f64 {
+        let mut v = self.constant[k];
+        let n = self.constant.len();
+        let mut in_gemm = vec![false; self.dims.len()];
+        if let Some(gm) = &self.gemm {
+            // The constant holds the expansion's kernel part: use the same expansion.
+            let dc = gm.dims.len();
+            for (i, &j) in gm.dims.iter().enumerate() {
+                let u = self.specs[j].transform(x[j]) - gm.centre[i];
+                v += u * u * gm.coef[i * n + k] + u * gm.coef[(dc + i) * n + k];
+                in_gemm[j] = true;
+            }
+        }
         for (j, dim) in self.dims.iter().enumerate() {
-            match dim {
-                Dim::Numeric(nd) => {
-                    let spec = &self.specs[j];
-                    if spec.step != 0.0 {
-                        discrete.push(j);
-                        continue;
-                    }
-                    let t = spec.transform(x[j]);
-                    if t < nd.lo || t > nd.hi || t.is_nan() {
-                        return f64::NEG_INFINITY;
-                    }
-                    for ((a, &mu), &is) in acc.iter_mut().zip(&nd.mu).zip(&nd.inv_sigma) {
-                        let z = (t - mu) * is;
-                        *a -= 0.5 * z * z;
-                    }
+            if !in_gemm[j] {
+                v += self.dim_term(j, dim, k, x[j]);
+            }
+        }
+        v
+    }
+
+    /// The `x`-dependent log term of kernel `k` in dimension `j` (constants excluded).
+    #[inline]
+    fn dim_term(&self, j: usize, dim: &Dim, k: usize, xj: f64) -> f64 {
+        match dim {
+            Dim::Numeric(nd) => {
+                let spec = &self.specs[j];
+                let is = nd.inv_sigma[k];
+                if spec.step == 0.0 {
+                    let z = (spec.transform(xj) - nd.mu[k]) * is;
+                    -0.5 * z * z
+                } else {
+                    let half = 0.5 * spec.step;
+                    let (l, r) = (spec.transform(xj - half), spec.transform(xj + half));
+                    log_gauss_mass((l - nd.mu[k]) * is, (r - nd.mu[k]) * is)
                 }
-                Dim::Categorical(cd) => {
-                    let c = x[j];
-                    if !(c >= 0.0 && (c as usize) < cd.n_choices) {
-                        return f64::NEG_INFINITY;
-                    }
-                    let ci = c as i64;
-                    let delta = cd.lp_hit - cd.lp_miss;
-                    let n_obs = cd.idx.len() - 1;
-                    for (a, &idx) in acc[..n_obs].iter_mut().zip(&cd.idx[..n_obs]) {
-                        if idx == ci {
-                            *a += delta;
+            }
+            Dim::Categorical(cd) => {
+                if cd.idx[k] < 0 {
+                    0.0
+                } else if cd.idx[k] == xj as i64 {
+                    cd.lp_hit - cd.base
+                } else {
+                    cd.lp_miss - cd.base
+                }
+            }
+        }
+    }
+
+    /// Whether `x` lies in the support (bounds and choice indices).
+    fn in_support(&self, x: &[f64]) -> bool {
+        self.dims.iter().enumerate().all(|(j, dim)| match dim {
+            Dim::Numeric(nd) => {
+                let spec = &self.specs[j];
+                let (lo, hi) = if spec.step == 0.0 {
+                    (nd.lo, nd.hi)
+                } else {
+                    (spec.transform(spec.low), spec.transform(spec.high))
+                };
+                let t = spec.transform(x[j]);
+                !t.is_nan() && t >= lo && t <= hi
+            }
+            Dim::Categorical(cd) => x[j] >= 0.0 && (x[j] as usize) < cd.n_choices,
+        })
+    }
+
+    fn split_dims(&self) -> (Vec<usize>, Vec<usize>) {
+        let mut cont: Vec<usize> = Vec::new();
+        let mut disc: Vec<usize> = Vec::new();
+        for (j, dim) in self.dims.iter().enumerate() {
+            if let Dim::Numeric(_) = dim {
+                if self.specs[j].step == 0.0 {
+                    cont.push(j);
+                } else {
+                    disc.push(j);
+                }
+            }
+        }
+        (cont, disc)
+    }
+
+    /// Add the categorical terms of point `x` to `a` (which holds the constants).
+    fn add_categorical(&self, x: &[f64], a: &mut [f64]) {
+        for (j, dim) in self.dims.iter().enumerate() {
+            if let Dim::Categorical(cd) = dim {
+                let ci = x[j] as i64;
+                let hit = cd.lp_hit - cd.base;
+                let miss = cd.lp_miss - cd.base;
+                let n_obs = cd.idx.len() - 1;
+                for (v, &idx) in a[..n_obs].iter_mut().zip(&cd.idx[..n_obs]) {
+                    *v += if idx == ci { hit } else { miss };
+                }
+            }
+        }
+    }
+
+    /// Log-density at up to `GROUP` points (`xs` row-major), continuous dims evaluated
+    /// directly in cache-sized kernel blocks (vectorisable).
+    fn log_pdf_group(&self, xs: &[f64]) -> Vec<f64> {
+        let d = self.specs.len();
+        let g = xs.len() / d;
+        let n = self.n_kernels();
+        let points: Vec<&[f64]> = xs.chunks(d).collect();
+        let mut acc = vec![0.0; g * n];
+        let (cont, disc) = self.split_dims();
+        for (c, x) in points.iter().enumerate() {
+            let a = &mut acc[c * n..(c + 1) * n];
+            a.copy_from_slice(&self.constant);
+            self.add_categorical(x, a);
+        }
+        if self.gemm.is_none() {
+            for start in (0..n).step_by(BLOCK) {
+                let end = (start + BLOCK).min(n);
+                for &j in &cont {
+                    let Dim::Numeric(nd) = &self.dims[j] else {
+                        unreachable!("continuous dims are numeric")
+                    };
+                    let mu = &nd.mu[start..end];
+                    let is = &nd.inv_sigma[start..end];
+                    for (c, x) in points.iter().enumerate() {
+                        let t = self.specs[j].transform(x[j]);
+                        let a = &mut acc[c * n + start..c * n + end];
+                        for ((v, &m), &s) in a.iter_mut().zip(mu).zip(is) {
+                            let z = (t - m) * s;
+                            *v -= 0.5 * z * z;
                         }
                     }
                 }
             }
-        }
-        if !discrete.is_empty() {
-            self.add_discrete_terms(x, &discrete, acc);
-        }
-        log_sum_exp(acc)
-    }
-
-    /// Add the exact cell masses of stepped dims, skipping kernels whose upper bound
-    /// is more than `LSE_CUTOFF` below a kernel's exact value.
-    fn add_discrete_terms(&self, x: &[f64], discrete: &[usize], acc: &mut [f64]) {
-        let cells: Vec<(f64, f64)> = discrete
-            .iter()
-            .map(|&j| {
-                let s = &self.specs[j];
-                let half = 0.5 * s.step;
-                (s.transform(x[j] - half), s.transform(x[j] + half))
-            })
-            .collect();
-        let exact = |k: usize| -> f64 {
-            let mut total = 0.0;
-            for (&j, &(l, r)) in discrete.iter().zip(&cells) {
-                if let Dim::Numeric(nd) = &self.dims[j] {
-                    let is = nd.inv_sigma[k];
-                    total += log_gauss_mass((l - nd.mu[k]) * is, (r - nd.mu[k]) * is);
+        } else if let Some(gm) = &self.gemm {
+            // acc += [u^2, u] . coef  (one matrix product for the group).
+            let dc = gm.dims.len();
+            let mut lhs = vec![0.0; g * 2 * dc];
+            for (c, x) in points.iter().enumerate() {
+                for (i, &j) in gm.dims.iter().enumerate() {
+                    let u = self.specs[j].transform(x[j]) - gm.centre[i];
+                    lhs[c * 2 * dc + i] = u * u;
+                    lhs[c * 2 * dc + dc + i] = u;
                 }
             }
-            total
-        };
-        let bound = |k: usize| -> f64 {
-            let mut total = 0.0;
-            for (&j, &(l, r)) in discrete.iter().zip(&cells) {
-                if let Dim::Numeric(nd) = &self.dims[j] {
-                    let is = nd.inv_sigma[k];
-                    let (a, b) = ((l - nd.mu[k]) * is, (r - nd.mu[k]) * is);
-                    let nearest = if a > 0.0 {
-                        a
-                    } else if b < 0.0 {
-                        b
-                    } else {
-                        0.0
-                    };
-                    // Mass <= width * max density on the cell, and <= 1.
-                    total += f64::min(0.0, (b - a).ln() + norm_logpdf(nearest));
-                }
-            }
-            total
-        };
-        let n = acc.len();
-        if n <= 64 {
-            for (k, a) in acc.iter_mut().enumerate() {
-                *a += exact(k);
-            }
-            return;
+            let lhs = faer::MatRef::from_row_major_slice(&lhs, g, 2 * dc);
+            let rhs = faer::MatRef::from_row_major_slice(&gm.coef, 2 * dc, n);
+            let dst = faer::MatMut::from_row_major_slice_mut(&mut acc, g, n);
+            faer::linalg::matmul::matmul(dst, faer::Accum::Add, lhs, rhs, 1.0, faer::Par::Seq);
         }
-        let ub: Vec<f64> = (0..n).map(|k| acc[k] + bound(k)).collect();
-        let best = ub
+        let mut alive: Vec<u32> = Vec::new();
+        points
             .iter()
             .enumerate()
-            .fold(
-                (0, f64::NEG_INFINITY),
-                |b, (k, &v)| if v > b.1 { (k, v) } else { b },
-            )
-            .0;
-        let threshold = acc[best] + exact(best) - LSE_CUTOFF;
-        for (k, a) in acc.iter_mut().enumerate() {
-            if ub[k] < threshold {
-                *a = f64::NEG_INFINITY;
-            } else {
-                *a += exact(k);
-            }
+            .map(|(c, x)| self.finish(x, &mut acc[c * n..(c + 1) * n], &disc, &mut alive))
+            .collect()
+    }
+
+    /// Log-density of `x` given `a` = constants + categorical + continuous terms.
+    ///
+    /// Stepped dims need a Gaussian cell mass per kernel; as every such term is <= 0, a
+    /// kernel whose partial sum is already below `L - LSE_CUTOFF` (with `L` the exact
+    /// value of some kernel, a lower bound of the maximum) cannot contribute and is
+    /// skipped, after a cheap upper bound of its cell mass. Exact up to the cutoff.
+    fn finish(&self, x: &[f64], a: &mut [f64], disc: &[usize], alive: &mut Vec<u32>) -> f64 {
+        let n = a.len();
+        if !self.in_support(x) {
+            return f64::NEG_INFINITY;
         }
+        if disc.is_empty() {
+            return log_sum_exp(a);
+        }
+        let mut threshold = f64::NEG_INFINITY;
+        for k in top_k(a, 4) {
+            threshold = threshold.max(self.kernel_value(k, x) - LSE_CUTOFF);
+        }
+        alive.clear();
+        alive.extend((0..n as u32).filter(|&k| a[k as usize] >= threshold));
+        for &j in disc {
+            let Dim::Numeric(nd) = &self.dims[j] else {
+                unreachable!("stepped dims are numeric")
+            };
+            let spec = &self.specs[j];
+            let half = 0.5 * spec.step;
+            let (l, r) = (spec.transform(x[j] - half), spec.transform(x[j] + half));
+            alive.retain(|&k| {
+                let k = k as usize;
+                let is = nd.inv_sigma[k];
+                let (lo, hi) = ((l - nd.mu[k]) * is, (r - nd.mu[k]) * is);
+                let nearest = if lo > 0.0 {
+                    lo
+                } else if hi < 0.0 {
+                    hi
+                } else {
+                    0.0
+                };
+                // Cell mass <= width x largest density on the cell (and <= 1).
+                let bound = f64::min(0.0, (hi - lo).ln() + norm_logpdf(nearest));
+                if a[k] + bound < threshold {
+                    return false;
+                }
+                a[k] += log_gauss_mass(lo, hi);
+                a[k] >= threshold
+            });
+        }
+        let m = alive
+            .iter()
+            .map(|&k| a[k as usize])
+            .fold(f64::NEG_INFINITY, f64::max);
+        if m == f64::NEG_INFINITY {
+            return m;
+        }
+        let s: f64 = alive.iter().map(|&k| exp_neg(a[k as usize] - m)).sum();
+        m + s.ln()
     }
 
     /// Draw `m` samples (`(m, d)` row-major internal values) with the given RNG.
@@ -688,15 +902,82 @@ fn sample_categorical(cd: &CategoricalDim, k: usize, u: f64) -> f64 {
     (c - 1) as f64
 }
 
+/// Indices of the `k` largest values (unordered).
+fn top_k(v: &[f64], k: usize) -> Vec<usize> {
+    let mut best: Vec<usize> = Vec::with_capacity(k + 1);
+    for (i, &a) in v.iter().enumerate() {
+        if best.len() < k {
+            best.push(i);
+        } else {
+            let (pos, &worst) = best
+                .iter()
+                .enumerate()
+                .min_by(|x, y| v[*x.1].total_cmp(&v[*y.1]))
+                .expect("non-empty");
+            if a > v[worst] {
+                best[pos] = i;
+            }
+        }
+    }
+    best
+}
+
 /// `log(sum(exp(v)))`, dropping terms more than `LSE_CUTOFF` below the maximum.
 fn log_sum_exp(v: &[f64]) -> f64 {
     let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if m == f64::NEG_INFINITY || m.is_nan() {
         return m;
     }
-    let cut = m - LSE_CUTOFF;
-    let s: f64 = v.iter().filter(|&&a| a > cut).map(|&a| (a - m).exp()).sum();
+    let cut = -LSE_CUTOFF;
+    let s: f64 = v
+        .iter()
+        .map(|&a| {
+            let z = a - m;
+            if z > cut {
+                exp_neg(z)
+            } else {
+                0.0
+            }
+        })
+        .sum();
     m + s.ln()
+}
+
+/// `exp(z)` for `z` in `[-LSE_CUTOFF, 0]`: Cody-Waite reduction `z = k ln 2 + r`,
+/// degree-13 Taylor polynomial for `exp(r)` (|r| <= ln2/2, truncation < 1e-17), and
+/// `2^k` assembled from bits; within 2 ulp of `f64::exp` and vectorisable.
+#[inline(always)]
+fn exp_neg(z: f64) -> f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: round-to-nearest trick
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let shifted = z * std::f64::consts::LOG2_E + MAGIC;
+    let kf = shifted - MAGIC;
+    let r = (z - kf * LN2_HI) - kf * LN2_LO;
+    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = p * r + c;
+    }
+    let bits = shifted
+        .to_bits()
+        .wrapping_sub(MAGIC.to_bits())
+        .wrapping_add(1023)
+        << 52;
+    p * f64::from_bits(bits)
 }
 
 /// Result of one TPE proposal.
@@ -763,6 +1044,23 @@ pub struct SortedColumn {
     pub entries: Vec<(f64, u32)>,
     /// Number of history rows consumed.
     pub n_seen: usize,
+    /// Per history row: `(sigma, log truncation mass)` of its kernel at the last call.
+    pub cache: Vec<(f64, f64)>,
+    /// Bounds the cache was computed for.
+    pub cache_key: [u64; 3],
+}
+
+impl SortedColumn {
+    /// Size the mass cache to the rows seen and reset it when the bounds changed.
+    fn prepare_cache(&mut self, key: [u64; 3]) {
+        if self.cache_key != key {
+            self.cache.clear();
+            self.cache_key = key;
+        }
+        if self.cache.len() < self.n_seen {
+            self.cache.resize(self.n_seen, (f64::NAN, 0.0));
+        }
+    }
 }
 
 impl SortedColumn {
@@ -936,9 +1234,9 @@ mod tests {
         s1.sync(&col1).unwrap();
         let b = ParzenEstimator::from_indexed(
             &specs,
-            &IndexedObservations {
+            IndexedObservations {
                 columns: vec![&col0, &col1],
-                sorted: vec![Some(&s0.entries), Some(&s1.entries)],
+                sorted: vec![Some(&mut s0), Some(&mut s1)],
                 rows: &rows,
                 row_weights: &w,
                 extra: &extra,
@@ -973,5 +1271,60 @@ mod tests {
         let s = below.sample(&mut rng, 4000);
         let near = s.iter().filter(|v| (**v - 1.0).abs() < 1.0).count();
         assert!(near > 2800, "{near}");
+    }
+
+    #[test]
+    #[ignore = "timing report, run with --release --ignored --nocapture"]
+    fn timing_breakdown() {
+        let d = 10;
+        let specs: Vec<ParamSpec> = (0..d).map(|_| float_spec(-5.0, 5.0)).collect();
+        let cfg = ParzenConfig::default();
+        for &n in &[10_000usize, 100_000] {
+            let mut rng = Pcg64::seed_from_u64(0);
+            let cols: Vec<Vec<f64>> = (0..d)
+                .map(|_| (0..n).map(|_| rng.random::<f64>() * 10.0 - 5.0).collect())
+                .collect();
+            let mut sorted: Vec<SortedColumn> = cols
+                .iter()
+                .map(|c| {
+                    let mut s = SortedColumn::default();
+                    s.sync(c).unwrap();
+                    s
+                })
+                .collect();
+            let rows: Vec<u32> = (25..n as u32).collect();
+            let w = vec![1.0; rows.len()];
+            let t = std::time::Instant::now();
+            let reps = 10;
+            let mut est = None;
+            for _ in 0..reps {
+                est = Some(
+                    ParzenEstimator::from_indexed(
+                        &specs,
+                        IndexedObservations {
+                            columns: cols.iter().map(|c| c.as_slice()).collect(),
+                            sorted: sorted.iter_mut().map(Some).collect(),
+                            rows: &rows,
+                            row_weights: &w,
+                            extra: &[],
+                            extra_weights: &[],
+                        },
+                        &cfg,
+                    )
+                    .unwrap(),
+                );
+            }
+            let build = t.elapsed() / reps;
+            let est = est.unwrap();
+            let x: Vec<f64> = (0..24 * d)
+                .map(|_| rng.random::<f64>() * 2.0 - 1.0)
+                .collect();
+            let t = std::time::Instant::now();
+            for _ in 0..reps {
+                est.log_pdf(&x).unwrap();
+            }
+            let eval = t.elapsed() / reps;
+            println!("n={n}: build {build:?}, log_pdf(24) {eval:?}");
+        }
     }
 }

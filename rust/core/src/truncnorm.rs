@@ -249,16 +249,19 @@ pub fn ndtri(p: f64) -> f64 {
     }
 }
 
-/// Newton refinement of `log Phi(x) = y` (derivative `phi(x) / Phi(x)`).
-fn newton_log_ndtr(mut x: f64, y: f64) -> f64 {
-    for _ in 0..100 {
+/// Newton refinement of `log Phi(x) = y` (derivative `phi(x) / Phi(x)`); quadratic
+/// convergence, so a few steps reach rounding level from a good start.
+fn newton_log_ndtr(mut x: f64, y: f64, max_iter: usize) -> f64 {
+    let mut last = f64::INFINITY;
+    for _ in 0..max_iter {
         let l = log_ndtr(x);
         let dx = (l - y) * (l - norm_logpdf(x)).exp();
-        if !dx.is_finite() {
+        if !dx.is_finite() || dx.abs() >= last {
             break;
         }
         x -= dx;
-        if dx.abs() <= 1e-15 * x.abs().max(1e-300) {
+        last = dx.abs();
+        if last <= 1e-14 * x.abs().max(1e-300) {
             break;
         }
     }
@@ -282,13 +285,14 @@ pub fn ndtri_exp(y: f64) -> f64 {
     }
     if y > -700.0 {
         let x0 = ndtri(y.exp());
-        // One or two Newton steps in log space polish the AS 241 value.
-        return newton_log_ndtr(x0, y);
+        // AS 241 is accurate to ~1e-16 in p; one or two Newton steps in log space
+        // restore full relative precision in x where exp(y) lost digits.
+        return newton_log_ndtr(x0, y, 3);
     }
     // Far left tail: log Phi(x) ~ -x^2/2 - log(-x) - log sqrt(2 pi).
     let mut x = -(-2.0 * (y + LOG_SQRT_2PI)).sqrt();
     x = -(-2.0 * (y + LOG_SQRT_2PI + (-x).ln())).sqrt();
-    newton_log_ndtr(x, y)
+    newton_log_ndtr(x, y, 50)
 }
 
 /// Quantile of the standard normal truncated to `[a, b]` at `q` in `[0, 1]`.

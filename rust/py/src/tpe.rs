@@ -193,7 +193,7 @@ fn tpe_propose<'py>(
     below: PyReadonlyArray2<'py, f64>,
     below_weights: PyReadonlyArray1<'py, f64>,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
-    sorted: Vec<Option<PyRef<'py, TPESortedColumn>>>,
+    mut sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
     rows: PyReadonlyArray1<'py, i64>,
     row_weights: PyReadonlyArray1<'py, f64>,
     extra: PyReadonlyArray2<'py, f64>,
@@ -223,10 +223,6 @@ fn tpe_propose<'py>(
                 .map_err(|_| PyValueError::new_err("columns must be contiguous"))
         })
         .collect::<PyResult<_>>()?;
-    let sorted_refs: Vec<Option<&[(f64, u32)]>> = sorted
-        .iter()
-        .map(|o| o.as_ref().map(|r| r.inner.entries.as_slice()))
-        .collect();
     for (j, (s, c)) in sorted.iter().zip(&cols).enumerate() {
         if let Some(s) = s {
             if s.inner.n_seen != c.len() {
@@ -238,12 +234,16 @@ fn tpe_propose<'py>(
             }
         }
     }
+    let sorted_refs: Vec<Option<&mut SortedColumn>> = sorted
+        .iter_mut()
+        .map(|o| o.as_mut().map(|r| &mut r.inner))
+        .collect();
     let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
     let p = util::run(py, || {
         let below_est = ParzenEstimator::from_matrix(&specs, &below, &below_w, &cfg)?;
         let above_est = ParzenEstimator::from_indexed(
             &specs,
-            &IndexedObservations {
+            IndexedObservations {
                 columns: cols,
                 sorted: sorted_refs,
                 rows: &rows,

@@ -1,0 +1,622 @@
+"""TPESampler: Optuna 5.0's Tree-structured Parzen Estimator on a Rust core.
+
+The Python side only splits the columnar trial history into the "below" (good) and
+"above" (bad) sets with numpy; building both Parzen estimators, sampling candidates
+from l(x) and ranking them by log l(x) - log g(x) happens in Rust
+(``rust/core/src/tpe.rs``) with the interpreter lock released.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+import warnings
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ferrotune import _core
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
+from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
+from ferrotune.samplers._tpe._split import split_history
+from ferrotune.search_space import IntersectionSearchSpace
+from ferrotune.study._study_direction import StudyDirection
+from ferrotune.trial._frozen import FrozenTrial
+from ferrotune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.storages._history import TrialHistory
+    from ferrotune.study import Study
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_logger = logging.getLogger("ferrotune.samplers._tpe.sampler")
+
+_RELATIVE_PARAMS_KEY = "tpe:relative_params"
+_SYSTEM_ATTR_MAX_LENGTH = 2045
+_CONSTRAINTS_KEY = "constraints"
+_DEPRECATION = (
+    "{name} has been deprecated in v{d_ver}. This feature will be removed in v{r_ver}. "
+    "See https://github.com/optuna/optuna/releases/tag/v{d_ver}."
+)
+
+
+def default_gamma(x: int) -> int:
+    """Optuna's default number of "good" trials: ``min(ceil(0.1 x), 25)``."""
+    return min(math.ceil(0.1 * x), 25)
+
+
+def default_gamma_multiobjective(x: int) -> int:
+    """Default number of "good" trials for multi-objective studies: ``ceil(0.1 x)``."""
+    return math.ceil(0.1 * x)
+
+
+def hyperopt_default_gamma(x: int) -> int:
+    """hyperopt's gamma: ``min(ceil(0.25 sqrt(x)), 25)``."""
+    return min(math.ceil(0.25 * math.sqrt(x)), 25)
+
+
+def default_weights(x: int) -> FloatArray:
+    """Optuna's weights: a linear ramp for old trials, flat for the latest 25."""
+    if x == 0:
+        return np.asarray([], dtype=np.float64)
+    if x < 25:
+        return np.ones(x)
+    ramp = np.linspace(1.0 / x, 1.0, num=x - 25)
+    flat = np.ones(25)
+    return np.concatenate([ramp, flat], axis=0)
+
+
+def _deprecated_arg(name: str, value: Any, default: Any, d_ver: str, r_ver: str) -> Any:
+    if value is None:
+        return default
+    msg = _DEPRECATION.format(name=name, d_ver=d_ver, r_ver=r_ver)
+    warnings.warn(msg, FutureWarning, stacklevel=3)
+    return value
+
+
+def _call_weights(func: Callable[[int], Any], n: int) -> FloatArray:
+    w = np.asarray(func(n), dtype=np.float64)[:n]
+    if np.any(w < 0):
+        raise ValueError(
+            f"The `weights` function is not allowed to return negative values {w}. "
+            f"The argument of the `weights` function is {n}."
+        )
+    if len(w) > 0 and np.sum(w) <= 0:
+        raise ValueError(
+            f"The `weight` function is not allowed to return all-zero values {w}. "
+            f"The argument of the `weights` function is {n}."
+        )
+    if not np.all(np.isfinite(w)):
+        raise ValueError(
+            "The `weights`function is not allowed to return infinite or NaN values "
+            f"{w}. The argument of the `weights` function is {n}."
+        )
+    if len(w) != n:
+        raise ValueError(f"The `weights` function returned {len(w)} values for {n} trials.")
+    return w
+
+
+def _spec_row(dist: BaseDistribution) -> list[float]:
+    if isinstance(dist, CategoricalDistribution):
+        return [float(len(dist.choices)), 0.0, 0.0, 0.0, 0.0]
+    if isinstance(dist, FloatDistribution):
+        step = 0.0 if dist.step is None else float(dist.step)
+        return [0.0, float(dist.low), float(dist.high), step, float(dist.log)]
+    if isinstance(dist, IntDistribution):
+        return [0.0, float(dist.low), float(dist.high), float(dist.step), float(dist.log)]
+    raise TypeError(f"TPESampler does not support the distribution {dist!r}.")
+
+
+class _StudyCache:
+    """Per-study incremental state: sorted columns and the rows-by-number order."""
+
+    __slots__ = ("group", "history", "lock", "n_perm", "perm", "sorted", "split_cache")
+
+    def __init__(self, history: TrialHistory) -> None:
+        self.lock = threading.Lock()
+        self.history = history
+        self.sorted: dict[str, _core.TPESortedColumn] = {}
+        self.perm = np.empty(0, dtype=np.int64)
+        self.n_perm = 0
+        self.split_cache: tuple[tuple[int, int], tuple[IntArray, IntArray]] | None = None
+        self.group: GroupDecomposedSearchSpace | None = None
+
+    def rows_by_number(self) -> IntArray:
+        """History rows sorted by trial number, maintained by O(n) merges."""
+        history = self.history
+        n = history.n
+        if self.n_perm < n:
+            numbers = history.numbers
+            new_rows = np.arange(self.n_perm, n, dtype=np.int64)
+            new_rows = new_rows[np.argsort(numbers[new_rows], kind="stable")]
+            if self.n_perm == 0 or numbers[new_rows[0]] > numbers[self.perm[-1]]:
+                self.perm = np.concatenate([self.perm, new_rows])
+            else:
+                pos = np.searchsorted(numbers[self.perm], numbers[new_rows])
+                self.perm = np.insert(self.perm, pos, new_rows)
+            self.n_perm = n
+        return self.perm
+
+
+class TPESampler(BaseSampler):
+    """Sampler using the Tree-structured Parzen Estimator (TPE), as in Optuna 5.0.
+
+    On each trial, the finished trials are split into a "good" set (the best
+    ``gamma(n)``) and the rest; one Parzen estimator is fitted to each, ``n_ei_candidates``
+    candidates are drawn from the good one, l(x), and the candidate maximising
+    l(x) / g(x) is returned. Parzen estimators, sampling and ranking run in Rust.
+
+    Parameters
+    ----------
+    consider_prior
+        Deprecated in Optuna 4.3 (always ``True``); passing it emits a ``FutureWarning``.
+    prior_weight
+        Weight of the prior kernel (default 1.0). Deprecated in Optuna 4.9.
+    consider_magic_clip
+        Clip the smallest bandwidths (default ``True``). Deprecated in Optuna 4.9.
+    consider_endpoints
+        Use domain endpoints for the extreme kernels' bandwidths (default ``False``).
+        Deprecated in Optuna 4.9.
+    n_startup_trials
+        Number of finished trials sampled randomly before TPE starts.
+    n_ei_candidates
+        Number of candidates drawn from l(x) per sampling.
+    gamma
+        ``n -> number of good trials``; default :func:`default_gamma`
+        (:func:`default_gamma_multiobjective` for several objectives). Deprecated in 4.9.
+    weights
+        ``n -> weights`` of the observations (oldest first); default
+        :func:`default_weights`. In multi-objective studies only g(x) uses it.
+        Deprecated in 4.9.
+    seed
+        Seed of the random generator; the same seed gives the same trials.
+    multivariate
+        Use the multivariate (joint) TPE. ``None`` (default): ``True`` for single-objective
+        studies, ``False`` for multi-objective ones.
+    group
+        With ``multivariate``, decompose conditional search spaces into groups sampled
+        jointly.
+    warn_independent_sampling
+        Log a warning when a parameter falls back to independent sampling in multivariate
+        mode (default ``False`` as in Optuna 5.0). Deprecated in 4.9.
+    constant_liar
+        Treat running trials as bad observations so parallel workers spread out.
+    constraints_func
+        Deprecated in Optuna 5.0 (use ``Trial.set_constraint``): ``FrozenTrial -> sequence
+        of constraint values`` (``> 0`` is infeasible), evaluated after each trial.
+    """
+
+    def __init__(
+        self,
+        *,
+        consider_prior: bool | None = None,
+        prior_weight: float | None = None,
+        consider_magic_clip: bool | None = None,
+        consider_endpoints: bool | None = None,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        gamma: Callable[[int], int] | None = None,
+        weights: Callable[[int], Any] | None = None,
+        seed: int | None = None,
+        multivariate: bool | None = None,
+        group: bool = False,
+        warn_independent_sampling: bool | None = None,
+        constant_liar: bool = True,
+        constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
+    ) -> None:
+        _deprecated_arg("`consider_prior`", consider_prior, True, "4.3.0", "6.0.0")
+        prior_weight = _deprecated_arg("`prior_weight`", prior_weight, 1.0, "4.9.0", "6.0.0")
+        consider_magic_clip = _deprecated_arg(
+            "`consider_magic_clip`", consider_magic_clip, True, "4.9.0", "6.0.0"
+        )
+        consider_endpoints = _deprecated_arg(
+            "`consider_endpoints`", consider_endpoints, False, "4.9.0", "6.0.0"
+        )
+        gamma = _deprecated_arg("`gamma`", gamma, None, "4.9.0", "6.0.0")
+        weights = _deprecated_arg("`weights`", weights, default_weights, "4.9.0", "6.0.0")
+        warn_independent_sampling = _deprecated_arg(
+            "`warn_independent_sampling`", warn_independent_sampling, False, "4.9.0", "6.0.0"
+        )
+        if isinstance(seed, bool) or not (seed is None or isinstance(seed, int)):
+            raise TypeError(f"`seed` must be an int or None, but got {seed!r}.")
+        if not isinstance(n_startup_trials, int) or n_startup_trials < 0:
+            raise ValueError(
+                f"`n_startup_trials` must be a non-negative int, but got {n_startup_trials!r}."
+            )
+        if not isinstance(n_ei_candidates, int) or n_ei_candidates < 1:
+            raise ValueError(
+                f"`n_ei_candidates` must be a positive int, but got {n_ei_candidates!r}."
+            )
+        if not (isinstance(prior_weight, (int, float)) and prior_weight >= 0):
+            raise ValueError(
+                f"A non-negative value must be specified for prior_weight, but got {prior_weight}."
+            )
+        if gamma is not None and not callable(gamma):
+            raise TypeError(f"`gamma` must be callable, but got {gamma!r}.")
+        if not callable(weights):
+            raise TypeError(f"`weights` must be callable, but got {weights!r}.")
+        if group and multivariate is False:
+            raise ValueError(
+                "``group`` option can only be enabled when ``multivariate`` is enabled."
+            )
+        if constraints_func is not None:
+            msg = _DEPRECATION.format(name="`constraints_func`", d_ver="5.0.0", r_ver="7.0.0")
+            warnings.warn(
+                f"{msg} Use `optuna.trial.Trial.set_constraint` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
+        self._prior_weight = float(prior_weight)
+        self._consider_magic_clip = bool(consider_magic_clip)
+        self._consider_endpoints = bool(consider_endpoints)
+        self._n_startup_trials = n_startup_trials
+        self._n_ei_candidates = n_ei_candidates
+        self._gamma = gamma
+        self._weights: Callable[[int], Any] = weights
+        self._seed = seed
+        self._rng = np.random.default_rng(seed)
+        self._random_sampler = RandomSampler(seed=seed)
+        self._multivariate = multivariate
+        self._group = group
+        self._warn_independent_sampling = bool(warn_independent_sampling)
+        self._constant_liar = constant_liar
+        self._constraints_func = constraints_func
+        self._search_space = IntersectionSearchSpace(include_pruned=True)
+        self._caches: dict[tuple[int, int], _StudyCache] = {}
+        self._caches_lock = threading.Lock()
+        self._rng_lock = threading.Lock()
+
+    # -- pickling / reseeding ----------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_caches"] = {}
+        del state["_caches_lock"]
+        del state["_rng_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._caches_lock = threading.Lock()
+        self._rng_lock = threading.Lock()
+
+    def reseed_rng(self) -> None:
+        self._rng = np.random.default_rng()
+        self._random_sampler.reseed_rng()
+
+    @staticmethod
+    def hyperopt_parameters() -> dict[str, Any]:
+        """Return the default parameters of hyperopt (v0.1.2) for this sampler."""
+        return {
+            "consider_prior": True,
+            "prior_weight": 1.0,
+            "consider_magic_clip": True,
+            "consider_endpoints": False,
+            "n_startup_trials": 20,
+            "n_ei_candidates": 24,
+            "gamma": hyperopt_default_gamma,
+            "weights": default_weights,
+        }
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _is_multivariate(self, study: Study) -> bool:
+        if self._multivariate is not None:
+            return self._multivariate
+        if self._group:
+            if study._is_multi_objective():
+                warnings.warn(
+                    "``multivariate`` defaults to False for multi-objective optimization, but"
+                    " it is treated as True because ``group`` can only be enabled with the"
+                    " multivariate TPE. Set ``multivariate=True`` explicitly to suppress this"
+                    " warning.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+            return True
+        return not study._is_multi_objective()
+
+    def _cache(self, study: Study) -> _StudyCache:
+        key = (id(study._storage), study._study_id)
+        history = study._get_trial_history()  # a consistent snapshot of the shared arrays
+        with self._caches_lock:
+            cache = self._caches.get(key)
+            if cache is None or history.n < cache.n_perm:
+                cache = self._caches[key] = _StudyCache(history)
+            elif history.n >= cache.history.n:
+                cache.history = history
+        return cache
+
+    def _gamma_func(self, study: Study) -> Callable[[int], int]:
+        if self._gamma is not None:
+            return self._gamma
+        return default_gamma_multiobjective if study._is_multi_objective() else default_gamma
+
+    def _n_finished(self, history: TrialHistory) -> int:
+        return history.count(TrialState.COMPLETE) + history.count(TrialState.PRUNED)
+
+    def _next_seed(self) -> int:
+        with self._rng_lock:
+            return int(self._rng.integers(0, 2**63 - 1))
+
+    # -- BaseSampler API ---------------------------------------------------------------------
+    def infer_relative_search_space(
+        self, study: Study, trial: FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        if not self._is_multivariate(study):
+            return {}
+        search_space: dict[str, BaseDistribution] = {}
+        if self._group:
+            cache = self._cache(study)
+            if cache.group is None:
+                cache.group = GroupDecomposedSearchSpace(include_pruned=True)
+            for sub_space in cache.group.calculate(cache.history):
+                for name, distribution in sorted(sub_space.items()):
+                    if not distribution.single():
+                        search_space[name] = distribution
+            return search_space
+        for name, distribution in self._search_space.calculate(study).items():
+            if not distribution.single():
+                search_space[name] = distribution
+        return search_space
+
+    def sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        if self._group:
+            cache = self._cache(study)
+            groups = cache.group.calculate(cache.history) if cache.group is not None else []
+            params: dict[str, Any] = {}
+            for sub_space in groups:
+                part = {
+                    name: dist
+                    for name, dist in sorted(sub_space.items())
+                    if not dist.single() and name in search_space
+                }
+                params.update(self._sample_relative(study, trial, part))
+        else:
+            params = self._sample_relative(study, trial, search_space)
+        if params and self._constant_liar:
+            text = json.dumps(params)
+            for i in range(0, len(text), _SYSTEM_ATTR_MAX_LENGTH):
+                study._storage.set_trial_system_attr(
+                    trial._trial_id,
+                    f"{_RELATIVE_PARAMS_KEY}:{i // _SYSTEM_ATTR_MAX_LENGTH}",
+                    text[i : i + _SYSTEM_ATTR_MAX_LENGTH],
+                )
+        return params
+
+    def _sample_relative(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        history = study._get_trial_history()
+        if self._n_finished(history) < self._n_startup_trials:
+            return {}
+        return self._sample(study, trial, search_space)
+
+    def sample_independent(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        param_name: str,
+        param_distribution: BaseDistribution,
+    ) -> Any:
+        history = study._get_trial_history()
+        if self._n_finished(history) < self._n_startup_trials:
+            return self._random_sampler.sample_independent(
+                study, trial, param_name, param_distribution
+            )
+        if (
+            self._warn_independent_sampling
+            and self._is_multivariate(study)
+            and param_name in history.param_names
+        ):
+            _logger.warning(
+                INDEPENDENT_SAMPLING_WARNING_TEMPLATE.format(
+                    param_name=param_name,
+                    trial_number=trial.number,
+                    independent_sampler_name=self._random_sampler.__class__.__name__,
+                    sampler_name=self.__class__.__name__,
+                    fallback_reason=(
+                        "`multivariate=True,group=False` does not support dynamic search space"
+                        " (but `multivariate=True,group=True` works)"
+                    ),
+                )
+            )
+        return self._sample(study, trial, {param_name: param_distribution})[param_name]
+
+    def before_trial(self, study: Study, trial: FrozenTrial) -> None:
+        self._random_sampler.before_trial(study, trial)
+
+    def after_trial(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        state: TrialState,
+        values: Sequence[float] | None,
+    ) -> None:
+        if self._constraints_func is not None and state in (
+            TrialState.COMPLETE,
+            TrialState.PRUNED,
+        ):
+            constraints = None
+            try:
+                con = self._constraints_func(trial)
+                if np.any(np.isnan(np.asarray(con, dtype=np.float64))):
+                    raise ValueError("Constraint values cannot be NaN.")
+                if not isinstance(con, (tuple, list)):
+                    warnings.warn(
+                        f"Constraints should be a sequence of floats but got "
+                        f"{type(con).__name__}.",
+                        UserWarning,
+                        stacklevel=2,
+                    )
+                constraints = tuple(float(c) for c in con)
+            finally:
+                study._storage.set_trial_system_attr(
+                    trial._trial_id, _CONSTRAINTS_KEY, constraints
+                )
+        self._random_sampler.after_trial(study, trial, state, values)
+
+    # -- the TPE step ------------------------------------------------------------------------
+    def _running_params(self, trial: FrozenTrial, multivariate: bool) -> dict[str, Any]:
+        if not multivariate:
+            return trial.params
+        chunks = []
+        i = 0
+        while chunk := trial.system_attrs.get(f"{_RELATIVE_PARAMS_KEY}:{i}"):
+            chunks.append(chunk)
+            i += 1
+        if not chunks:
+            return trial.params
+        try:
+            params: dict[str, Any] = json.loads("".join(chunks))
+        except json.JSONDecodeError:
+            return trial.params
+        params.update(trial.params)
+        return params
+
+    def _running_observations(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> tuple[FloatArray, IntArray]:
+        d = len(search_space)
+        if not self._constant_liar:
+            return np.empty((0, d)), np.empty(0, dtype=np.int64)
+        storage = study._storage
+        getter = getattr(storage, "get_running_trials", None)
+        if getter is not None:
+            running: list[FrozenTrial] = getter(study._study_id)
+        else:
+            running = storage.get_all_trials(
+                study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
+            )
+        multivariate = self._is_multivariate(study)
+        rows: list[list[float]] = []
+        numbers: list[int] = []
+        for t in running:
+            if t.number == trial.number:
+                continue
+            params = self._running_params(t, multivariate)
+            if not search_space.keys() <= params.keys():
+                continue
+            try:
+                rows.append([dist.to_internal_repr(params[n]) for n, dist in search_space.items()])
+            except (ValueError, TypeError):
+                continue
+            numbers.append(t.number)
+        if not rows:
+            return np.empty((0, d)), np.empty(0, dtype=np.int64)
+        return np.asarray(rows, dtype=np.float64), np.asarray(numbers, dtype=np.int64)
+
+    def _split(
+        self, study: Study, cache: _StudyCache, trial: FrozenTrial
+    ) -> tuple[IntArray, IntArray]:
+        history = cache.history
+        key = (trial.number, history.n)
+        if cache.split_cache is not None and cache.split_cache[0] == key:
+            return cache.split_cache[1]
+        n_finished = int(
+            np.count_nonzero(
+                (history.states == TrialState.COMPLETE) | (history.states == TrialState.PRUNED)
+            )
+        )
+        n_below = int(self._gamma_func(study)(n_finished))
+        minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
+        below, above_mask = split_history(history, n_below, minimize)
+        perm = cache.rows_by_number()
+        above = perm[above_mask[perm]]
+        below = below[np.argsort(history.numbers[below], kind="stable")]
+        cache.split_cache = (key, (below, above))
+        return below, above
+
+    def _sample(
+        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        cache = self._cache(study)
+        names = list(search_space)
+        dists = [search_space[n] for n in names]
+        extra, extra_numbers = self._running_observations(study, trial, search_space)
+        seed = self._next_seed()
+        with cache.lock:
+            history = cache.history
+            below, above = self._split(study, cache, trial)
+            columns = [np.ascontiguousarray(history.param(n)) for n in names]
+            has_all_below = np.ones(below.shape[0], dtype=bool)
+            has_all_above = np.ones(above.shape[0], dtype=bool)
+            for col in columns:
+                has_all_below &= ~np.isnan(col[below])
+                has_all_above &= ~np.isnan(col[above])
+            below = below[has_all_below]
+            above = above[has_all_above]
+            below_obs = (
+                np.column_stack([col[below] for col in columns])
+                if below.size
+                else np.empty((0, len(names)))
+            )
+            if study._is_multi_objective():
+                below_w = np.ones(below.shape[0])
+            else:
+                below_w = _call_weights(self._weights, below.shape[0])
+            row_w, extra_w = self._above_weights(history.numbers[above], extra_numbers)
+            sorted_cols: list[_core.TPESortedColumn | None] = []
+            for name, dist, col in zip(names, dists, columns, strict=True):
+                if isinstance(dist, CategoricalDistribution):
+                    sorted_cols.append(None)
+                    continue
+                sc = cache.sorted.get(name)
+                if sc is None:
+                    sc = cache.sorted[name] = _core.TPESortedColumn()
+                sc.sync(col)
+                sorted_cols.append(sc)
+            specs = np.asarray([_spec_row(d) for d in dists], dtype=np.float64)
+            best, candidates, _, _, _ = _core.tpe_propose(
+                specs,
+                np.ascontiguousarray(below_obs, dtype=np.float64),
+                below_w,
+                columns,
+                sorted_cols,
+                above,
+                row_w,
+                np.ascontiguousarray(extra, dtype=np.float64),
+                extra_w,
+                self._n_ei_candidates,
+                seed,
+                self._prior_weight,
+                self._consider_magic_clip,
+                self._consider_endpoints,
+            )
+        return {
+            name: dist.to_external_repr(float(candidates[best, j]))
+            for j, (name, dist) in enumerate(zip(names, dists, strict=True))
+        }
+
+    def _above_weights(
+        self, row_numbers: IntArray, extra_numbers: IntArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """Weights of the above set in trial-number order, split into rows and extras."""
+        n_rows, n_extra = row_numbers.shape[0], extra_numbers.shape[0]
+        w = _call_weights(self._weights, n_rows + n_extra)
+        if n_extra == 0:
+            return w, np.empty(0)
+        order = np.argsort(extra_numbers, kind="stable")
+        pos = np.searchsorted(row_numbers, extra_numbers[order]) + np.arange(n_extra)
+        is_extra = np.zeros(n_rows + n_extra, dtype=bool)
+        is_extra[pos] = True
+        extra_w = np.empty(n_extra)
+        extra_w[order] = w[pos]
+        return np.ascontiguousarray(w[~is_extra]), extra_w
