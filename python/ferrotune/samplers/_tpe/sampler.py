@@ -26,6 +26,7 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
@@ -251,6 +252,13 @@ class TPESampler(BaseSampler):
         if group and multivariate is False:
             raise ValueError(
                 "``group`` option can only be enabled when ``multivariate`` is enabled."
+            )
+        if group:
+            warnings.warn(
+                "Argument ``group`` is an experimental feature. The interface can change in "
+                "the future.",
+                ExperimentalWarning,
+                stacklevel=2,
             )
         if constraints_func is not None:
             msg = _DEPRECATION.format(name="`constraints_func`", d_ver="5.0.0", r_ver="7.0.0")
