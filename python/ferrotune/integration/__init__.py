@@ -18,6 +18,7 @@ _EXPORTS = {
     "SearchCV": "sklearn",
     "LightGBMTuner": "lightgbm_tuner",
     "LightGBMTunerCV": "lightgbm_tuner",
+    "MLflowCallback": "mlflow",
 }
 
 __all__ = sorted(_EXPORTS)
