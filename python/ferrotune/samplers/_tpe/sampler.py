@@ -135,9 +135,8 @@ class _StudyCache:
         self.split_cache: tuple[tuple[int, int], tuple[IntArray, IntArray]] | None = None
         self.group: GroupDecomposedSearchSpace | None = None
 
-    def rows_by_number(self) -> IntArray:
-        """History rows sorted by trial number, maintained by O(n) merges."""
-        history = self.history
+    def rows_by_number(self, history: TrialHistory) -> IntArray:
+        """Rows of ``history`` sorted by trial number, maintained by O(n) merges."""
         n = history.n
         if self.n_perm < n:
             numbers = history.numbers
@@ -149,6 +148,8 @@ class _StudyCache:
                 pos = np.searchsorted(numbers[self.perm], numbers[new_rows])
                 self.perm = np.insert(self.perm, pos, new_rows)
             self.n_perm = n
+        if self.n_perm > n:  # another thread already merged rows of a newer snapshot
+            return self.perm[self.perm < n]
         return self.perm
 
 
@@ -532,9 +533,8 @@ class TPESampler(BaseSampler):
         return np.asarray(rows, dtype=np.float64), np.asarray(numbers, dtype=np.int64)
 
     def _split(
-        self, study: Study, cache: _StudyCache, trial: FrozenTrial
+        self, study: Study, cache: _StudyCache, history: TrialHistory, trial: FrozenTrial
     ) -> tuple[IntArray, IntArray]:
-        history = cache.history
         key = (trial.number, history.n)
         if cache.split_cache is not None and cache.split_cache[0] == key:
             return cache.split_cache[1]
@@ -546,7 +546,7 @@ class TPESampler(BaseSampler):
         n_below = int(self._gamma_func(study)(n_finished))
         minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
         below, above_mask = split_history(history, n_below, minimize)
-        perm = cache.rows_by_number()
+        perm = cache.rows_by_number(history)
         above = perm[above_mask[perm]]
         below = below[np.argsort(history.numbers[below], kind="stable")]
         cache.split_cache = (key, (below, above))
@@ -561,8 +561,8 @@ class TPESampler(BaseSampler):
         extra, extra_numbers = self._running_observations(study, trial, search_space)
         seed = self._next_seed()
         with cache.lock:
-            history = cache.history
-            below, above = self._split(study, cache, trial)
+            history = study._get_trial_history()  # newest snapshot, monotone under the lock
+            below, above = self._split(study, cache, history, trial)
             columns = [np.ascontiguousarray(history.param(n)) for n in names]
             has_all_below = np.ones(below.shape[0], dtype=bool)
             has_all_above = np.ones(above.shape[0], dtype=bool)
