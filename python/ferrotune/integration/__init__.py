@@ -19,6 +19,8 @@ _EXPORTS = {
     "LightGBMTuner": "lightgbm_tuner",
     "LightGBMTunerCV": "lightgbm_tuner",
     "MLflowCallback": "mlflow",
+    "PyTorchLightningPruningCallback": "pytorch_lightning",
+    "TFKerasPruningCallback": "keras",
 }
 
 __all__ = sorted(_EXPORTS)
