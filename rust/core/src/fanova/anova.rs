@@ -133,8 +133,9 @@ pub fn marginal_variance(
             )))
         }
     };
-    // Difference arrays over a grid padded by one along each axis.
-    let padded: Vec<usize> = dims.iter().map(|d| d + 1).collect();
+    // Difference arrays over the cell grid itself: a corner mark is only placed on axes where
+    // the leaf ends before the last cell, so no padding row is needed.
+    let padded: Vec<usize> = dims.clone();
     let mut strides = vec![1usize; k];
     for g in (0..k.saturating_sub(1)).rev() {
         strides[g] = strides[g + 1] * padded[g + 1];
@@ -145,6 +146,9 @@ pub fn marginal_variance(
     let mut lo_idx = vec![0usize; k];
     let mut hi_idx = vec![0usize; k];
     let mut bounded: Vec<usize> = Vec::with_capacity(k);
+    let mut direct_v = vec![0.0; size];
+    let mut direct_w = vec![0.0; size];
+    let mut cell = vec![0usize; k];
     for l in 0..leaves.len() {
         let mut w = 1.0;
         for d in 0..p {
@@ -158,23 +162,47 @@ pub fn marginal_variance(
             hi_idx[g] = e.partition_point(|&v| v < leaves.hi[l * p + f]);
         }
         let wv = w * leaves.value[l];
-        // Inclusion-exclusion on the corners of the covered cell box. A corner on the padding
-        // row of an axis (the leaf reaches the upper bound there) never reaches a real cell,
-        // so only axes where the leaf ends early take part: 2^(bounded axes) corners.
         bounded.clear();
         bounded.extend((0..k).filter(|&g| hi_idx[g] < dims[g]));
+        // Covered cells vs corner marks: take the cheaper. One-hot groups have leaves that
+        // are bounded on many columns (few covered cells) and others that span most of them
+        // (few corners); either way the cost per leaf stays small.
+        let covered = (0..k).try_fold(1usize, |acc, g| acc.checked_mul(hi_idx[g] - lo_idx[g]));
         let base: usize = (0..k).map(|g| lo_idx[g] * strides[g]).sum();
-        for corner in 0..(1usize << bounded.len()) {
-            let mut offset = base;
-            let mut sign = 1.0;
-            for (b, &g) in bounded.iter().enumerate() {
-                if corner >> b & 1 == 1 {
-                    offset += (hi_idx[g] - lo_idx[g]) * strides[g];
-                    sign = -sign;
+        if bounded.len() < usize::BITS as usize - 1
+            && covered.is_none_or(|c| c > 1usize << bounded.len())
+        {
+            // Inclusion-exclusion on the corners of the covered cell box. A corner past the
+            // last cell of an axis (the leaf reaches the upper bound there) would never reach a
+            // real cell, so only the axes where the leaf ends early take part.
+            for corner in 0..(1usize << bounded.len()) {
+                let mut offset = base;
+                let mut sign = 1.0;
+                for (b, &g) in bounded.iter().enumerate() {
+                    if corner >> b & 1 == 1 {
+                        offset += (hi_idx[g] - lo_idx[g]) * strides[g];
+                        sign = -sign;
+                    }
                 }
+                acc_v[offset] += sign * wv;
+                acc_w[offset] += sign * w;
             }
-            acc_v[offset] += sign * wv;
-            acc_w[offset] += sign * w;
+        } else {
+            // Direct adds to every covered cell (no prefix sum for these).
+            cell.copy_from_slice(&lo_idx);
+            'cells: loop {
+                let offset: usize = (0..k).map(|g| cell[g] * strides[g]).sum();
+                direct_v[offset] += wv;
+                direct_w[offset] += w;
+                for g in (0..k).rev() {
+                    cell[g] += 1;
+                    if cell[g] < hi_idx[g] {
+                        continue 'cells;
+                    }
+                    cell[g] = lo_idx[g];
+                }
+                break;
+            }
         }
     }
     // Prefix sums along each axis turn the corner marks into per-cell sums.
@@ -187,9 +215,13 @@ pub fn marginal_variance(
             }
         }
     }
+    for idx in 0..size {
+        acc_v[idx] += direct_v[idx];
+        acc_w[idx] += direct_w[idx];
+    }
     let mut values = Vec::with_capacity(n_cells);
     let mut weights = Vec::with_capacity(n_cells);
-    let mut cell = vec![0usize; k];
+    cell.iter_mut().for_each(|c| *c = 0);
     for _ in 0..n_cells {
         let mut offset = 0;
         let mut size_prod = 1.0;
