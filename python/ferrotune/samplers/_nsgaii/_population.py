@@ -1,0 +1,251 @@
+"""Vectorised NSGA-II population machinery over the columnar trial history.
+
+Deb, Pratap, Agarwal and Meyarivan, "A fast and elitist multiobjective genetic algorithm:
+NSGA-II", IEEE TEC 6(2), 2002: non-dominated sorting (Section III-A), crowding distance
+(Section III-B) and constrained domination (Section VI).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ferrotune import _core
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
+from ferrotune.study._study_direction import StudyDirection
+from ferrotune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.storages._history import TrialHistory
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+_COMPLETE = int(TrialState.COMPLETE)
+
+
+def direction_signs(directions: list[StudyDirection]) -> FloatArray:
+    """``+1`` for minimised objectives and ``-1`` for maximised ones."""
+    return np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
+
+
+def penalties(history: TrialHistory, rows: IntArray) -> FloatArray | None:
+    """Constraint violations of ``rows`` (0 for trials without constraints), or ``None``.
+
+    ``None`` means no trial of ``rows`` has constraints, i.e. unconstrained optimisation.
+    """
+    violation = history.constraint_violation[rows]
+    has = ~np.isnan(violation)
+    if not has.any():
+        return None
+    return np.where(has, violation, 0.0)
+
+
+def nondomination_ranks(loss: FloatArray, penalty: FloatArray | None) -> IntArray:
+    """Fast non-dominated sort, constrained as in Deb et al. (2002), Section VI.
+
+    Feasible trials are ranked by Pareto dominance; infeasible ones come after all of them,
+    ranked by their total violation (equal violations share a rank).
+    """
+    if loss.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    if penalty is None:
+        return np.asarray(_core.nondomination_rank(np.ascontiguousarray(loss)), dtype=np.int64)
+    ranks = np.empty(loss.shape[0], dtype=np.int64)
+    feasible = penalty <= 0.0
+    if feasible.any():
+        ranks[feasible] = _core.nondomination_rank(np.ascontiguousarray(loss[feasible]))
+    top = int(ranks[feasible].max(initial=-1)) + 1
+    if (~feasible).any():
+        _, dense = np.unique(penalty[~feasible], return_inverse=True)
+        ranks[~feasible] = top + dense.reshape(-1)
+    return ranks
+
+
+def crowding_order(values: FloatArray) -> IntArray:
+    """Positions of ``values`` rows by decreasing crowding distance (Section III-B).
+
+    Per objective the rows are stably sorted; each gets the gap between its two neighbours
+    over the finite range (boundary rows get an infinite gap; equal neighbours give 0). Ties
+    are broken exactly as Optuna's in-place list sorts do.
+    """
+    n, m = values.shape
+    order = np.arange(n)
+    distance = np.zeros(n)
+    with np.errstate(invalid="ignore"):
+        for i in range(m):
+            order = order[np.argsort(values[order, i], kind="stable")]
+            column = values[order, i]
+            if column[0] == column[-1]:
+                continue
+            padded = np.concatenate(([-math.inf], column, [math.inf]))
+            lower, upper = padded[:-2], padded[2:]
+            gaps = np.where(lower == upper, 0.0, upper - lower)
+            not_neg_inf = padded[padded != -math.inf]
+            not_pos_inf = padded[padded != math.inf]
+            width = float(not_pos_inf[-1] - not_neg_inf[0])
+            if not width > 0.0:
+                width = 1.0
+            distance[order] += gaps / width
+    # Optuna sorts the (last reordered) list by distance ascending, stably, then reverses it.
+    ascending = order[np.argsort(distance[order], kind="stable")]
+    return np.asarray(ascending[::-1])
+
+
+def select_elite(
+    values: FloatArray, signs: FloatArray, penalty: FloatArray | None, population_size: int
+) -> IntArray:
+    """Positions of the NSGA-II survivors among ``values`` rows (rank, then crowding).
+
+    Ranks use the direction-signed losses ``values * signs``; the crowding distance uses the
+    raw values, as Optuna does (this only matters for tie-breaking).
+    """
+    loss = values * signs
+    n = loss.shape[0]
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    ranks = nondomination_ranks(loss, penalty)
+    elite: list[IntArray] = []
+    taken = 0
+    for rank in range(int(ranks.max()) + 1):
+        members = np.flatnonzero(ranks == rank)
+        if taken + members.size < population_size:
+            elite.append(members)
+            taken += members.size
+            continue
+        crowd = crowding_order(values[members])
+        elite.append(members[crowd[: population_size - taken]])
+        break
+    return np.concatenate(elite) if elite else np.empty(0, dtype=np.int64)
+
+
+class GenerationIndex:
+    """Generations of finished trials, kept incrementally from the trial history.
+
+    Only rows appended since the previous :meth:`sync` are read, so keeping it costs O(1)
+    amortised per trial.
+    """
+
+    def __init__(self, generation_key: str) -> None:
+        self._key = generation_key
+        self.cursor = 0
+        self.rows_by_generation: dict[int, list[int]] = {}
+        self.row_by_trial_id: dict[int, int] = {}
+        self.max_generation = 0
+        self.max_generation_count = 0
+
+    def sync(self, history: TrialHistory) -> None:
+        if self.cursor >= history.n:
+            return
+        states = history.states
+        trials = history.trials
+        for row in np.flatnonzero(states[self.cursor : history.n] == _COMPLETE) + self.cursor:
+            trial = trials[int(row)]
+            self.row_by_trial_id[trial._trial_id] = int(row)
+            generation = trial.system_attrs.get(self._key, -1)
+            if not isinstance(generation, int):
+                continue
+            self.rows_by_generation.setdefault(generation, []).append(int(row))
+            if generation > self.max_generation:
+                self.max_generation, self.max_generation_count = generation, 1
+            elif generation == self.max_generation:
+                self.max_generation_count += 1
+        self.cursor = history.n
+
+    def population(self, generation: int) -> IntArray:
+        return np.array(self.rows_by_generation.get(generation, ()), dtype=np.int64)
+
+
+class NumericalTransform:
+    """Optuna's numerical search-space transform (log scale, step-widened bounds).
+
+    Works on columns of internal representations; ``untransform`` returns external values.
+    """
+
+    def __init__(self, search_space: dict[str, BaseDistribution]) -> None:
+        self.names = list(search_space)
+        self.distributions = list(search_space.values())
+        bounds = np.empty((len(self.names), 2))
+        self._log = np.zeros(len(self.names), dtype=bool)
+        for i, dist in enumerate(self.distributions):
+            if isinstance(dist, FloatDistribution):
+                if dist.log:
+                    self._log[i] = True
+                    bounds[i] = (math.log(dist.low), math.log(dist.high))
+                elif dist.step is not None:
+                    half = 0.5 * dist.step
+                    bounds[i] = (dist.low - half, dist.high + half)
+                else:
+                    bounds[i] = (dist.low, dist.high)
+            elif isinstance(dist, IntDistribution):
+                half = 0.5 * dist.step
+                if dist.log:
+                    self._log[i] = True
+                    bounds[i] = (math.log(dist.low - half), math.log(dist.high + half))
+                else:
+                    bounds[i] = (dist.low - half, dist.high + half)
+            else:
+                raise TypeError(f"{dist!r} is not a numerical distribution.")
+        self.bounds = bounds
+        dists = self.distributions
+        self._low = np.array([float(d.low) for d in dists])  # type: ignore[attr-defined]
+        self._high = np.array([float(d.high) for d in dists])  # type: ignore[attr-defined]
+        self._step = np.array(
+            [float(getattr(d, "step", None) or 1.0) for d in dists], dtype=np.float64
+        )
+        is_float = np.array([isinstance(d, FloatDistribution) for d in dists], dtype=bool)
+        single = np.array([d.single() for d in dists], dtype=bool)
+        has_step = np.array([getattr(d, "step", None) is not None for d in dists], dtype=bool)
+        self._is_int = ~is_float
+        self._is_int_list = self._is_int.tolist()
+        self._float_log = is_float & self._log & ~single
+        self._float_step = is_float & ~self._log & has_step
+        self._float_plain = is_float & ~self._log & ~has_step & ~single
+        self._int_log = self._is_int & self._log
+        self._int_linear = self._is_int & ~self._log
+        self._log_idx = np.flatnonzero(self._log)
+        self._high_open = np.nextafter(self._high, self._high - 1)
+
+    def transform(self, internal: FloatArray) -> FloatArray:
+        """``(k, d)`` internal values -> transformed space."""
+        out = np.array(internal, dtype=np.float64)
+        if self._log.any():
+            out[:, self._log] = np.log(out[:, self._log])
+        return out
+
+    def untransform(self, point: FloatArray) -> dict[str, Any]:
+        """One transformed point -> ``{name: external value}`` (rounded and clipped)."""
+        x = np.asarray(point, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = x.copy()
+            if self._log_idx.size:  # math.exp, as Optuna (np.exp may differ by one ulp)
+                value[self._log_idx] = [math.exp(v) for v in x[self._log_idx].tolist()]
+            # floats: log -> clip to [low, high); step -> round to the grid; plain -> < high
+            stepped = np.round((x - self._low) / self._step) * self._step + self._low
+            value = np.where(self._float_step, np.clip(stepped, self._low, self._high), value)
+            value = np.where(self._float_log, np.clip(value, self._low, self._high_open), value)
+            value = np.where(self._float_plain, np.minimum(value, self._high_open), value)
+            # ints: log -> round(exp); linear -> nearest step
+            linear = np.floor((x - self._low) / self._step + 0.5) * self._step + self._low
+            value = np.where(self._int_log, np.round(value), value)
+            value = np.where(self._int_linear, linear, value)
+            value = np.where(self._is_int, np.clip(value, self._low, self._high), value)
+        out = value.tolist()
+        return {
+            name: (int(v) if is_int else v)
+            for name, v, is_int in zip(self.names, out, self._is_int_list)
+        }
+
+
+def is_numerical(dist: BaseDistribution) -> bool:
+    return isinstance(dist, (FloatDistribution, IntDistribution)) and not isinstance(
+        dist, CategoricalDistribution
+    )
