@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import inspect
+import itertools
+import warnings
+from typing import Any
+
+import optuna
+import pytest
+
+import ferrotune
+from ferrotune.exceptions import ExperimentalWarning
+from ferrotune.samplers import BruteForceSampler
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def _sampler(**kwargs: Any) -> BruteForceSampler:
+    with pytest.warns(ExperimentalWarning):
+        return BruteForceSampler(**kwargs)
+
+
+def _grid_objective(trial: Any) -> float:
+    a = trial.suggest_int("a", 1, 3)
+    b = trial.suggest_float("b", 0.0, 0.3, step=0.1)
+    c = trial.suggest_categorical("c", ["u", None, 2.5])
+    return a + b + (0.0 if c is None else 1.0)
+
+
+def _conditional_objective(trial: Any) -> float:
+    c = trial.suggest_categorical("c", ["float", "int"])
+    if c == "float":
+        return float(trial.suggest_float("x", 1, 3, step=0.5))
+    a = trial.suggest_int("a", 1, 3)
+    b = trial.suggest_int("b", a, 3)
+    return float(a + b)
+
+
+def _combos(study: Any) -> list[tuple[tuple[str, Any], ...]]:
+    return [tuple(sorted(t.params.items(), key=lambda kv: kv[0])) for t in study.trials]
+
+
+def test_signature_matches_optuna() -> None:
+    ours = inspect.signature(BruteForceSampler.__init__).parameters
+    theirs = inspect.signature(optuna.samplers.BruteForceSampler.__init__).parameters
+    assert [(n, p.default) for n, p in ours.items()] == [(n, p.default) for n, p in theirs.items()]
+
+
+def test_enumerates_every_combination_once_and_stops() -> None:
+    study = ferrotune.create_study(sampler=_sampler(seed=0))
+    study.optimize(_grid_objective)  # no n_trials: the sampler stops the study
+    expected = {
+        (("a", a), ("b", b), ("c", c))
+        for a, b, c in itertools.product([1, 2, 3], [0.0, 0.1, 0.2, 0.3], ["u", None, 2.5])
+    }
+    combos = _combos(study)
+    assert len(combos) == 36
+    assert set(combos) == expected
+
+
+@pytest.mark.parametrize("avoid_premature_stop", [False, True])
+def test_conditional_space_like_optuna(avoid_premature_stop: bool) -> None:
+    study = ferrotune.create_study(
+        sampler=_sampler(seed=1, avoid_premature_stop=avoid_premature_stop)
+    )
+    study.optimize(_conditional_objective)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = optuna.create_study(
+            sampler=optuna.samplers.BruteForceSampler(
+                seed=1, avoid_premature_stop=avoid_premature_stop
+            )
+        )
+    ref.optimize(_conditional_objective)
+    combos = _combos(study)
+    assert len(combos) == 11 == len(set(combos))
+    assert set(combos) == set(_combos(ref))
+
+
+def test_parallel_workers_cover_the_space() -> None:
+    study = ferrotune.create_study(sampler=_sampler(seed=0, avoid_premature_stop=True))
+    study.optimize(_conditional_objective, n_jobs=2)
+    assert {c for c in _combos(study)} == {
+        (("c", "float"), ("x", x)) for x in (1.0, 1.5, 2.0, 2.5, 3.0)
+    } | {(("a", a), ("b", b), ("c", "int")) for a in (1, 2, 3) for b in range(a, 4)}
+
+
+def test_running_trials_are_avoided_with_ask() -> None:
+    study = ferrotune.create_study(sampler=_sampler(seed=0))
+    asked = [study.ask() for _ in range(4)]
+    values = [t.suggest_int("x", 0, 3) for t in asked]
+    assert sorted(values) == [0, 1, 2, 3]  # running trials' values are not repeated
+
+
+def test_pruned_and_failed_trials_count_as_tried() -> None:
+    def objective(trial: Any) -> float:
+        x = trial.suggest_int("x", 0, 4)
+        if x == 1:
+            raise ferrotune.TrialPruned()
+        if x == 2:
+            raise RuntimeError("boom")
+        return float(x)
+
+    study = ferrotune.create_study(sampler=_sampler(seed=0))
+    study.optimize(objective, catch=(RuntimeError,))
+    assert sorted(t.params["x"] for t in study.trials) == [0, 1, 2, 3, 4]
+
+
+def test_seed_fixes_the_order() -> None:
+    def order(seed: int) -> list[Any]:
+        study = ferrotune.create_study(sampler=_sampler(seed=seed))
+        study.optimize(_grid_objective)
+        return _combos(study)
+
+    assert order(5) == order(5)
+    assert order(5) != order(6)
+
+
+def test_continuous_float_is_rejected() -> None:
+    study = ferrotune.create_study(sampler=_sampler(seed=0))
+    with pytest.raises(ValueError, match="step"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(TypeError, match="'1'"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        BruteForceSampler(seed="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="yes"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        BruteForceSampler(avoid_premature_stop="yes")  # type: ignore[arg-type]
