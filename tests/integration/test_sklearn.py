@@ -251,3 +251,15 @@ def test_sklearn_check_estimator(estimator: Any, check: Any) -> None:
         # checks record the warnings they expect).
         warnings.simplefilter("always")
         check(estimator)
+
+
+def test_parallel_trials_and_timeout(wine: Any) -> None:
+    X_train, _, y_train, _ = wine
+    parallel = SearchCV(_logreg(), _C, n_trials=4, n_jobs=2, cv=2, random_state=0)
+    parallel.fit(X_train, y_train)
+    assert parallel.n_trials_ == 4
+    assert all(t.state == ferrotune.trial.TrialState.COMPLETE for t in parallel.trials_)
+    timed = SearchCV(_logreg(), _C, n_trials=None, timeout=0.5, cv=2, random_state=0)
+    timed.fit(X_train, y_train)
+    assert timed.n_trials_ >= 1
+    assert np.isfinite(timed.best_score_)
