@@ -257,6 +257,7 @@ def part_evals(
                     file=sys.stderr,
                     flush=True,
                 )
+                print("| " + " | ".join(rows[-1]) + " |", file=sys.stderr, flush=True)
     print(
         f"\nEvaluations to target ({seeds} seeds; median over successful runs, "
         "successes in parentheses; budget 1e4*d, x5 with IPOP):\n"
