@@ -145,15 +145,18 @@ class GenerationIndex:
     def sync(self, history: TrialHistory) -> None:
         if self.cursor >= history.n:
             return
-        states = history.states
+        states = history.states[self.cursor : history.n].tolist()
         trials = history.trials
-        for row in np.flatnonzero(states[self.cursor : history.n] == _COMPLETE) + self.cursor:
-            trial = trials[int(row)]
-            self.row_by_trial_id[trial._trial_id] = int(row)
+        for offset, state in enumerate(states):
+            if state != _COMPLETE:
+                continue
+            row = self.cursor + offset
+            trial = trials[row]
+            self.row_by_trial_id[trial._trial_id] = row
             generation = trial.system_attrs.get(self._key, -1)
             if not isinstance(generation, int):
                 continue
-            self.rows_by_generation.setdefault(generation, []).append(int(row))
+            self.rows_by_generation.setdefault(generation, []).append(row)
             if generation > self.max_generation:
                 self.max_generation, self.max_generation_count = generation, 1
             elif generation == self.max_generation:
@@ -212,6 +215,8 @@ class NumericalTransform:
         self._int_log = self._is_int & self._log
         self._int_linear = self._is_int & ~self._log
         self._log_idx = np.flatnonzero(self._log)
+        self._all_plain = bool(self._float_plain.all())
+        self._plain_low = np.where(self._float_plain, self._low, -math.inf)
         self._high_open = np.nextafter(self._high, self._high - 1)
 
     def transform(self, internal: FloatArray) -> FloatArray:
@@ -221,9 +226,21 @@ class NumericalTransform:
             out[:, self._log] = np.log(out[:, self._log])
         return out
 
+    def contains(self, point: FloatArray) -> bool:
+        """Whether :meth:`untransform` of ``point`` lies in the space.
+
+        Every column is clipped into its range except plain floats, which are only capped
+        above (as in Optuna), so those must not fall below ``low``; NaN never fits.
+        """
+        x = np.asarray(point, dtype=np.float64)
+        return bool(np.all(x >= self._plain_low))  # False for NaN too
+
     def untransform(self, point: FloatArray) -> dict[str, Any]:
         """One transformed point -> ``{name: external value}`` (rounded and clipped)."""
         x = np.asarray(point, dtype=np.float64)
+        if self._all_plain:  # the common case: plain float ranges
+            values = np.minimum(x, self._high_open).tolist()
+            return dict(zip(self.names, values))
         with np.errstate(over="ignore", invalid="ignore"):
             value = x.copy()
             if self._log_idx.size:  # math.exp, as Optuna (np.exp may differ by one ulp)

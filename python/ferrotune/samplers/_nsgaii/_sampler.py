@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -81,7 +80,7 @@ def _store_constraints(
 class _Parents:
     """Arrays describing one generation's parent population (shared by its children)."""
 
-    __slots__ = ("loss", "loss_list", "numbers", "penalty", "penalty_list", "rows")
+    __slots__ = ("_matrices", "loss", "loss_list", "numbers", "penalty", "penalty_list", "rows")
 
     def __init__(self, history: TrialHistory, rows: IntArray, signs: FloatArray) -> None:
         order = np.argsort(history.numbers[rows], kind="stable")
@@ -93,6 +92,28 @@ class _Parents:
         self.penalty_list: list[float] | None = (
             None if self.penalty is None else self.penalty.tolist()
         )
+        self._matrices: dict[tuple[tuple[str, int], ...], tuple[FloatArray, list[list[int]]]] = {}
+
+    def matrices(self, history: TrialHistory, plan: _Plan) -> tuple[FloatArray, list[list[int]]]:
+        """Parents' transformed numerical params and categorical indices (cached per plan)."""
+        cached = self._matrices.get(plan.key)
+        if cached is None:
+            if plan.transform is None:
+                numeric = np.empty((self.rows.size, 0))
+            else:
+                internal = np.column_stack(
+                    [history.param(n)[self.rows] for n in plan.transform.names]
+                )
+                numeric = plan.transform.transform(internal)
+            indices = (
+                np.column_stack([history.param(n)[self.rows] for n, _ in plan.categorical])
+                .astype(np.int64)
+                .tolist()
+                if plan.categorical
+                else [[] for _ in range(self.rows.size)]
+            )
+            cached = self._matrices[plan.key] = (numeric, indices)
+        return cached
 
     def dominates(self, a: int, b: int) -> bool:
         """Constrained domination of Deb et al. (2002), Section VI (plain when unconstrained)."""
@@ -106,6 +127,21 @@ class _Parents:
                 return pa < pb
         la, lb = self.loss_list[a], self.loss_list[b]
         return la != lb and all(x <= y for x, y in zip(la, lb))
+
+
+class _Plan:
+    """How a search space splits into categorical and numerical parameters."""
+
+    __slots__ = ("categorical", "key", "search_space", "transform")
+
+    def __init__(self, search_space: dict[str, BaseDistribution]) -> None:
+        self.search_space = search_space  # keeps the distributions (and their ids) alive
+        self.categorical = [
+            (n, d) for n, d in search_space.items() if isinstance(d, CategoricalDistribution)
+        ]
+        numerical = {n: d for n, d in search_space.items() if is_numerical(d)}
+        self.transform = NumericalTransform(numerical) if numerical else None
+        self.key = tuple((n, id(d)) for n, d in search_space.items())
 
 
 class NSGAIISampler(BaseSampler):
@@ -231,6 +267,7 @@ class NSGAIISampler(BaseSampler):
         self._parent_rows: dict[int, IntArray] = {}
         self._parents: dict[int, _Parents] = {}
         self._transforms: dict[tuple[tuple[str, int], ...], NumericalTransform] = {}
+        self._plans: dict[tuple[tuple[str, int], ...], _Plan] = {}
 
     def _sync(self, study: Study) -> TrialHistory:
         key = (id(study._storage), study._study_id)
@@ -418,9 +455,19 @@ class NSGAIISampler(BaseSampler):
         return transform
 
     def _tournament(self, parents: _Parents, pool: list[int]) -> int:
-        a = pool[self._rng.choice(len(pool))]
-        b = pool[self._rng.choice(len(pool))]
+        a = pool[self._rng.randint(len(pool))]
+        b = pool[self._rng.randint(len(pool))]
         return a if parents.dominates(a, b) else b
+
+    def _plan(self, search_space: dict[str, BaseDistribution]) -> _Plan:
+        # Distributions of the intersection space are the same objects trial after trial, so
+        # identities make a cheap key (the plan keeps them alive, so ids are not reused).
+        key = tuple((name, id(dist)) for name, dist in search_space.items())
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = _Plan(search_space)
+            self._plans[key] = plan
+        return plan
 
     def _generate_child(
         self,
@@ -430,35 +477,34 @@ class NSGAIISampler(BaseSampler):
         parents: _Parents,
     ) -> dict[str, Any]:
         rng = self._rng
-        categorical = {
-            n: d for n, d in search_space.items() if isinstance(d, CategoricalDistribution)
-        }
-        numerical = {n: d for n, d in search_space.items() if is_numerical(d)}
+        plan = self._plan(search_space)
+        categorical, transform = plan.categorical, plan.transform
+        numeric, indices = parents.matrices(history, plan)
         child: dict[str, Any] = {}
         if rng.rand() < self._crossover_prob:
-            transform = self._transform(numerical) if numerical else None
             n_parents = self._crossover.n_parents
             n_pop = parents.rows.size
             while True:  # repeat until the child lies inside the search space
                 chosen: list[int] = []
+                pool = list(range(n_pop))
                 for _ in range(n_parents):
-                    pool = [i for i in range(n_pop) if i not in chosen]
-                    chosen.append(self._tournament(parents, pool))
-                rows = parents.rows[chosen]
+                    winner = self._tournament(parents, pool)
+                    chosen.append(winner)
+                    pool.remove(winner)  # the next parent comes from the others
                 child = {}
                 if categorical:
-                    take_last = rng.rand(len(categorical)) >= self._swapping_prob
-                    for (name, dist), last in zip(categorical.items(), take_last):
-                        row = rows[-1] if last else rows[0]
-                        index = int(history.param(name)[row])
-                        child[name] = dist.to_external_repr(index)
-                if transform is not None:
-                    internal = np.column_stack([history.param(n)[rows] for n in transform.names])
-                    point = self._crossover.crossover(
-                        transform.transform(internal), rng, study, transform.bounds
-                    )
-                    child.update(transform.untransform(np.asarray(point, dtype=np.float64)))
-                if _contained(child, search_space):
+                    take_last = (rng.rand(len(categorical)) >= self._swapping_prob).tolist()
+                    first, last = indices[chosen[0]], indices[chosen[-1]]
+                    for k, (name, dist) in enumerate(categorical):
+                        child[name] = dist.choices[last[k] if take_last[k] else first[k]]
+                if transform is None:
+                    break
+                point = np.asarray(
+                    self._crossover.crossover(numeric[chosen], rng, study, transform.bounds),
+                    dtype=np.float64,
+                )
+                if transform.contains(point):
+                    child.update(transform.untransform(point))
                     break
         else:
             row = parents.rows[rng.choice(parents.rows.size)]
@@ -489,16 +535,3 @@ class NSGAIISampler(BaseSampler):
                 mutated = float(np.clip(mutated, bounds[0], bounds[1]))
                 params[name] = transform.untransform(np.array([mutated]))[name]
         return params
-
-
-def _contained(params: dict[str, Any], search_space: dict[str, BaseDistribution]) -> bool:
-    for name, value in params.items():
-        dist = search_space[name]
-        if isinstance(dist, CategoricalDistribution):
-            continue
-        internal = dist.to_internal_repr(value)
-        if isinstance(internal, float) and math.isnan(internal):
-            return False
-        if not dist._contains(internal):
-            return False
-    return True
