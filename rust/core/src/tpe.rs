@@ -48,7 +48,7 @@ const GROUP: usize = 4;
 /// Kernels per cache block in the dense evaluation.
 const BLOCK: usize = 512;
 /// Kernel-count times candidate-count above which candidate evaluation uses rayon.
-const PAR_THRESHOLD: usize = 200_000;
+const PAR_THRESHOLD: usize = 50_000_000;
 
 /// One search-space dimension in the internal representation.
 #[derive(Debug, Clone, Copy, PartialEq)]
