@@ -100,6 +100,7 @@ def main() -> None:
                     ["--child", framework, str(n_trials), str(n_params), args.objective],
                 )
                 walls[framework].append(res["wall"])
+                print(f"  {framework} {n_trials}x{n_params}: {res['wall']:.3f}s", file=sys.stderr)
         med = {f: median(v) for f, v in walls.items()}
         rows = [["framework", "median wall (s)", "per trial (us)", "wall / ferrotune"]]
         for f in FRAMEWORKS:
