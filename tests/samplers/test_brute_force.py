@@ -129,3 +129,51 @@ def test_bad_arguments() -> None:
     with pytest.raises(TypeError, match="yes"), warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)
         BruteForceSampler(avoid_premature_stop="yes")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("objective", [_grid_objective, _conditional_objective])
+@pytest.mark.parametrize("avoid_premature_stop", [False, True])
+def test_incremental_tree_matches_exact_rebuild(
+    objective: Any, avoid_premature_stop: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ferrotune.samplers import _brute_force
+
+    rebuilds = []
+    real_populate = _brute_force._populate
+
+    def counting_populate(*args: Any) -> None:
+        rebuilds.append(1)
+        real_populate(*args)
+
+    monkeypatch.setattr(_brute_force, "_populate", counting_populate)
+    fast = ferrotune.create_study(
+        sampler=_sampler(seed=4, avoid_premature_stop=avoid_premature_stop)
+    )
+    fast.optimize(objective)
+    assert rebuilds == []  # the incremental tree handled every suggestion
+    slow_sampler = _sampler(seed=4, avoid_premature_stop=avoid_premature_stop)
+    monkeypatch.setattr(slow_sampler, "_subtree", lambda *a, **k: None)
+    slow = ferrotune.create_study(sampler=slow_sampler)
+    slow.optimize(objective)
+    assert rebuilds  # and this run used the exact rebuild
+    assert [t.params for t in fast.trials] == [t.params for t in slow.trials]
+
+
+def test_incremental_tree_matches_exact_rebuild_with_running_trials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def run(exact: bool) -> list[Any]:
+        sampler = _sampler(seed=2)
+        if exact:
+            monkeypatch.setattr(sampler, "_subtree", lambda *a, **k: None)
+        study = ferrotune.create_study(sampler=sampler)
+        in_flight: list[Any] = []
+        for _ in range(28):  # fewer than the 36 points: tell never exhausts outside optimize
+            trial = study.ask()
+            _grid_objective(trial)
+            in_flight.append(trial)
+            if len(in_flight) == 3:
+                study.tell(in_flight.pop(0), 0.0)
+        return [t.params for t in study.trials]
+
+    assert run(exact=False) == run(exact=True)

@@ -70,13 +70,30 @@ class _Node:
     here. A child ``None`` is a value no trial has taken yet.
     """
 
-    __slots__ = ("args", "children", "name", "running")
+    __slots__ = ("args", "children", "count", "name", "overlay", "running")
 
     def __init__(self) -> None:
         self.name: str | None = None
         self.args: GridArgs | None = None
         self.children: dict[float, _Node | None] | None = None
         self.running = False
+        # Persistent (finished-trial) nodes cache their number of unexpanded leaves; overlay
+        # nodes (copies touched by running trials, or throw-away trees) compute it.
+        self.count = 1
+        self.overlay = True
+
+    def copy(self) -> _Node:
+        node = _Node()
+        node.name, node.args, node.running = self.name, self.args, self.running
+        node.children = None if self.children is None else dict(self.children)
+        return node
+
+    def recount(self) -> None:
+        children = self.children
+        if children is None:
+            self.count = 1
+        else:
+            self.count = sum(1 if c is None else c.count for c in children.values())
 
     def _check(self, name: str | None, args: GridArgs | None) -> None:
         if self.name != name:
@@ -113,6 +130,8 @@ class _Node:
         return node
 
     def unexpanded(self, exclude_running: bool) -> int:
+        if not self.overlay:
+            return self.count
         if self.children is None:
             return 0 if exclude_running and self.running else 1
         return sum(
@@ -174,6 +193,120 @@ def _populate(tree: _Node, trials: Sequence[FrozenTrial], params: dict[str, Any]
                 leaf.running = True
 
 
+class _Inconsistent(Exception):
+    """The trials do not share one tree shape: use the exact rebuild instead."""
+
+
+class _FinishedTree:
+    """Search tree of the finished trials, kept incrementally from the trial history.
+
+    Each finished trial is inserted once (O(depth x branching)); nodes cache their count of
+    unexpanded leaves, so a suggestion only walks the current trial's path and overlays the
+    few running trials, instead of rebuilding the tree from all trials.
+    """
+
+    def __init__(self) -> None:
+        self.root = _Node()
+        self.root.overlay = False
+        self.cursor = 0
+        self.consistent = True
+
+    def insert(self, trial: FrozenTrial) -> None:
+        if not self.consistent:
+            return
+        node = self.root
+        visited = [node]
+        try:
+            for name, args, value in _trial_path(trial, {}):
+                node.expand(name, args)
+                children = node.children
+                if not children or value not in children:
+                    node = None  # type: ignore[assignment]
+                    break
+                child = children[value]
+                if child is None:
+                    child = children[value] = _Node()
+                    child.overlay = False
+                node = child
+                visited.append(node)
+            if node is not None:
+                node.set_leaf()
+        except ValueError:
+            self.consistent = False
+            return
+        for n in reversed(visited):
+            n.recount()
+
+    def sync(self, study: Study) -> None:
+        history = study._get_trial_history()
+        trials = history.trials
+        for row in range(self.cursor, history.n):
+            self.insert(trials[row])
+        self.cursor = history.n
+
+    def walk(self, trial_params: dict[str, Any], dists: dict[str, BaseDistribution]) -> _Node:
+        """Node reached by following ``trial_params`` in order (raises when off the tree)."""
+        node = self.root
+        for name, value in trial_params.items():
+            children = node.children
+            if children is None:
+                return _Node()  # nothing finished below: a fresh unexpanded node
+            if node.name != name:
+                raise _Inconsistent
+            dist = dists[name]
+            key = (
+                dist.to_internal_repr(value)
+                if isinstance(dist, CategoricalDistribution)
+                else value
+            )
+            if _is_nan(key) or key not in children:
+                raise _Inconsistent
+            child = children[key]
+            if child is None:
+                return _Node()
+            node = child
+        return node
+
+
+def _overlay(base: _Node, running: list[list[_Step]], first: _Step | None = None) -> _Node:
+    """Copy of ``base`` with the running trials' paths added (copy-on-write).
+
+    ``first`` (name, grid, _) pre-expands the root, as for the parameter being suggested.
+    """
+    root = base.copy()
+    if first is not None:
+        root.expand(first[0], first[1])
+    for path in running:
+        node = root
+        for name, args, value in path:
+            node.expand(name, args)
+            children = node.children
+            if not children or value not in children:
+                node = None  # type: ignore[assignment]
+                break
+            child = children[value]
+            if child is None:
+                child = _Node()
+            elif not child.overlay:
+                child = child.copy()
+            children[value] = child
+            node = child
+        if node is not None:
+            node.running = True
+    return root
+
+
+def _matches(trial: FrozenTrial, params: dict[str, Any]) -> bool:
+    trial_params = trial.params
+    for k, v in params.items():
+        if _is_nan(v):
+            if not _is_nan(trial_params.get(k)):
+                return False
+        elif k not in trial_params or trial_params[k] != v:
+            return False
+    return True
+
+
 class BruteForceSampler(BaseSampler):
     """Try every combination of a finite define-by-run search space.
 
@@ -208,10 +341,14 @@ class BruteForceSampler(BaseSampler):
         self._rng = np.random.RandomState(seed)
         self._avoid_premature_stop = avoid_premature_stop
         self._lock = threading.Lock()
+        self._tree = _FinishedTree()
+        self._study_key: tuple[int, int] | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         del state["_lock"]
+        state["_tree"] = _FinishedTree()
+        state["_study_key"] = None
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -238,6 +375,44 @@ class BruteForceSampler(BaseSampler):
         running = study._storage.get_running_trials(study._study_id)
         return [*history.trials, *(t for t in running if t.number != number)]
 
+    def _synced_tree(self, study: Study) -> _FinishedTree:
+        key = (id(study._storage), study._study_id)
+        if key != self._study_key:
+            self._study_key, self._tree = key, _FinishedTree()
+        self._tree.sync(study)
+        return self._tree
+
+    def _running_paths(
+        self, study: Study, number: int, params: dict[str, Any]
+    ) -> list[list[_Step]]:
+        running = study._storage.get_running_trials(study._study_id)
+        return [
+            _trial_path(t, params) for t in running if t.number != number and _matches(t, params)
+        ]
+
+    def _subtree(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        params: dict[str, Any],
+        first: _Step | None = None,
+    ) -> _Node | None:
+        """The tree Optuna would build for ``params``, from the incremental tree when exact."""
+        tree = self._tree
+        if not tree.consistent or any(_is_nan(v) for v in params.values()):
+            return None
+        ordered = {name: params[name] for name in trial.params if name in params}
+        try:
+            base = tree.walk(ordered, trial.distributions)
+        except _Inconsistent:
+            return None
+        if base.children == {}:
+            return None  # a finished trial ended here: let the exact rebuild decide
+        try:
+            return _overlay(base, self._running_paths(study, trial.number, params), first)
+        except ValueError:
+            return None  # inconsistent shapes: the exact rebuild raises as Optuna does
+
     def sample_independent(
         self,
         study: Study,
@@ -247,17 +422,20 @@ class BruteForceSampler(BaseSampler):
     ) -> Any:
         exclude_running = not self._avoid_premature_stop
         args = _grid_args(param_distribution)
-        tree = _Node()
-        tree.expand(param_name, args)
-        _populate(tree, self._other_trials(study, trial.number), trial.params)
+        _grid(*args)  # a float without step is rejected here
         with self._lock:
+            self._synced_tree(study)
+            tree = self._subtree(study, trial, trial.params, (param_name, args, 0.0))
+            if tree is None:
+                # Exact rebuild over all trials (rare: conditions the tree cannot follow).
+                tree = _Node()
+                tree.expand(param_name, args)
+                _populate(tree, self._other_trials(study, trial.number), trial.params)
             if tree.unexpanded(exclude_running) > 0:
                 value = tree.sample_child(self._rng, exclude_running)
             else:
                 value = float(self._rng.choice(_grid(*args)).item())
-        if isinstance(param_distribution, IntDistribution):
-            return param_distribution.to_external_repr(value)
-        if isinstance(param_distribution, CategoricalDistribution):
+        if isinstance(param_distribution, (IntDistribution, CategoricalDistribution)):
             return param_distribution.to_external_repr(value)
         return float(value)
 
@@ -283,12 +461,20 @@ class BruteForceSampler(BaseSampler):
             intermediate_values={},
             trial_id=trial._trial_id,
         )
-        trials = [*self._other_trials(study, trial.number), finished]
-        params = dict(trial.params)
-        for name in reversed(list(trial.params)):
-            params.pop(name)
-            tree = _Node()
-            _populate(tree, trials, params)
-            if tree.unexpanded(exclude_running) > 0:
-                return
+        with self._lock:
+            tree = self._synced_tree(study)
+            tree.insert(finished)  # inserting it again when it reaches the history is a no-op
+            params = dict(trial.params)
+            fast = True
+            for name in reversed(list(trial.params)):
+                params.pop(name)
+                subtree = self._subtree(study, trial, params) if fast else None
+                if subtree is None:
+                    fast = False
+                    subtree = _Node()
+                    _populate(
+                        subtree, [*self._other_trials(study, trial.number), finished], params
+                    )
+                if subtree.unexpanded(exclude_running) > 0:
+                    return
         study.stop()
