@@ -395,3 +395,57 @@ def test_pickle_roundtrip_keeps_state() -> None:
     assert [t.number for t in clone.get_parent_population(study, 2)] == [
         t.number for t in sampler.get_parent_population(study, 2)
     ]
+
+
+def test_workers_share_population_through_sqlite(tmp_path: Any) -> None:
+    url = f"sqlite:///{tmp_path / 'nsga.db'}"
+    directions = ["minimize", "minimize"]
+    first = ferrotune.create_study(
+        study_name="s",
+        storage=url,
+        directions=directions,
+        sampler=NSGAIISampler(population_size=8, seed=0),
+    )
+    second = ferrotune.load_study(
+        study_name="s", storage=url, sampler=NSGAIISampler(population_size=8, seed=1)
+    )
+    for i in range(40):
+        study = (first, second)[i % 2]
+        trial = study.ask()
+        study.tell(trial, _zdt1(trial))
+    trials = first.trials
+    assert Counter(t.system_attrs[GEN_KEY] for t in trials) == dict.fromkeys(range(5), 8)
+    for generation in range(1, 5):
+        stored = set(first.system_attrs[f"NSGAIISampler:parent:{generation}"])
+        for sampler, study in ((first.sampler, first), (second.sampler, second)):
+            assert isinstance(sampler, NSGAIISampler)
+            got = {t._trial_id for t in sampler.get_parent_population(study, generation)}
+            assert got == stored
+
+
+def test_pruned_failed_and_single_objective() -> None:
+    def objective(trial: ferrotune.Trial) -> float:
+        x = trial.suggest_float("x", -3, 3)
+        y = trial.suggest_int("y", -3, 3)
+        if trial.number % 7 == 3:
+            raise ferrotune.TrialPruned()
+        if trial.number % 11 == 5:
+            raise RuntimeError("fail")
+        return x**2 + y**2
+
+    study = ferrotune.create_study(sampler=NSGAIISampler(population_size=10, seed=0))
+    study.optimize(objective, n_trials=120, catch=(RuntimeError,))
+    complete = [t for t in study.trials if t.state == ferrotune.trial.TrialState.COMPLETE]
+    counts = Counter(t.system_attrs[GEN_KEY] for t in complete)
+    assert all(c == 10 for g, c in counts.items() if g < max(counts))
+    assert study.best_value < 0.1
+
+
+def test_parallel_threads() -> None:
+    study = ferrotune.create_study(
+        directions=["minimize", "minimize"], sampler=NSGAIISampler(population_size=10, seed=0)
+    )
+    study.optimize(_zdt1, n_trials=80, n_jobs=2)
+    assert len(study.trials) == 80
+    counts = Counter(t.system_attrs[GEN_KEY] for t in study.trials)
+    assert sum(counts.values()) == 80 and max(counts.values()) <= 12
