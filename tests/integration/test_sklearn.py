@@ -263,3 +263,9 @@ def test_parallel_trials_and_timeout(wine: Any) -> None:
     timed.fit(X_train, y_train)
     assert timed.n_trials_ >= 1
     assert np.isfinite(timed.best_score_)
+
+
+def test_optuna_name_for_optuna_scripts() -> None:
+    import ferrotune as optuna
+
+    assert optuna.integration.OptunaSearchCV is SearchCV

@@ -16,6 +16,7 @@ _EXPORTS = {
     "LightGBMPruningCallback": "lightgbm",
     "XGBoostPruningCallback": "xgboost",
     "SearchCV": "sklearn",
+    "OptunaSearchCV": "sklearn",
     "LightGBMTuner": "lightgbm_tuner",
     "LightGBMTunerCV": "lightgbm_tuner",
     "MLflowCallback": "mlflow",

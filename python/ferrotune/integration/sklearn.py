@@ -45,7 +45,7 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
     from ferrotune.trial import FrozenTrial, Trial
 
-__all__ = ["SearchCV"]
+__all__ = ["OptunaSearchCV", "SearchCV"]
 
 
 def _estimator_has(attr: str) -> Callable[[SearchCV], bool]:
@@ -548,3 +548,8 @@ class SearchCV(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         """``best_estimator_.score_samples(X)``."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.score_samples(X)
+
+
+#: Optuna's name, so that ``import ferrotune as optuna`` scripts using
+#: ``optuna.integration.OptunaSearchCV`` run unchanged.
+OptunaSearchCV = SearchCV
