@@ -372,3 +372,16 @@ def test_demo_plots_written(pair: Pair, tmp_path: Path) -> None:
     # One shared plotly.js next to the pages: viewable offline.
     assert (tmp_path / "out" / "plotly.min.js").stat().st_size > 1_000_000
     assert 'src="plotly.min.js"' in paths[0].read_text()
+
+
+def test_running_trials_like_optuna() -> None:
+    figures = []
+    for mod, vis in ((ferrotune, fv), (optuna, ov)):
+        study = mod.create_study(sampler=mod.samplers.RandomSampler(seed=0))
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+        study.ask().suggest_float("x", 0, 1)  # stays RUNNING
+        figures.append((vis.plot_timeline(study), vis.plot_optimization_history(study)))
+    (tl, hist), (tl_ref, hist_ref) = figures
+    assert [(t.name, list(t.y)) for t in tl.data] == [(t.name, list(t.y)) for t in tl_ref.data]
+    assert [t.name for t in tl.data] == ["COMPLETE", "RUNNING"]
+    assert [list(t.x) for t in hist.data] == [list(t.x) for t in hist_ref.data]
