@@ -484,46 +484,48 @@ impl ParzenEstimator {
             let inv_sigma: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
             // Truncation masses: reused from the column's per-row cache when the kernel's
             // bandwidth is unchanged since the previous call (the common case).
-            let mut log_mass = vec![0.0; n_kernels];
-            let key = [lo.to_bits(), hi.to_bits(), u64::from(spec.log)];
+            // Per kernel: log truncation mass (+ log sigma + log sqrt(2 pi) when continuous),
+            // reused from the column's per-row cache when the kernel's bandwidth is unchanged
+            // since the previous call (the common case).
+            let continuous = spec.step == 0.0;
+            let part = |k: usize| -> f64 {
+                let m = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
+                if continuous {
+                    m + sigma[k].ln() + LOG_SQRT_2PI
+                } else {
+                    m
+                }
+            };
+            let key = [
+                lo.to_bits(),
+                hi.to_bits(),
+                u64::from(spec.log) | (u64::from(continuous) << 1),
+            ];
             match obs.sorted[j].as_deref_mut() {
                 Some(sc) => {
                     sc.prepare_cache(key);
                     for k in 0..n_kernels {
-                        if k < n_rows {
+                        let c = if k < n_rows {
                             let row = obs.rows[k] as usize;
                             let (cs, cm) = sc.cache[row];
                             if cs == sigma[k] {
-                                log_mass[k] = cm;
-                                continue;
+                                cm
+                            } else {
+                                let c = part(k);
+                                sc.cache[row] = (sigma[k], c);
+                                c
                             }
-                            let m = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
-                            sc.cache[row] = (sigma[k], m);
-                            log_mass[k] = m;
                         } else {
-                            log_mass[k] = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
-                        }
+                            part(k)
+                        };
+                        constant[k] -= c;
                     }
                 }
                 None => {
-                    for k in 0..n_kernels {
-                        log_mass[k] = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
+                    for (k, ck) in constant.iter_mut().enumerate() {
+                        *ck -= part(k);
                     }
                 }
-            }
-            // Most bandwidths equal the magic-clip floor: memoise log(sigma).
-            let (mut last_s, mut last_ln) = (f64::NAN, f64::NAN);
-            let continuous = spec.step == 0.0;
-            for k in 0..n_kernels {
-                let mut c = log_mass[k];
-                if continuous {
-                    if sigma[k] != last_s {
-                        last_s = sigma[k];
-                        last_ln = last_s.ln();
-                    }
-                    c += last_ln + LOG_SQRT_2PI;
-                }
-                constant[k] -= c;
             }
             dims.push(Dim::Numeric(NumericDim {
                 mu,
@@ -1044,7 +1046,7 @@ pub struct SortedColumn {
     pub entries: Vec<(f64, u32)>,
     /// Number of history rows consumed.
     pub n_seen: usize,
-    /// Per history row: `(sigma, log truncation mass)` of its kernel at the last call.
+    /// Per history row: `(sigma, constant part)` of its kernel at the last call.
     pub cache: Vec<(f64, f64)>,
     /// Bounds the cache was computed for.
     pub cache_key: [u64; 3],
