@@ -365,13 +365,15 @@ def test_is_available_and_html_render(pair: Pair, pair_mo: Pair, tmp_path: Path)
         assert len(fig.data) > 0, name
 
 
-def test_demo_plots_written(pair: Pair, tmp_path: Path) -> None:
+def test_demo_plots_written(pair: Pair, pair_mo: Pair, tmp_path: Path) -> None:
     paths = fv._write_demo_plots(pair[0], tmp_path / "out")
     assert [p.name for p in paths] == ["s0_history.html", "s0_importances.html", "s0_slice.html"]
     assert all(p.stat().st_size > 1000 for p in paths)
     # One shared plotly.js next to the pages: viewable offline.
     assert (tmp_path / "out" / "plotly.min.js").stat().st_size > 1_000_000
     assert 'src="plotly.min.js"' in paths[0].read_text()
+    mo_paths = fv._write_demo_plots(pair_mo[0], tmp_path / "mo", include_plotlyjs=False)
+    assert "Pareto-front Plot" in mo_paths[0].read_text()
 
 
 def test_running_trials_like_optuna() -> None:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from ferrotune.trial import FrozenTrial
 
 if TYPE_CHECKING:
     from ferrotune.study import Study
@@ -18,7 +22,8 @@ def _write_demo_plots(
     Parameters
     ----------
     study
-        A single-objective study with completed trials.
+        A study with completed trials (multi-objective: the history page shows the Pareto
+        front, the slice page the first objective).
     out_dir
         Folder for the files (created if missing).
     include_plotlyjs
@@ -34,17 +39,41 @@ def _write_demo_plots(
     from ferrotune.visualization._plotly import (
         plot_optimization_history,
         plot_param_importances,
+        plot_pareto_front,
         plot_slice,
     )
 
     folder = Path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     stem = "".join(c if c.isalnum() or c in "-_" else "_" for c in study.study_name)
-    figures = {
-        "history": plot_optimization_history(study),
-        "importances": plot_param_importances(study),
-        "slice": plot_slice(study),
-    }
+    if study._is_multi_objective():
+        # History of a multi-objective study: its Pareto front (2 or 3 objectives) or the
+        # first objective; the slice plot shows the first objective.
+        name = (study.metric_names or ["Objective 0"])[0]
+
+        def first(trial: FrozenTrial) -> float:
+            return float((trial.values or [math.nan])[0])
+
+        history = (
+            plot_pareto_front(study)
+            if len(study.directions) in (2, 3)
+            else plot_optimization_history(study, target=first, target_name=name)
+        )
+        with warnings.catch_warnings():
+            # PED-ANOVA's "lower target is better" note, once per objective: noise in a demo.
+            warnings.simplefilter("ignore", UserWarning)
+            importances = plot_param_importances(study)
+        figures = {
+            "history": history,
+            "importances": importances,
+            "slice": plot_slice(study, target=first, target_name=name),
+        }
+    else:
+        figures = {
+            "history": plot_optimization_history(study),
+            "importances": plot_param_importances(study),
+            "slice": plot_slice(study),
+        }
     paths = []
     for kind, figure in figures.items():
         path = folder / f"{stem}_{kind}.html"
