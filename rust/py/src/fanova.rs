@@ -6,6 +6,9 @@ use pyo3::prelude::*;
 
 use crate::util;
 
+/// `(mean, std)` arrays returned to Python.
+type MeanStd<'py> = (Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>);
+
 fn forest_params(
     n_trees: usize,
     max_depth: usize,
@@ -37,7 +40,7 @@ fn fanova_importances<'py>(
     min_samples_split: usize,
     min_samples_leaf: usize,
     seed: u64,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+) -> PyResult<MeanStd<'py>> {
     let (x, y, bounds) = (x.as_array(), y.as_array(), bounds.as_array());
     let params = forest_params(
         n_trees,
@@ -55,6 +58,7 @@ fn fanova_importances<'py>(
 /// Mean-decrease-impurity importance per column of `x` (sums to one unless no tree splits).
 #[pyfunction]
 #[pyo3(signature = (x, y, n_trees, max_depth, min_samples_split, min_samples_leaf, seed))]
+#[allow(clippy::too_many_arguments)]
 fn forest_mdi_importances<'py>(
     py: Python<'py>,
     x: PyReadonlyArray2<'py, f64>,
