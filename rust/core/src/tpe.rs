@@ -434,15 +434,16 @@ impl ParzenEstimator {
                 continue;
             }
             let (lo, hi) = spec.adapted_bounds();
-            let mut mu = Vec::with_capacity(n_kernels);
-            for k in 0..n_obs {
-                let v = value_of(k);
-                if v.is_nan() {
-                    return Err(CoreError::InvalidArgument(format!(
-                        "observation {k} has no value for column {j}"
-                    )));
-                }
-                mu.push(spec.transform(v));
+            let mut mu: Vec<f64> = (0..n_obs).map(value_of).collect();
+            if let Some(k) = mu.iter().position(|v| v.is_nan()) {
+                return Err(CoreError::InvalidArgument(format!(
+                    "observation {k} has no value for column {j}"
+                )));
+            }
+            // A separate loop: folded into the one above, the compiler evaluates `ln`
+            // speculatively for every value even when the parameter is not log-scaled.
+            if spec.log {
+                mu.iter_mut().for_each(|v| *v = v.ln());
             }
             let mut sigma = vec![0.0; n_kernels];
             if n_obs > 0 {
@@ -453,12 +454,12 @@ impl ParzenEstimator {
                             (n_rows..n_obs).map(|k| (mu[k], k as u32)).collect();
                         extra.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
                         let mut e = 0;
-                        for &(v, r) in &sc.entries {
+                        for &(_, r) in &sc.entries {
                             let k = kernel_of_row[r as usize];
                             if k == u32::MAX {
                                 continue;
                             }
-                            let t = spec.transform(v);
+                            let t = mu[k as usize];
                             while e < extra.len() && extra[e].0 < t {
                                 sorted.push(extra[e]);
                                 e += 1;
