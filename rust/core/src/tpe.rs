@@ -434,7 +434,8 @@ impl ParzenEstimator {
                 continue;
             }
             let (lo, hi) = spec.adapted_bounds();
-            let mut mu: Vec<f64> = (0..n_obs).map(value_of).collect();
+            let mut mu = take_buf(0, 0.0);
+            mu.extend((0..n_obs).map(value_of));
             if let Some(k) = mu.iter().position(|v| v.is_nan()) {
                 return Err(CoreError::InvalidArgument(format!(
                     "observation {k} has no value for column {j}"
@@ -445,9 +446,9 @@ impl ParzenEstimator {
             if spec.log {
                 mu.iter_mut().for_each(|v| *v = v.ln());
             }
-            let mut sigma = vec![0.0; n_kernels];
+            let mut sigma = take_buf(n_kernels, 0.0);
             if n_obs > 0 {
-                let mut sorted: Vec<(f64, u32)> = Vec::with_capacity(n_obs);
+                let mut sorted = take_pairs();
                 match obs.sorted[j].as_deref() {
                     Some(sc) => {
                         let mut extra: Vec<(f64, u32)> =
@@ -479,10 +480,12 @@ impl ParzenEstimator {
                     }
                 }
                 sigmas_from_sorted(&sorted, lo, hi, cfg, &mut sigma);
+                give_pairs(sorted);
             }
             mu.push(0.5 * (lo + hi));
             sigma[n_kernels - 1] = hi - lo;
-            let inv_sigma: Vec<f64> = sigma.iter().map(|s| 1.0 / s).collect();
+            let mut inv_sigma = take_buf(0, 0.0);
+            inv_sigma.extend(sigma.iter().map(|s| 1.0 / s));
             // Truncation masses: reused from the column's per-row cache when the kernel's
             // bandwidth is unchanged since the previous call (the common case).
             // Per kernel: log truncation mass (+ log sigma + log sqrt(2 pi) when continuous),
@@ -564,7 +567,7 @@ impl ParzenEstimator {
             }
         }
         let dc = cont.len();
-        let mut coef = vec![0.0; 2 * dc * n];
+        let mut coef = take_buf(2 * dc * n, 0.0);
         let mut centre = Vec::with_capacity(dc);
         for (i, &j) in cont.iter().enumerate() {
             let Dim::Numeric(nd) = &dims[j] else {
@@ -724,7 +727,7 @@ impl ParzenEstimator {
         let g = xs.len() / d;
         let n = self.n_kernels();
         let points: Vec<&[f64]> = xs.chunks(d).collect();
-        let mut acc = vec![0.0; g * n];
+        let mut acc = take_buf(g * n, 0.0);
         let (cont, disc) = self.split_dims();
         for (c, x) in points.iter().enumerate() {
             let a = &mut acc[c * n..(c + 1) * n];
@@ -767,11 +770,13 @@ impl ParzenEstimator {
             faer::linalg::matmul::matmul(dst, faer::Accum::Add, lhs, rhs, 1.0, faer::Par::Seq);
         }
         let mut alive: Vec<u32> = Vec::new();
-        points
+        let out = points
             .iter()
             .enumerate()
             .map(|(c, x)| self.finish(x, &mut acc[c * n..(c + 1) * n], &disc, &mut alive))
-            .collect()
+            .collect();
+        give_buf(acc);
+        out
     }
 
     /// Log-density of `x` given `a` = constants + categorical + continuous terms.
@@ -903,6 +908,58 @@ fn sample_categorical(cd: &CategoricalDim, k: usize, u: f64) -> f64 {
         }
     }
     (c - 1) as f64
+}
+
+thread_local! {
+    /// Reused buffers: fresh multi-megabyte allocations on every proposal cost page
+    /// faults (and memory-cgroup reclaim) that dominate the arithmetic.
+    static POOL: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
+    static PAIRS: std::cell::RefCell<Vec<(f64, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A zero-length-or-filled buffer from the thread's pool.
+fn take_buf(len: usize, fill: f64) -> Vec<f64> {
+    let mut v = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    v.clear();
+    v.resize(len, fill);
+    v
+}
+
+fn give_buf(v: Vec<f64>) {
+    if v.capacity() >= 64 {
+        POOL.with(|p| {
+            let mut p = p.borrow_mut();
+            if p.len() < 256 {
+                p.push(v);
+            }
+        });
+    }
+}
+
+fn take_pairs() -> Vec<(f64, u32)> {
+    let mut v = PAIRS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    v.clear();
+    v
+}
+
+fn give_pairs(v: Vec<(f64, u32)>) {
+    PAIRS.with(|p| *p.borrow_mut() = v);
+}
+
+impl Drop for ParzenEstimator {
+    fn drop(&mut self) {
+        for dim in self.dims.drain(..) {
+            if let Dim::Numeric(nd) = dim {
+                give_buf(nd.mu);
+                give_buf(nd.sigma);
+                give_buf(nd.inv_sigma);
+            }
+        }
+        give_buf(std::mem::take(&mut self.constant));
+        if let Some(g) = self.gemm.take() {
+            give_buf(g.coef);
+        }
+    }
 }
 
 /// Indices of the `k` largest values (unordered).
