@@ -10,6 +10,11 @@ use pyo3::types::{PyBytes, PyTuple};
 
 use crate::util;
 
+/// Two `(n, dim)` matrices: candidates to evaluate and the raw samples to tell.
+type CandidatePair<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>);
+/// A multivariate Gaussian `(mean, sigma, cov)`.
+type Gaussian<'py> = (Bound<'py, PyArray1<f64>>, f64, Bound<'py, PyArray2<f64>>);
+
 fn rows(arr: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<(Vec<f64>, usize, usize)> {
     let a = arr.as_array();
     let (r, c) = a.dim();
@@ -195,11 +200,7 @@ impl PyCmaEs {
     /// `n` candidates as `(x_to_evaluate, x_to_tell)`, two `(n, dim)` arrays
     /// (they differ only with margin).
     #[pyo3(signature = (n=1))]
-    fn ask_with_raw<'py>(
-        &mut self,
-        py: Python<'py>,
-        n: usize,
-    ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
+    fn ask_with_raw<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<CandidatePair<'py>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
         let (xs, raws) = util::run(py, || {
@@ -276,7 +277,7 @@ fn cmaes_warm_start_mgd<'py>(
     values: PyReadonlyArray1<'py, f64>,
     gamma: f64,
     alpha: f64,
-) -> PyResult<(Bound<'py, PyArray1<f64>>, f64, Bound<'py, PyArray2<f64>>)> {
+) -> PyResult<Gaussian<'py>> {
     let (flat, _, n) = rows(&x, "x")?;
     let values: Vec<f64> = values.as_array().iter().copied().collect();
     let (mean, sigma, cov) = util::run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
