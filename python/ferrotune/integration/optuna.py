@@ -157,7 +157,9 @@ class _StudyView:
         return len(self._directions) > 1
 
     def _get_trial_history(self) -> TrialHistory:
-        return self._history
+        # A read-only snapshot: its rows stay fixed while other threads sync newer trials.
+        with self._lock:
+            return self._history.sync()
 
     # -- synchronisation ---------------------------------------------------------------------
     def _trial_list(self) -> list[optuna.trial.FrozenTrial]:
