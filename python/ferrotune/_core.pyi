@@ -92,6 +92,11 @@ class TPESortedColumn:
     def __getstate__(self) -> bytes: ...
     def __setstate__(self, state: bytes) -> None: ...
 
+class TPEAboveState:
+    """The above Parzen estimator of one study and search space, kept across trials."""
+
+    def __init__(self) -> None: ...
+
 def parzen_log_pdf(
     specs: NDArray[np.float64],
     obs: NDArray[np.float64],
@@ -126,6 +131,7 @@ def tpe_propose(
     prior_weight: float = 1.0,
     consider_magic_clip: bool = True,
     consider_endpoints: bool = False,
+    above_state: TPEAboveState | None = None,
 ) -> tuple[
     int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
 ]: ...

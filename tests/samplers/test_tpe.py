@@ -68,6 +68,23 @@ def test_same_seed_same_trials_mixed_space(multivariate: bool) -> None:
     assert _params(other) != runs[0]
 
 
+@pytest.mark.parametrize("multivariate", [True, False])
+def test_incremental_above_estimator_matches_rebuilds(multivariate: bool) -> None:
+    # Past ~100 trials the above estimator is updated in place instead of rebuilt; the
+    # proposals (and so the whole run) must be those of a rebuild on every trial.
+    runs = []
+    for incremental in (True, False):
+        sampler = TPESampler(seed=5, multivariate=multivariate)
+        sampler._incremental_above = incremental
+        study = ferrotune.create_study(sampler=sampler)
+        study.optimize(_mixed, n_trials=260)
+        runs.append(_params(study))
+        if incremental:
+            caches = list(sampler._caches.values())
+            assert caches and any(cache.above for cache in caches)
+    assert runs[0] == runs[1]
+
+
 def test_values_stay_in_their_domains() -> None:
     study = ferrotune.create_study(sampler=TPESampler(seed=0, n_startup_trials=3))
     study.optimize(_mixed, n_trials=40)

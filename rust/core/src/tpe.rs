@@ -33,6 +33,9 @@ use rayon::prelude::*;
 use crate::error::{CoreError, CoreResult};
 use crate::truncnorm::{self, log_gauss_mass, norm_logpdf, LOG_SQRT_2PI};
 
+mod incremental;
+pub use incremental::IncrementalAbove;
+
 /// Optuna's lower bound on the bandwidth when magic clip is off.
 const EPS: f64 = 1e-12;
 /// Log-sum-exp terms further than this below the maximum are dropped (e^-50 ~ 2e-22).
@@ -42,13 +45,16 @@ const MASS_CUTOFF: f64 = 9.0;
 /// Below this many kernels the direct evaluation is used.
 const GEMM_MIN_KERNELS: usize = 256;
 /// Candidates per matrix product.
-const GEMM_GROUP: usize = 8;
+const GEMM_GROUP: usize = 12;
 /// Candidates evaluated together (kernel parameters are loaded once per group).
 const GROUP: usize = 4;
 /// Kernels per cache block in the dense evaluation.
 const BLOCK: usize = 512;
-/// Kernel-count times candidate-count above which candidate evaluation uses rayon.
-const PAR_THRESHOLD: usize = 50_000_000;
+/// Candidates x kernels x dims above which candidate evaluation uses rayon (both cores
+/// pay off from about a millisecond of work).
+const PAR_THRESHOLD: usize = 1_000_000;
+/// Kernels x dims above which the dimensions of an estimator are built in parallel.
+const PAR_BUILD_THRESHOLD: usize = 40_000;
 
 /// One search-space dimension in the internal representation.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -188,8 +194,22 @@ struct Gemm {
     dims: Vec<usize>,
     /// Centre of each continuous dim.
     centre: Vec<f64>,
-    /// Row-major `(2D, n)` coefficient matrix.
+    /// The `(2D, n)` coefficient matrix: row-major, or column-major (one contiguous
+    /// `2D` block per kernel) when `kernel_major`, which lets kernels be appended.
     coef: Vec<f64>,
+    kernel_major: bool,
+}
+
+impl Gemm {
+    /// Coefficient of row `i` (quadratic rows first, then linear) for kernel `k` of `n`.
+    #[inline]
+    fn at(&self, i: usize, k: usize, n: usize) -> f64 {
+        if self.kernel_major {
+            self.coef[k * 2 * self.dims.len() + i]
+        } else {
+            self.coef[i * n + k]
+        }
+    }
 }
 
 /// Observations of the large set, given through incrementally sorted columns.
@@ -250,6 +270,14 @@ fn sigmas_from_sorted(
     cfg: &ParzenConfig,
     sigma: &mut [f64],
 ) {
+    for i in 0..sorted.len() {
+        sigma[sorted[i].1 as usize] = sigma_at(sorted, i, lo, hi, cfg);
+    }
+}
+
+/// Bandwidth of the kernel at position `i` of the sorted centres (Optuna 5.0's rule).
+#[inline]
+fn sigma_at(sorted: &[(f64, u32)], i: usize, lo: f64, hi: f64, cfg: &ParzenConfig) -> f64 {
     let n = sorted.len();
     let maxsigma = hi - lo;
     let minsigma = if cfg.consider_magic_clip {
@@ -257,20 +285,18 @@ fn sigmas_from_sorted(
     } else {
         EPS
     };
-    for i in 0..n {
-        let mu = sorted[i].0;
-        let prev = if i == 0 { lo } else { sorted[i - 1].0 };
-        let next = if i + 1 == n { hi } else { sorted[i + 1].0 };
-        let mut s = f64::max(mu - prev, next - mu);
-        if !cfg.consider_endpoints && n >= 2 {
-            if i == 0 {
-                s = sorted[1].0 - mu;
-            } else if i + 1 == n {
-                s = mu - sorted[n - 2].0;
-            }
+    let mu = sorted[i].0;
+    let prev = if i == 0 { lo } else { sorted[i - 1].0 };
+    let next = if i + 1 == n { hi } else { sorted[i + 1].0 };
+    let mut s = f64::max(mu - prev, next - mu);
+    if !cfg.consider_endpoints && n >= 2 {
+        if i == 0 {
+            s = sorted[1].0 - mu;
+        } else if i + 1 == n {
+            s = mu - sorted[n - 2].0;
         }
-        sigma[sorted[i].1 as usize] = s.clamp(minsigma, maxsigma);
     }
+    s.clamp(minsigma, maxsigma)
 }
 
 /// Log truncation mass of a kernel, skipped exactly when both bounds are far away.
@@ -284,6 +310,233 @@ fn kernel_log_mass(lo: f64, hi: f64, mu: f64, inv_s: f64) -> f64 {
         (false, true) if a <= 0.0 => (-truncnorm::ndtr(a)).ln_1p(),
         (true, false) if b >= 0.0 => (-truncnorm::ndtr(-b)).ln_1p(),
         _ => log_gauss_mass(a, b),
+    }
+}
+
+/// A dimension's rows `(quadratic, linear)` of the matrix-product coefficients.
+type CoefRows<'a> = (Option<&'a mut [f64]>, Option<&'a mut [f64]>);
+
+/// One dimension's share of a built estimator.
+struct DimBuild {
+    dim: Dim,
+    /// Added to every kernel's log constant.
+    part: Vec<f64>,
+    /// The matrix-product expansion's kernel part (`-sum mu^2 / (2 s^2)`), when computed.
+    gemm_part: Option<Vec<f64>>,
+    /// Whether this dim admits the expansion (continuous with bandwidths >= 1e-3 range).
+    gemm_ok: bool,
+}
+
+/// What every dimension of [`ParzenEstimator::from_indexed`] reads.
+struct DimContext<'a> {
+    specs: &'a [ParamSpec],
+    columns: &'a [&'a [f64]],
+    rows: &'a [u32],
+    extra: &'a [f64],
+    n_rows: usize,
+    n_obs: usize,
+    n_kernels: usize,
+    kernel_of_row: &'a [u32],
+    cfg: &'a ParzenConfig,
+}
+
+impl DimContext<'_> {
+    fn value(&self, j: usize, k: usize) -> f64 {
+        if k < self.n_rows {
+            self.columns[j][self.rows[k] as usize]
+        } else {
+            self.extra[(k - self.n_rows) * self.specs.len() + j]
+        }
+    }
+
+    /// Kernels of dimension `j`; `quad` / `lin` receive its rows of the matrix-product
+    /// coefficients (see [`Gemm`]) when the estimator is large enough to use it.
+    fn build(
+        &self,
+        j: usize,
+        sorted: Option<&mut SortedColumn>,
+        quad: Option<&mut [f64]>,
+        lin: Option<&mut [f64]>,
+    ) -> CoreResult<DimBuild> {
+        let spec = &self.specs[j];
+        let (n_obs, n_rows, n_kernels, cfg) = (self.n_obs, self.n_rows, self.n_kernels, self.cfg);
+        if spec.is_categorical() {
+            let c = spec.n_choices;
+            let mut idx = Vec::with_capacity(n_kernels);
+            for k in 0..n_obs {
+                let v = self.value(j, k);
+                if !(v >= 0.0 && (v as usize) < c && v.fract() == 0.0) {
+                    return Err(CoreError::InvalidArgument(format!(
+                        "categorical observation {v} out of range for {c} choices"
+                    )));
+                }
+                idx.push(v as i64);
+            }
+            idx.push(-1);
+            let (lp_hit, lp_miss, lp_prior);
+            if n_obs == 0 {
+                lp_hit = f64::NAN;
+                lp_miss = f64::NAN;
+                lp_prior = -(c as f64).ln();
+            } else {
+                let eps = cfg.prior_weight / n_kernels as f64;
+                let row = 1.0 + c as f64 * eps;
+                lp_hit = ((1.0 + eps) / row).ln();
+                lp_miss = (eps / row).ln();
+                lp_prior = if cfg.prior_weight > 0.0 {
+                    -(c as f64).ln()
+                } else {
+                    f64::NEG_INFINITY
+                };
+            }
+            let base = if lp_miss.is_finite() { lp_miss } else { lp_hit };
+            let mut part = take_buf(n_kernels, base);
+            part[n_kernels - 1] = lp_prior;
+            return Ok(DimBuild {
+                dim: Dim::Categorical(CategoricalDim {
+                    idx,
+                    n_choices: c,
+                    lp_hit,
+                    lp_miss,
+                    lp_prior,
+                    base,
+                }),
+                part,
+                gemm_part: None,
+                gemm_ok: false,
+            });
+        }
+        let (lo, hi) = spec.adapted_bounds();
+        let mut mu = take_buf(0, 0.0);
+        if n_rows > 0 {
+            let col = self.columns[j];
+            mu.extend(self.rows.iter().map(|&r| col[r as usize]));
+        }
+        mu.extend((n_rows..n_obs).map(|k| self.value(j, k)));
+        if let Some(k) = mu.iter().position(|v| v.is_nan()) {
+            return Err(CoreError::InvalidArgument(format!(
+                "observation {k} has no value for column {j}"
+            )));
+        }
+        // A separate loop: folded into the one above, the compiler evaluates `ln`
+        // speculatively for every value even when the parameter is not log-scaled.
+        if spec.log {
+            mu.iter_mut().for_each(|v| *v = v.ln());
+        }
+        let mut sigma = take_buf(n_kernels, 0.0);
+        if n_obs > 0 {
+            let mut pairs = take_pairs();
+            match sorted.as_deref() {
+                Some(sc) => {
+                    let mut extra: Vec<(f64, u32)> =
+                        (n_rows..n_obs).map(|k| (mu[k], k as u32)).collect();
+                    extra.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    let mut e = 0;
+                    for &(_, r) in &sc.entries {
+                        let k = self.kernel_of_row[r as usize];
+                        if k == u32::MAX {
+                            continue;
+                        }
+                        let t = mu[k as usize];
+                        while e < extra.len() && extra[e].0 < t {
+                            pairs.push(extra[e]);
+                            e += 1;
+                        }
+                        pairs.push((t, k));
+                    }
+                    pairs.extend_from_slice(&extra[e..]);
+                    if pairs.len() != n_obs {
+                        return Err(CoreError::InvalidArgument(format!(
+                            "sorted column {j} does not cover the selected rows"
+                        )));
+                    }
+                }
+                None => {
+                    pairs.extend(mu.iter().enumerate().map(|(k, &m)| (m, k as u32)));
+                    pairs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                }
+            }
+            sigmas_from_sorted(&pairs, lo, hi, cfg, &mut sigma);
+            give_pairs(pairs);
+        }
+        mu.push(0.5 * (lo + hi));
+        sigma[n_kernels - 1] = hi - lo;
+        let mut inv_sigma = take_buf(0, 0.0);
+        inv_sigma.extend(sigma.iter().map(|s| 1.0 / s));
+        // Per kernel: log truncation mass (+ log sigma + log sqrt(2 pi) when continuous),
+        // reused from the column's per-row cache when the kernel's bandwidth is unchanged
+        // since the previous call (the common case).
+        let continuous = spec.step == 0.0;
+        let kernel_part = |k: usize| -> f64 {
+            let m = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
+            if continuous {
+                m + sigma[k].ln() + LOG_SQRT_2PI
+            } else {
+                m
+            }
+        };
+        let key = [
+            lo.to_bits(),
+            hi.to_bits(),
+            u64::from(spec.log) | (u64::from(continuous) << 1),
+        ];
+        let mut part = take_buf(n_kernels, 0.0);
+        match sorted {
+            Some(sc) => {
+                sc.prepare_cache(key);
+                for (k, p) in part.iter_mut().enumerate() {
+                    let c = if k < n_rows {
+                        let row = self.rows[k] as usize;
+                        let (cs, cm) = sc.cache[row];
+                        if cs == sigma[k] {
+                            cm
+                        } else {
+                            let c = kernel_part(k);
+                            sc.cache[row] = (sigma[k], c);
+                            c
+                        }
+                    } else {
+                        kernel_part(k)
+                    };
+                    *p = -c;
+                }
+            }
+            None => {
+                for (k, p) in part.iter_mut().enumerate() {
+                    *p = -kernel_part(k);
+                }
+            }
+        }
+        let mut gemm_part = None;
+        let mut gemm_ok = false;
+        if let (Some(quad), Some(lin)) = (quad, lin) {
+            let floor = 1e-3 * (hi - lo);
+            gemm_ok = sigma.iter().all(|&s| !s.is_nan() && s >= floor);
+            if gemm_ok {
+                let c = 0.5 * (lo + hi);
+                let mut gp = take_buf(n_kernels, 0.0);
+                for k in 0..n_kernels {
+                    let is2 = inv_sigma[k] * inv_sigma[k];
+                    let m = mu[k] - c;
+                    quad[k] = -0.5 * is2;
+                    lin[k] = is2 * m;
+                    gp[k] = -0.5 * is2 * m * m;
+                }
+                gemm_part = Some(gp);
+            }
+        }
+        Ok(DimBuild {
+            dim: Dim::Numeric(NumericDim {
+                mu,
+                sigma,
+                inv_sigma,
+                lo,
+                hi,
+            }),
+            part,
+            gemm_part,
+            gemm_ok,
+        })
     }
 }
 
@@ -379,218 +632,109 @@ impl ParzenEstimator {
             }
         }
 
-        let mut constant: Vec<f64> = weights.iter().map(|w| w.ln()).collect();
-        let mut dims = Vec::with_capacity(d);
-        for (j, spec) in specs.iter().enumerate() {
-            let col = obs.columns[j];
-            let value_of = |k: usize| -> f64 {
-                if k < n_rows {
-                    col[obs.rows[k] as usize]
-                } else {
-                    obs.extra[(k - n_rows) * d + j]
-                }
-            };
-            if spec.is_categorical() {
-                let c = spec.n_choices;
-                let mut idx = Vec::with_capacity(n_kernels);
-                for k in 0..n_obs {
-                    let v = value_of(k);
-                    if !(v >= 0.0 && (v as usize) < c && v.fract() == 0.0) {
-                        return Err(CoreError::InvalidArgument(format!(
-                            "categorical observation {v} out of range for {c} choices"
-                        )));
-                    }
-                    idx.push(v as i64);
-                }
-                idx.push(-1);
-                let (lp_hit, lp_miss, lp_prior);
-                if n_obs == 0 {
-                    lp_hit = f64::NAN;
-                    lp_miss = f64::NAN;
-                    lp_prior = -(c as f64).ln();
-                } else {
-                    let eps = cfg.prior_weight / n_kernels as f64;
-                    let row = 1.0 + c as f64 * eps;
-                    lp_hit = ((1.0 + eps) / row).ln();
-                    lp_miss = (eps / row).ln();
-                    lp_prior = if cfg.prior_weight > 0.0 {
-                        -(c as f64).ln()
-                    } else {
-                        f64::NEG_INFINITY
-                    };
-                }
-                let base = if lp_miss.is_finite() { lp_miss } else { lp_hit };
-                for (k, ck) in constant.iter_mut().enumerate() {
-                    *ck += if k + 1 == n_kernels { lp_prior } else { base };
-                }
-                dims.push(Dim::Categorical(CategoricalDim {
-                    idx,
-                    n_choices: c,
-                    lp_hit,
-                    lp_miss,
-                    lp_prior,
-                    base,
-                }));
-                continue;
+        // Continuous dims go through the matrix product when there are enough kernels;
+        // each gets its rows of the coefficient matrix up front so that dims build in
+        // parallel without sharing anything mutable.
+        let cont: Vec<usize> = (0..d)
+            .filter(|&j| !specs[j].is_categorical() && specs[j].step == 0.0)
+            .collect();
+        let dc = cont.len();
+        let want_gemm = dc > 0 && n_kernels >= GEMM_MIN_KERNELS;
+        let mut coef = if want_gemm {
+            take_buf(2 * dc * n_kernels, 0.0)
+        } else {
+            Vec::new()
+        };
+        let mut rows_of_dim: Vec<CoefRows<'_>> = (0..d).map(|_| (None, None)).collect();
+        if want_gemm {
+            let (quad, lin) = coef.split_at_mut(dc * n_kernels);
+            for ((&j, q), l) in cont
+                .iter()
+                .zip(quad.chunks_mut(n_kernels))
+                .zip(lin.chunks_mut(n_kernels))
+            {
+                rows_of_dim[j] = (Some(q), Some(l));
             }
-            let (lo, hi) = spec.adapted_bounds();
-            let mut mu = take_buf(0, 0.0);
-            mu.extend((0..n_obs).map(value_of));
-            if let Some(k) = mu.iter().position(|v| v.is_nan()) {
-                return Err(CoreError::InvalidArgument(format!(
-                    "observation {k} has no value for column {j}"
-                )));
-            }
-            // A separate loop: folded into the one above, the compiler evaluates `ln`
-            // speculatively for every value even when the parameter is not log-scaled.
-            if spec.log {
-                mu.iter_mut().for_each(|v| *v = v.ln());
-            }
-            let mut sigma = take_buf(n_kernels, 0.0);
-            if n_obs > 0 {
-                let mut sorted = take_pairs();
-                match obs.sorted[j].as_deref() {
-                    Some(sc) => {
-                        let mut extra: Vec<(f64, u32)> =
-                            (n_rows..n_obs).map(|k| (mu[k], k as u32)).collect();
-                        extra.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                        let mut e = 0;
-                        for &(_, r) in &sc.entries {
-                            let k = kernel_of_row[r as usize];
-                            if k == u32::MAX {
-                                continue;
-                            }
-                            let t = mu[k as usize];
-                            while e < extra.len() && extra[e].0 < t {
-                                sorted.push(extra[e]);
-                                e += 1;
-                            }
-                            sorted.push((t, k));
-                        }
-                        sorted.extend_from_slice(&extra[e..]);
-                        if sorted.len() != n_obs {
-                            return Err(CoreError::InvalidArgument(format!(
-                                "sorted column {j} does not cover the selected rows"
-                            )));
-                        }
-                    }
-                    None => {
-                        sorted.extend(mu.iter().enumerate().map(|(k, &m)| (m, k as u32)));
-                        sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-                    }
-                }
-                sigmas_from_sorted(&sorted, lo, hi, cfg, &mut sigma);
-                give_pairs(sorted);
-            }
-            mu.push(0.5 * (lo + hi));
-            sigma[n_kernels - 1] = hi - lo;
-            let mut inv_sigma = take_buf(0, 0.0);
-            inv_sigma.extend(sigma.iter().map(|s| 1.0 / s));
-            // Truncation masses: reused from the column's per-row cache when the kernel's
-            // bandwidth is unchanged since the previous call (the common case).
-            // Per kernel: log truncation mass (+ log sigma + log sqrt(2 pi) when continuous),
-            // reused from the column's per-row cache when the kernel's bandwidth is unchanged
-            // since the previous call (the common case).
-            let continuous = spec.step == 0.0;
-            let part = |k: usize| -> f64 {
-                let m = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
-                if continuous {
-                    m + sigma[k].ln() + LOG_SQRT_2PI
-                } else {
-                    m
-                }
-            };
-            let key = [
-                lo.to_bits(),
-                hi.to_bits(),
-                u64::from(spec.log) | (u64::from(continuous) << 1),
-            ];
-            match obs.sorted[j].as_deref_mut() {
-                Some(sc) => {
-                    sc.prepare_cache(key);
-                    for k in 0..n_kernels {
-                        let c = if k < n_rows {
-                            let row = obs.rows[k] as usize;
-                            let (cs, cm) = sc.cache[row];
-                            if cs == sigma[k] {
-                                cm
-                            } else {
-                                let c = part(k);
-                                sc.cache[row] = (sigma[k], c);
-                                c
-                            }
-                        } else {
-                            part(k)
-                        };
-                        constant[k] -= c;
-                    }
-                }
-                None => {
-                    for (k, ck) in constant.iter_mut().enumerate() {
-                        *ck -= part(k);
-                    }
-                }
-            }
-            dims.push(Dim::Numeric(NumericDim {
-                mu,
-                sigma,
-                inv_sigma,
-                lo,
-                hi,
-            }));
         }
-        let gemm = Self::build_gemm(specs, &dims, &mut constant);
+        let ctx = DimContext {
+            specs,
+            columns: &obs.columns,
+            rows: obs.rows,
+            extra: obs.extra,
+            n_rows,
+            n_obs,
+            n_kernels,
+            kernel_of_row: &kernel_of_row,
+            cfg,
+        };
+        let jobs: Vec<_> = std::mem::take(&mut obs.sorted)
+            .into_iter()
+            .zip(rows_of_dim)
+            .enumerate()
+            .collect();
+        let built: Vec<CoreResult<DimBuild>> = if n_kernels * d >= PAR_BUILD_THRESHOLD {
+            jobs.into_par_iter()
+                .map(|(j, (sc, (q, l)))| ctx.build(j, sc, q, l))
+                .collect()
+        } else {
+            jobs.into_iter()
+                .map(|(j, (sc, (q, l)))| ctx.build(j, sc, q, l))
+                .collect()
+        };
+        let mut dims = Vec::with_capacity(d);
+        let mut parts = Vec::with_capacity(d);
+        let mut gemm_ok = want_gemm;
+        for b in built {
+            let b = b?;
+            gemm_ok &= b.gemm_ok;
+            dims.push(b.dim);
+            parts.push((b.part, b.gemm_part));
+        }
+        // constant_k = log w_k + sum_d part_dk (+ the expansion's kernel part).
+        let mut constant: Vec<f64> = take_buf(0, 0.0);
+        constant.extend(weights.iter().map(|w| w.ln()));
+        for (part, gemm_part) in &parts {
+            for (c, p) in constant.iter_mut().zip(part) {
+                *c += p;
+            }
+            if gemm_ok {
+                if let Some(gp) = gemm_part {
+                    for (c, p) in constant.iter_mut().zip(gp) {
+                        *c += p;
+                    }
+                }
+            }
+        }
+        for (part, gemm_part) in parts {
+            give_buf(part);
+            if let Some(gp) = gemm_part {
+                give_buf(gp);
+            }
+        }
+        let gemm = if gemm_ok {
+            let centre = cont
+                .iter()
+                .map(|&j| {
+                    let (lo, hi) = specs[j].adapted_bounds();
+                    0.5 * (lo + hi)
+                })
+                .collect();
+            Some(Gemm {
+                dims: cont,
+                centre,
+                coef,
+                kernel_major: false,
+            })
+        } else {
+            give_buf(coef);
+            None
+        };
         Ok(Self {
             specs: specs.to_vec(),
             dims,
             weights,
             constant,
             gemm,
-        })
-    }
-
-    fn build_gemm(specs: &[ParamSpec], dims: &[Dim], constant: &mut [f64]) -> Option<Gemm> {
-        let n = constant.len();
-        let cont: Vec<usize> = (0..dims.len())
-            .filter(|&j| matches!(dims[j], Dim::Numeric(_)) && specs[j].step == 0.0)
-            .collect();
-        if cont.is_empty() || n < GEMM_MIN_KERNELS {
-            return None;
-        }
-        for &j in &cont {
-            let Dim::Numeric(nd) = &dims[j] else {
-                return None;
-            };
-            let floor = 1e-3 * (nd.hi - nd.lo);
-            if nd.sigma.iter().any(|&s| s.is_nan() || s < floor) {
-                return None;
-            }
-        }
-        let dc = cont.len();
-        let mut coef = take_buf(2 * dc * n, 0.0);
-        let mut centre = Vec::with_capacity(dc);
-        for (i, &j) in cont.iter().enumerate() {
-            let Dim::Numeric(nd) = &dims[j] else {
-                return None;
-            };
-            let c = 0.5 * (nd.lo + nd.hi);
-            centre.push(c);
-            let quad = &mut coef[i * n..(i + 1) * n];
-            for k in 0..n {
-                let is2 = nd.inv_sigma[k] * nd.inv_sigma[k];
-                let mu = nd.mu[k] - c;
-                quad[k] = -0.5 * is2;
-                constant[k] -= 0.5 * is2 * mu * mu;
-            }
-            let lin = &mut coef[(dc + i) * n..(dc + i + 1) * n];
-            for ((l, &is), &mu) in lin.iter_mut().zip(&nd.inv_sigma).zip(&nd.mu) {
-                *l = is * is * (mu - c);
-            }
-        }
-        Some(Gemm {
-            dims: cont,
-            centre,
-            coef,
         })
     }
 
@@ -633,7 +777,7 @@ impl ParzenEstimator {
             let dc = gm.dims.len();
             for (i, &j) in gm.dims.iter().enumerate() {
                 let u = self.specs[j].transform(x[j]) - gm.centre[i];
-                v += u * u * gm.coef[i * n + k] + u * gm.coef[(dc + i) * n + k];
+                v += u * u * gm.at(i, k, n) + u * gm.at(dc + i, k, n);
                 in_gemm[j] = true;
             }
         }
@@ -765,7 +909,11 @@ impl ParzenEstimator {
                 }
             }
             let lhs = faer::MatRef::from_row_major_slice(&lhs, g, 2 * dc);
-            let rhs = faer::MatRef::from_row_major_slice(&gm.coef, 2 * dc, n);
+            let rhs = if gm.kernel_major {
+                faer::MatRef::from_column_major_slice(&gm.coef, 2 * dc, n)
+            } else {
+                faer::MatRef::from_row_major_slice(&gm.coef, 2 * dc, n)
+            };
             let dst = faer::MatMut::from_row_major_slice_mut(&mut acc, g, n);
             faer::linalg::matmul::matmul(dst, faer::Accum::Add, lhs, rhs, 1.0, faer::Par::Seq);
         }
@@ -910,16 +1058,20 @@ fn sample_categorical(cd: &CategoricalDim, k: usize, u: f64) -> f64 {
     (c - 1) as f64
 }
 
-thread_local! {
-    /// Reused buffers: fresh multi-megabyte allocations on every proposal cost page
-    /// faults (and memory-cgroup reclaim) that dominate the arithmetic.
-    static POOL: std::cell::RefCell<Vec<Vec<f64>>> = const { std::cell::RefCell::new(Vec::new()) };
-    static PAIRS: std::cell::RefCell<Vec<(f64, u32)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
+/// Reused buffers, shared by all threads (estimators are built on rayon workers and
+/// dropped on the caller's thread): fresh multi-megabyte allocations on every proposal
+/// cost page faults (and memory-cgroup reclaim) that dominate the arithmetic.
+static POOL: std::sync::Mutex<Vec<Vec<f64>>> = std::sync::Mutex::new(Vec::new());
+static PAIRS: std::sync::Mutex<Vec<Vec<(f64, u32)>>> = std::sync::Mutex::new(Vec::new());
 
-/// A zero-length-or-filled buffer from the thread's pool.
+/// A buffer of `len` copies of `fill` from the pool.
 fn take_buf(len: usize, fill: f64) -> Vec<f64> {
-    let mut v = POOL.with(|p| p.borrow_mut().pop()).unwrap_or_default();
+    let mut v = POOL
+        .lock()
+        .map(|mut p| p.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     v.clear();
     v.resize(len, fill);
     v
@@ -927,23 +1079,31 @@ fn take_buf(len: usize, fill: f64) -> Vec<f64> {
 
 fn give_buf(v: Vec<f64>) {
     if v.capacity() >= 64 {
-        POOL.with(|p| {
-            let mut p = p.borrow_mut();
+        if let Ok(mut p) = POOL.lock() {
             if p.len() < 256 {
                 p.push(v);
             }
-        });
+        }
     }
 }
 
 fn take_pairs() -> Vec<(f64, u32)> {
-    let mut v = PAIRS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let mut v = PAIRS
+        .lock()
+        .map(|mut p| p.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_default();
     v.clear();
     v
 }
 
 fn give_pairs(v: Vec<(f64, u32)>) {
-    PAIRS.with(|p| *p.borrow_mut() = v);
+    if let Ok(mut p) = PAIRS.lock() {
+        if p.len() < 64 {
+            p.push(v);
+        }
+    }
 }
 
 impl Drop for ParzenEstimator {

@@ -1,7 +1,8 @@
 //! Bindings for `ferrotune_core::tpe`: Parzen estimators and the TPE proposal.
 
 use ferrotune_core::tpe::{
-    self, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator, SortedColumn,
+    self, IncrementalAbove, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator,
+    SortedColumn,
 };
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -120,6 +121,22 @@ impl TPESortedColumn {
     }
 }
 
+/// The above estimator of one study and search space, kept up to date across trials
+/// (see `ferrotune_core::tpe::IncrementalAbove`); created empty, filled by `tpe_propose`.
+#[pyclass(module = "ferrotune._core")]
+#[derive(Default)]
+struct TPEAboveState {
+    inner: Option<IncrementalAbove>,
+}
+
+#[pymethods]
+impl TPEAboveState {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+}
+
 /// Log-density of the Parzen estimator built from `obs` at the rows of `x`.
 #[pyfunction]
 #[pyo3(signature = (specs, obs, weights, x, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
@@ -185,7 +202,7 @@ type ProposalArrays<'py> = (
 /// `log l - log g` with g(x) built from history `columns[rows]` plus `extra`, and return
 /// `(best_index, candidates, acquisition, log_l, log_g)`.
 #[pyfunction]
-#[pyo3(signature = (specs, below, below_weights, columns, sorted, rows, row_weights, extra, extra_weights, n_candidates, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
+#[pyo3(signature = (specs, below, below_weights, columns, sorted, rows, row_weights, extra, extra_weights, n_candidates, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false, above_state=None))]
 #[allow(clippy::too_many_arguments)]
 fn tpe_propose<'py>(
     py: Python<'py>,
@@ -203,6 +220,7 @@ fn tpe_propose<'py>(
     prior_weight: f64,
     consider_magic_clip: bool,
     consider_endpoints: bool,
+    above_state: Option<PyRefMut<'py, TPEAboveState>>,
 ) -> PyResult<ProposalArrays<'py>> {
     let specs = specs_from(&specs)?;
     let d = specs.len();
@@ -239,8 +257,21 @@ fn tpe_propose<'py>(
         .map(|o| o.as_mut().map(|r| &mut r.inner))
         .collect();
     let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    let mut above_state = above_state;
+    let state = above_state
+        .as_mut()
+        .filter(|_| IncrementalAbove::applicable(&cfg, rows.len(), extra_w.len()))
+        .map(|s| &mut s.inner);
     let p = util::run(py, || {
         let below_est = ParzenEstimator::from_matrix(&specs, &below, &below_w, &cfg)?;
+        if let Some(state) = state {
+            if !state.as_ref().is_some_and(|s| s.matches(&specs, &cfg)) {
+                *state = Some(IncrementalAbove::new(&specs, cfg)?);
+            }
+            let inc = state.as_mut().expect("just set");
+            let above_est = inc.update(&cols, &rows, &row_w)?;
+            return tpe::propose(&specs, &below_est, above_est, n_candidates, seed);
+        }
         let above_est = ParzenEstimator::from_indexed(
             &specs,
             IndexedObservations {
@@ -266,6 +297,7 @@ fn tpe_propose<'py>(
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TPESortedColumn>()?;
+    m.add_class::<TPEAboveState>()?;
     m.add_function(wrap_pyfunction!(parzen_log_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(parzen_sample, m)?)?;
     m.add_function(wrap_pyfunction!(tpe_propose, m)?)?;

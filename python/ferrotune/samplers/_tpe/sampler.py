@@ -124,7 +124,16 @@ def _spec_row(dist: BaseDistribution) -> list[float]:
 class _StudyCache:
     """Per-study incremental state: sorted columns and the rows-by-number order."""
 
-    __slots__ = ("group", "history", "lock", "n_perm", "perm", "sorted", "split_cache")
+    __slots__ = (
+        "above",
+        "group",
+        "history",
+        "lock",
+        "n_perm",
+        "perm",
+        "sorted",
+        "split_cache",
+    )
 
     def __init__(self, history: TrialHistory) -> None:
         self.lock = threading.Lock()
@@ -134,6 +143,8 @@ class _StudyCache:
         self.n_perm = 0
         self.split_cache: tuple[tuple[int, int], tuple[IntArray, IntArray]] | None = None
         self.group: GroupDecomposedSearchSpace | None = None
+        # Above estimators kept up to date across trials, one per (sub)space.
+        self.above: dict[tuple[str, ...], _core.TPEAboveState] = {}
 
     def rows_by_number(self, history: TrialHistory) -> IntArray:
         """Rows of ``history`` sorted by trial number, maintained by O(n) merges."""
@@ -285,6 +296,8 @@ class TPESampler(BaseSampler):
         self._constraints_func = constraints_func
         self._search_space = IntersectionSearchSpace(include_pruned=True)
         self._caches: dict[tuple[int, int], _StudyCache] = {}
+        # Keep the above estimator across trials (exact; off only to test against rebuilds).
+        self._incremental_above = True
         self._caches_lock = threading.Lock()
         self._rng_lock = threading.Lock()
 
@@ -564,13 +577,17 @@ class TPESampler(BaseSampler):
             history = study._get_trial_history()  # newest snapshot, monotone under the lock
             below, above = self._split(study, cache, history, trial)
             columns = [np.ascontiguousarray(history.param(n)) for n in names]
-            has_all_below = np.ones(below.shape[0], dtype=bool)
-            has_all_above = np.ones(above.shape[0], dtype=bool)
-            for col in columns:
-                has_all_below &= ~np.isnan(col[below])
-                has_all_above &= ~np.isnan(col[above])
-            below = below[has_all_below]
-            above = above[has_all_above]
+            # Trials lacking one of the params are left out (a scan per column, and
+            # gathers only for the columns that have gaps).
+            gappy = [col for col in columns if np.isnan(col).any()]
+            if gappy:
+                has_all_below = np.ones(below.shape[0], dtype=bool)
+                has_all_above = np.ones(above.shape[0], dtype=bool)
+                for col in gappy:
+                    has_all_below &= ~np.isnan(col[below])
+                    has_all_above &= ~np.isnan(col[above])
+                below = below[has_all_below]
+                above = above[has_all_above]
             below_obs = (
                 np.column_stack([col[below] for col in columns])
                 if below.size
@@ -592,6 +609,9 @@ class TPESampler(BaseSampler):
                 sc.sync(col)
                 sorted_cols.append(sc)
             specs = np.asarray([_spec_row(d) for d in dists], dtype=np.float64)
+            above_state = cache.above.get(tuple(names)) if self._incremental_above else None
+            if above_state is None and self._incremental_above:
+                above_state = cache.above[tuple(names)] = _core.TPEAboveState()
             best, candidates, _, _, _ = _core.tpe_propose(
                 specs,
                 np.ascontiguousarray(below_obs, dtype=np.float64),
@@ -607,6 +627,7 @@ class TPESampler(BaseSampler):
                 self._prior_weight,
                 self._consider_magic_clip,
                 self._consider_endpoints,
+                above_state,
             )
         return {
             name: dist.to_external_repr(float(candidates[best, j]))
