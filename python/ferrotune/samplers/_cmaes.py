@@ -106,7 +106,10 @@ class _Space:
 
     def transform(self, internal: FloatArray) -> FloatArray:
         """Internal values, shape ``(k, d)``, to the unit cube."""
-        t = np.where(self.is_log, np.log(np.where(self.is_log, internal, 1.0)), internal)
+        if self._any_log:
+            t = np.where(self.is_log, np.log(np.where(self.is_log, internal, 1.0)), internal)
+        else:
+            t = internal
         return np.asarray((t - self.lo) / self.width, dtype=np.float64)
 
     def untransform(self, x: FloatArray) -> dict[str, Any]:
@@ -132,6 +135,39 @@ class _Space:
             values[i] = int(values[i])
         return dict(zip(self.names, values))
 
+    def untransform_rows(self, x: FloatArray) -> list[dict[str, Any]]:
+        """Points of the unit cube, shape ``(k, d)``, to external parameter values."""
+        raw = x * self.width
+        raw += self.lo
+        if self._any_log:
+            v = np.where(self.is_log, np.exp(np.where(self.is_log, raw, 0.0)), raw)
+        else:
+            v = raw
+        if self._any_int_log:
+            k = self._int_log
+            v[:, k] = np.rint(v[:, k])
+        if self._any_int_lin:
+            k = self._int_lin
+            v[:, k] = np.floor((raw[:, k] - self.low[k]) / self.step[k] + 0.5) * self.step[k]
+            v[:, k] += self.low[k]
+        if self._any_float_step:
+            k = self._float_step
+            grid = np.round((raw[:, k] - self.low[k]) / self.step[k])
+            v[:, k] = grid * self.step[k] + self.low[k]
+        np.maximum(v, self.low, out=v)
+        np.minimum(v, self._upper, out=v)
+        rows: list[list[Any]] = v.tolist()
+        names = self.names
+        int_idx = self._int_idx
+        if not int_idx:
+            return [dict(zip(names, values)) for values in rows]
+        out = []
+        for values in rows:
+            for i in int_idx:
+                values[i] = int(values[i])
+            out.append(dict(zip(names, values)))
+        return out
+
 
 @dataclass
 class _Run:
@@ -143,6 +179,11 @@ class _Run:
     # newest finished trial that stored an optimizer state: (generation, trial number, row)
     state: tuple[int, int, int] | None = None
     optimizer: CmaEsOptimizer | None = None
+    # Candidates asked in one batch for the current generation of ``optimizer`` (popped
+    # one per trial, last first), with their raw points for CMA-ES with margin.
+    batch: list[dict[str, Any]] = field(default_factory=list)
+    batch_raw: list[list[float]] = field(default_factory=list)
+    batch_owner: tuple[CmaEsOptimizer, int] | None = None
 
 
 class CmaEsSampler(BaseSampler):
@@ -278,6 +319,7 @@ class CmaEsSampler(BaseSampler):
             tuple[list[BaseDistribution], list[str], dict[str, BaseDistribution]] | None
         ) = None
         self._runs: dict[tuple[int, int, str], _Run] = {}
+        self._key_cache: dict[str, tuple[str, str]] = {}
 
     def reseed_rng(self) -> None:
         self._independent_sampler.reseed_rng()
@@ -287,12 +329,8 @@ class CmaEsSampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         space = self._search_space.calculate(study)
         last = self._last_inferred
-        if (
-            last is not None
-            and len(last[0]) == len(space)
-            and all(a is b for a, b in zip(last[0], space.values()))
-            and last[1] == list(space)
-        ):
+        # List comparison checks identity first: no distribution ``__eq__`` in the usual case.
+        if last is not None and last[1] == list(space) and last[0] == list(space.values()):
             return dict(last[2])
         result: dict[str, BaseDistribution] = {
             name: dist
@@ -304,8 +342,11 @@ class CmaEsSampler(BaseSampler):
 
     # -- helpers ---------------------------------------------------------------------------
     def _keys(self, space: _Space) -> tuple[str, str]:
-        base = f"{self._attr_prefix}{space.key}:"
-        return base + "generation", base + "optimizer"
+        keys = self._key_cache.get(space.key)
+        if keys is None:
+            base = f"{self._attr_prefix}{space.key}:"
+            keys = self._key_cache[space.key] = (base + "generation", base + "optimizer")
+        return keys
 
     def _n_completed(self, history: TrialHistory) -> int:
         n = history.count(TrialState.COMPLETE)
@@ -317,11 +358,10 @@ class CmaEsSampler(BaseSampler):
         last = self._last_space
         if (
             last is not None
-            and len(last[0]) == len(search_space)
-            and all(a is b for a, b in zip(last[0], search_space.values()))
             and last[1].names == list(search_space)
+            and last[0] == list(search_space.values())
         ):
-            return last[1]  # same distribution objects as last trial: no hashing
+            return last[1]  # same distributions as last trial: no hashing
         key = tuple(search_space.items())
         space = self._spaces.get(key)
         if space is None:
@@ -335,21 +375,29 @@ class CmaEsSampler(BaseSampler):
         run = self._runs.get(run_key)
         if run is None:
             run = self._runs[run_key] = _Run()
+        n = history.n
+        if run.cursor >= n:
+            return run
         gen_key, opt_key = self._keys(space)
         opt_key0 = opt_key + ":0"
         trials = history.trials
-        numbers = history.numbers
-        for row in range(run.cursor, history.n):
-            attrs = trials[row].system_attrs
+        gen_rows = run.gen_rows
+        for row in range(run.cursor, n):
+            trial = trials[row]
+            attrs = trial.system_attrs
             generation = attrs.get(gen_key)
             if generation is None:
                 continue
-            run.gen_rows.setdefault(generation, []).append(row)
+            rows = gen_rows.get(generation)
+            if rows is None:
+                gen_rows[generation] = [row]
+            else:
+                rows.append(row)
             if opt_key0 in attrs:
-                number = int(numbers[row])
+                number = trial.number
                 if run.state is None or (generation, number) > run.state[:2]:
                     run.state = (generation, number, row)
-        run.cursor = history.n
+        run.cursor = n
         return run
 
     def _restore(self, run: _Run, space: _Space, history: TrialHistory) -> CmaEsOptimizer | None:
@@ -470,25 +518,41 @@ class CmaEsSampler(BaseSampler):
         popsize = opt.population_size
         if rows_list is None or len(rows_list) < popsize:
             return None
-        rows = np.asarray(rows_list, dtype=np.int64)
-        states = history.states[rows]
-        complete = states == TrialState.COMPLETE
-        values = history.values[rows, 0].copy()
-        if self._consider_pruned_trials:
-            pruned = (states == TrialState.PRUNED) & (history.last_step[rows] >= 0)
-            values[pruned] = history.last_intermediate[rows][pruned]
-            complete |= pruned & ~np.isnan(values)
-        rows, values = rows[complete], values[complete]
-        if len(rows) < popsize:
+        # A population is a handful of rows: plain Python over the finished trials beats a
+        # dozen small numpy gathers here.
+        trials = history.trials
+        complete = TrialState.COMPLETE
+        pruned = TrialState.PRUNED if self._consider_pruned_trials else None
+        picked: list[tuple[int, float, FrozenTrial]] = []
+        for row in rows_list:
+            t = trials[row]
+            state = t.state
+            if state == complete:
+                assert t.values is not None
+                picked.append((t.number, t.values[0], t))
+            elif pruned is not None and state == pruned and t.intermediate_values:
+                value = t.intermediate_values[max(t.intermediate_values)]
+                if not math.isnan(value):
+                    picked.append((t.number, value, t))
+        if len(picked) < popsize:
             return None
-        order = np.argsort(history.numbers[rows], kind="stable")[:popsize]
-        rows, values = rows[order], values[order]
+        picked.sort(key=lambda item: item[0])
+        del picked[popsize:]
+        values = np.array([item[1] for item in picked], dtype=np.float64)
         if self._with_margin:
-            trials = history.trials
-            x = np.array([trials[r].system_attrs["x_for_tell"] for r in rows], dtype=np.float64)
+            x = np.array([t.system_attrs["x_for_tell"] for _, _, t in picked], dtype=np.float64)
         else:
-            internal = np.column_stack([history.param(name)[rows] for name in space.names])
-            x = space.transform(internal)
+            names = space.names
+            internal = []
+            for _, _, t in picked:
+                ip = t._internal_params
+                if ip is None:
+                    ip = {
+                        n: dist.to_internal_repr(t.params[n])
+                        for n, dist in t.distributions.items()
+                    }
+                internal.append([ip[n] for n in names])
+            x = space.transform(np.array(internal, dtype=np.float64))
         return x, sign * values
 
     # -- sampling --------------------------------------------------------------------------
@@ -518,15 +582,31 @@ class CmaEsSampler(BaseSampler):
             if solutions is not None:
                 opt.tell(*solutions)
                 self._store(study, trial, space, opt)
-            opt.reseed(int(self._cma_rng.randint(1, 2**16)) + trial.number)
-            if self._with_margin:
-                x, raw = opt.ask_with_raw(1)
-                storage.set_trial_system_attr(trial._trial_id, "x_for_tell", raw[0].tolist())
-            else:
-                x = opt.ask(1)
             generation = opt.generation
+            if (
+                run.batch_owner is None
+                or run.batch_owner[0] is not opt
+                or (run.batch_owner[1] != generation or not run.batch)
+            ):
+                # One batch of a whole population per generation: candidates of one
+                # generation are i.i.d., so drawing them together changes nothing but the
+                # per-trial cost. The trial number in the seed keeps workers that share a
+                # storage (and a sampler seed) from drawing the same candidates.
+                opt.reseed(int(self._cma_rng.randint(1, 2**16)) + trial.number)
+                if self._with_margin:
+                    x, raw = opt.ask_with_raw(opt.population_size)
+                    run.batch_raw = raw[::-1].tolist()
+                else:
+                    x = opt.ask(opt.population_size)
+                run.batch = space.untransform_rows(x[::-1])
+                run.batch_owner = (opt, generation)
+            params = run.batch.pop()
+            if self._with_margin:
+                x_for_tell = run.batch_raw.pop()
+        if self._with_margin:
+            storage.set_trial_system_attr(trial._trial_id, "x_for_tell", x_for_tell)
         storage.set_trial_system_attr(trial._trial_id, gen_key, generation)
-        return space.untransform(x[0])
+        return params
 
     def sample_independent(
         self,

@@ -26,6 +26,16 @@ def _intersect(
     }
 
 
+def _same(space: dict[str, BaseDistribution], dists: dict[str, BaseDistribution]) -> bool:
+    """Whether intersecting ``space`` with ``dists`` leaves it unchanged."""
+    get = dists.get
+    for name, dist in space.items():
+        other = get(name)
+        if other is not dist and other != dist:
+            return False
+    return True
+
+
 class IntersectionSearchSpace:
     """Parameters present, with identical distributions, in every completed trial.
 
@@ -45,21 +55,34 @@ class IntersectionSearchSpace:
         )
         self._cursor = 0
         self._space: dict[str, BaseDistribution] | None = None
+        self._sorted: dict[str, BaseDistribution] = {}
         self._study_key: tuple[int, int] | None = None
 
     def calculate(self, study: Study, use_cache: bool = False) -> dict[str, BaseDistribution]:
         """Return the intersection search space of ``study``, sorted by name."""
         key = (id(study._storage), study._study_id)
         if key != self._study_key:
-            self._study_key, self._cursor, self._space = key, 0, None
+            self._study_key, self._cursor, self._space, self._sorted = key, 0, None, {}
         history = study._get_trial_history()
-        trials = history.trials
-        for row in range(self._cursor, history.n):
-            trial = trials[row]
-            if trial.state in self._states:
-                self._space = _intersect(self._space, trial)
-        self._cursor = history.n
-        return dict(sorted((self._space or {}).items()))
+        n = history.n
+        if self._cursor < n:
+            trials = history.trials
+            states = self._states
+            space = self._space
+            changed = False
+            for row in range(self._cursor, n):
+                trial = trials[row]
+                if trial.state not in states:
+                    continue
+                if space is not None and _same(space, trial.distributions):
+                    continue  # the usual case: this trial had every parameter, unchanged
+                space = _intersect(space, trial)
+                changed = True
+            self._cursor = n
+            if changed:
+                self._space = space
+                self._sorted = dict(sorted(space.items())) if space else {}
+        return dict(self._sorted)
 
 
 def intersection_search_space(

@@ -122,15 +122,19 @@ class TrialHistory:
         self._steps: dict[int, _StepColumn] = {}
         self._state_counts = [0] * len(TrialState)
         self._frozen = False
+        # The last snapshot, handed out again until a trial is appended.
+        self._snap: TrialHistory | None = None
 
     def __getstate__(self) -> dict[str, object]:
         state = self.__dict__.copy()
         del state["_lock"]
+        state["_snap"] = None
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+        self._snap = None
 
     # -- writing ---------------------------------------------------------------------------
     def append(self, trial: FrozenTrial) -> None:
@@ -140,6 +144,7 @@ class TrialHistory:
         with self._lock:
             self._pending.append(trial)
             self._state_counts[trial.state] += 1
+            self._snap = None
 
     def extend(self, trials: Iterable[FrozenTrial]) -> None:
         """Queue several finished trials."""
@@ -161,6 +166,9 @@ class TrialHistory:
 
     def _snapshot(self) -> TrialHistory:
         with self._lock:
+            snap = self._snap
+            if snap is not None and not self._pending:
+                return snap
             snap = TrialHistory.__new__(TrialHistory)
             snap.__dict__.update(self.__dict__)
             snap._frozen = True
@@ -168,6 +176,9 @@ class TrialHistory:
             snap._params = dict(self._params)
             snap._distributions = dict(self._distributions)
             snap._state_counts = list(self._state_counts)
+            snap._snap = None
+            if not self._pending:
+                self._snap = snap
         return snap
 
     def _fold(self) -> None:
@@ -204,13 +215,14 @@ class TrialHistory:
                 name: dist.to_internal_repr(trial.params[name])
                 for name, dist in trial.distributions.items()
             }
+        params = self._params
         for name, value in internal.items():
-            column = self._params.get(name)
+            column = params.get(name)
             if column is None:
                 column = np.full(self._capacity, math.nan)
-                self._params[name] = column
+                params[name] = column
             column[row] = value
-            self._distributions[name] = trial.distributions[name]
+        self._distributions.update(trial.distributions)
         intermediate = trial.intermediate_values
         if intermediate:
             last = max(intermediate)

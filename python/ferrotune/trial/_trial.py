@@ -66,6 +66,7 @@ class Trial(BaseTrial):
     __slots__ = (
         "_cached_frozen_trial",
         "_fixed_params",
+        "_owned",
         "_plain",
         "_registry",
         "_relative_params",
@@ -106,12 +107,10 @@ class Trial(BaseTrial):
             frozen.system_attrs = dict(storage.get_trial_system_attrs(trial_id))
         self.relative_search_space = sampler.infer_relative_search_space(sampler_study, frozen)
         self._relative_params: dict[str, Any] | None = None
-        # Whether new parameters can take the fast path of ``suggest_float``.
-        self._plain = (
-            self._registry is not None
-            and not self._fixed_params
-            and not self.relative_search_space
-        )
+        # Whether new parameters can take the fast paths of ``suggest_float``: independent
+        # sampling (``_plain``) or relative sampling into a record this process owns.
+        self._owned = self._registry is not None and not self._fixed_params
+        self._plain = self._owned and not self.relative_search_space
 
     @property
     def relative_params(self) -> dict[str, Any]:
@@ -170,6 +169,33 @@ class Trial(BaseTrial):
                 return value
             # Unusual sampler output: validate it like any other value.
             return float(self._store(name, dist, value))
+        if (
+            self._owned
+            and not entry[1]
+            and type(name) is str
+            and self.relative_search_space.get(name) is dist
+            and registry.get(name) is dist  # type: ignore[union-attr]
+            and name not in frozen.distributions
+            and frozen.state is _RUNNING
+        ):
+            # Fast path of a relative parameter (e.g. CMA-ES): the sampler's value for
+            # exactly this distribution, a float in ``[low, high]`` (continuous): what
+            # ``_suggest`` would check and store, without the generic validation.
+            relative = self._relative_params
+            if relative is None:
+                relative = self.relative_params
+            value = relative.get(name)
+            fl = dist
+            if (
+                type(value) is float
+                and fl.step is None  # type: ignore[attr-defined]
+                and fl.low <= value <= fl.high  # type: ignore[attr-defined]
+                and (not fl.log or value > 0.0)  # type: ignore[attr-defined]
+            ):
+                frozen.params[name] = value
+                frozen.distributions[name] = dist
+                frozen._internal_params[name] = value  # type: ignore[index]
+                return value
         return float(self._suggest(name, dist, entry[1]))
 
     def suggest_int(
