@@ -29,6 +29,9 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
 _EPS = 1e-12
+# Plain ints: comparing an int8 array with an IntEnum member is ~10x slower.
+_COMPLETE = int(TrialState.COMPLETE)
+_PRUNED = int(TrialState.PRUNED)
 
 
 def smallest_k(keys: FloatArray, numbers: IntArray, k: int) -> IntArray:
@@ -114,8 +117,8 @@ def split_history(
     """
     states = history.states
     numbers = history.numbers
-    complete = states == TrialState.COMPLETE
-    pruned = states == TrialState.PRUNED
+    complete = states == _COMPLETE
+    pruned = states == _PRUNED
     considered = complete | pruned
     violation = history.constraint_violation
     with np.errstate(invalid="ignore"):

@@ -89,6 +89,8 @@ def _deprecated_arg(name: str, value: Any, default: Any, d_ver: str, r_ver: str)
 
 
 def _call_weights(func: Callable[[int], Any], n: int) -> FloatArray:
+    if func is default_weights:  # known valid: skip the checks
+        return default_weights(n)
     w = np.asarray(func(n), dtype=np.float64)[:n]
     if np.any(w < 0):
         raise ValueError(
@@ -121,6 +123,10 @@ def _spec_row(dist: BaseDistribution) -> list[float]:
     raise TypeError(f"TPESampler does not support the distribution {dist!r}.")
 
 
+_COMPLETE_INT = int(TrialState.COMPLETE)
+_PRUNED_INT = int(TrialState.PRUNED)
+
+
 class _StudyCache:
     """Per-study incremental state: sorted columns and the rows-by-number order."""
 
@@ -132,6 +138,7 @@ class _StudyCache:
         "n_perm",
         "perm",
         "sorted",
+        "specs",
         "split_cache",
     )
 
@@ -145,6 +152,7 @@ class _StudyCache:
         self.group: GroupDecomposedSearchSpace | None = None
         # Above estimators kept up to date across trials, one per (sub)space.
         self.above: dict[tuple[str, ...], _core.TPEAboveState] = {}
+        self.specs: dict[tuple[str, ...], tuple[list[BaseDistribution], FloatArray]] = {}
 
     def rows_by_number(self, history: TrialHistory) -> IntArray:
         """Rows of ``history`` sorted by trial number, maintained by O(n) merges."""
@@ -551,10 +559,9 @@ class TPESampler(BaseSampler):
         key = (trial.number, history.n)
         if cache.split_cache is not None and cache.split_cache[0] == key:
             return cache.split_cache[1]
+        states = history.states
         n_finished = int(
-            np.count_nonzero(
-                (history.states == TrialState.COMPLETE) | (history.states == TrialState.PRUNED)
-            )
+            np.count_nonzero((states == _COMPLETE_INT) | (states == _PRUNED_INT))
         )
         n_below = int(self._gamma_func(study)(n_finished))
         minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
@@ -577,9 +584,23 @@ class TPESampler(BaseSampler):
             history = study._get_trial_history()  # newest snapshot, monotone under the lock
             below, above = self._split(study, cache, history, trial)
             columns = [np.ascontiguousarray(history.param(n)) for n in names]
-            # Trials lacking one of the params are left out (a scan per column, and
-            # gathers only for the columns that have gaps).
-            gappy = [col for col in columns if np.isnan(col).any()]
+            sorted_cols: list[_core.TPESortedColumn | None] = []
+            for name, dist, col in zip(names, dists, columns, strict=True):
+                if isinstance(dist, CategoricalDistribution):
+                    sorted_cols.append(None)
+                    continue
+                sc = cache.sorted.get(name)
+                if sc is None:
+                    sc = cache.sorted[name] = _core.TPESortedColumn()
+                sc.sync(col)
+                sorted_cols.append(sc)
+            # Trials lacking one of the params are left out; a synced sorted column holds
+            # the non-NaN rows, so only columns with gaps need gathers.
+            gappy = [
+                col
+                for col, sc in zip(columns, sorted_cols, strict=True)
+                if (len(sc) != sc.n_seen if sc is not None else bool(np.isnan(col).any()))
+            ]
             if gappy:
                 has_all_below = np.ones(below.shape[0], dtype=bool)
                 has_all_above = np.ones(above.shape[0], dtype=bool)
@@ -598,22 +619,17 @@ class TPESampler(BaseSampler):
             else:
                 below_w = _call_weights(self._weights, below.shape[0])
             row_w, extra_w = self._above_weights(history.numbers[above], extra_numbers)
-            sorted_cols: list[_core.TPESortedColumn | None] = []
-            for name, dist, col in zip(names, dists, columns, strict=True):
-                if isinstance(dist, CategoricalDistribution):
-                    sorted_cols.append(None)
-                    continue
-                sc = cache.sorted.get(name)
-                if sc is None:
-                    sc = cache.sorted[name] = _core.TPESortedColumn()
-                sc.sync(col)
-                sorted_cols.append(sc)
-            specs = np.asarray([_spec_row(d) for d in dists], dtype=np.float64)
+            specs = cache.specs.get(tuple(names))
+            if specs is None or specs[0] != dists:
+                specs = cache.specs[tuple(names)] = (
+                    dists,
+                    np.asarray([_spec_row(d) for d in dists], dtype=np.float64),
+                )
             above_state = cache.above.get(tuple(names)) if self._incremental_above else None
             if above_state is None and self._incremental_above:
                 above_state = cache.above[tuple(names)] = _core.TPEAboveState()
             best, candidates, _, _, _ = _core.tpe_propose(
-                specs,
+                specs[1],
                 np.ascontiguousarray(below_obs, dtype=np.float64),
                 below_w,
                 columns,

@@ -593,7 +593,11 @@ mod tests {
         let mut columns: Vec<Vec<f64>> = vec![Vec::new(); d];
         let mut state = IncrementalAbove::new(&specs, cfg).unwrap();
         for step in 0..60 {
-            let grow = if step == 0 { initial } else { rng.random_range(0..4) };
+            let grow = if step == 0 {
+                initial
+            } else {
+                rng.random_range(0..4)
+            };
             for _ in 0..grow {
                 let missing = rng.random::<f64>() < 0.05;
                 // Ties: sometimes repeat an earlier row's value exactly.
@@ -636,12 +640,20 @@ mod tests {
             .unwrap();
             let inc = state.update(&cols, &rows, &weights).unwrap();
             let x: Vec<f64> = (0..16)
-                .flat_map(|_| specs.iter().map(|s| random_value(&mut rng, s)).collect::<Vec<_>>())
+                .flat_map(|_| {
+                    specs
+                        .iter()
+                        .map(|s| random_value(&mut rng, s))
+                        .collect::<Vec<_>>()
+                })
                 .collect();
             let a = fresh.log_pdf(&x).unwrap();
             let b = inc.log_pdf(&x).unwrap();
             for (u, v) in a.iter().zip(&b) {
-                assert!((u - v).abs() <= 1e-9 * (1.0 + u.abs()), "step {step}: {u} vs {v}");
+                assert!(
+                    (u - v).abs() <= 1e-9 * (1.0 + u.abs()),
+                    "step {step}: {u} vs {v}"
+                );
             }
         }
     }
