@@ -260,7 +260,7 @@ def part_evals(
                 print("| " + " | ".join(rows[-1]) + " |", file=sys.stderr, flush=True)
     print(
         f"\nEvaluations to target ({seeds} seeds; median over successful runs, "
-        "successes in parentheses; budget 1e4*d, x5 with IPOP):\n"
+        f"successes in parentheses; budget {budget_per_dim}*d evaluations, x5 with IPOP):\n"
     )
     print(table(rows))
 
