@@ -137,3 +137,30 @@ def test_snapshots_stay_consistent_while_other_threads_finish_trials() -> None:
     assert snapshot.trials[-1].number == 4 and len(snapshot.trials[1:3]) == 2
     with pytest.raises(RuntimeError, match="read-only"):
         snapshot.append(study.trials[0])
+
+
+def test_incremental_pruner_indexes_survive_new_snapshots() -> None:
+    # Every finished trial makes a new snapshot; the pruners' incremental indexes must key
+    # on the live history (root), or they would be rebuilt from scratch on every trial.
+    from ferrotune.pruners._percentile import _completed_index
+    from ferrotune.pruners._successive_halving import _rung_index
+
+    study = ferrotune.create_study(pruner=ferrotune.pruners.SuccessiveHalvingPruner())
+
+    def objective(trial: ferrotune.Trial) -> float:
+        for step in range(5):
+            trial.report(float(trial.number + step), step)
+            if trial.should_prune():
+                raise ferrotune.TrialPruned()
+        return 0.0
+
+    study.optimize(objective, n_trials=3)
+    first = study._get_trial_history()
+    study.optimize(objective, n_trials=3)
+    second = study._get_trial_history()
+    assert first is not second and second.n == first.n + 3
+    assert first.root is second.root and second.root.root is second.root
+    assert _rung_index(first) is _rung_index(second)
+    assert _completed_index(first) is _completed_index(second)
+    _rung_index(second).sync(second)
+    assert _rung_index(first).consumed == second.n

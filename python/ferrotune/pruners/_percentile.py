@@ -156,6 +156,7 @@ _LAST: tuple[weakref.ref[TrialHistory], _CompletedIndex] | None = None
 
 def _completed_index(history: TrialHistory) -> _CompletedIndex:
     global _LAST
+    history = history.root  # one index per live history, shared by its snapshots
     last = _LAST
     if last is not None and last[0]() is history:
         return last[1]

@@ -88,6 +88,7 @@ _INDEXES_LOCK = threading.Lock()
 
 
 def _rung_index(history: TrialHistory) -> _RungIndex:
+    history = history.root  # one index per live history, shared by its snapshots
     index = _INDEXES.get(history)
     if index is None:
         with _INDEXES_LOCK:

@@ -177,9 +177,20 @@ class TrialHistory:
             snap._distributions = dict(self._distributions)
             snap._state_counts = list(self._state_counts)
             snap._snap = None
+            snap.__dict__["_origin"] = self
             if not self._pending:
                 self._snap = snap
         return snap
+
+    @property
+    def root(self) -> TrialHistory:
+        """The live history a snapshot was taken from (the history itself when live).
+
+        Caches that fold rows in incrementally key on this: every snapshot of one history
+        shares its rows, so the cache survives new snapshots.
+        """
+        origin: TrialHistory | None = self.__dict__.get("_origin") if self._frozen else None
+        return origin if origin is not None else self
 
     def _fold(self) -> None:
         with self._lock:
