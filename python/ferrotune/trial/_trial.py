@@ -57,6 +57,21 @@ def _check_name(name: Any) -> None:
         raise TypeError(f"Parameter names must be str, but got {name!r}.")
 
 
+def _plain_float(dist: Any, value: Any) -> bool:
+    """Whether ``value`` is a float inside the FloatDistribution ``dist`` (fast paths)."""
+    return (
+        type(value) is float and dist.low <= value <= dist.high and (not dist.log or value > 0.0)
+    )
+
+
+def _record_float(frozen: FrozenTrial, name: str, dist: BaseDistribution, value: Any) -> float:
+    """Store a checked float parameter on the running trial's record and return it."""
+    frozen.params[name] = value
+    frozen.distributions[name] = dist
+    frozen._internal_params[name] = value  # type: ignore[index]
+    return float(value)
+
+
 class Trial(BaseTrial):
     """A trial in progress: suggests parameters and reports intermediate values.
 
@@ -157,16 +172,8 @@ class Trial(BaseTrial):
             and frozen.state is _RUNNING
         ):
             value = self._sample_independent_fn(self._sampler_study, frozen, name, dist)
-            fl = dist  # FloatDistribution
-            if (
-                type(value) is float
-                and fl.low <= value <= fl.high  # type: ignore[attr-defined]
-                and (not fl.log or value > 0.0)  # type: ignore[attr-defined]
-            ):
-                frozen.params[name] = value
-                frozen.distributions[name] = dist
-                frozen._internal_params[name] = value  # type: ignore[index]
-                return value
+            if _plain_float(dist, value):
+                return _record_float(frozen, name, dist, value)
             # Unusual sampler output: validate it like any other value.
             return float(self._store(name, dist, value))
         if (
@@ -185,17 +192,8 @@ class Trial(BaseTrial):
             if relative is None:
                 relative = self.relative_params
             value = relative.get(name)
-            fl = dist
-            if (
-                type(value) is float
-                and fl.step is None  # type: ignore[attr-defined]
-                and fl.low <= value <= fl.high  # type: ignore[attr-defined]
-                and (not fl.log or value > 0.0)  # type: ignore[attr-defined]
-            ):
-                frozen.params[name] = value
-                frozen.distributions[name] = dist
-                frozen._internal_params[name] = value  # type: ignore[index]
-                return value
+            if dist.step is None and _plain_float(dist, value):  # type: ignore[attr-defined]
+                return _record_float(frozen, name, dist, value)
         return float(self._suggest(name, dist, entry[1]))
 
     def suggest_int(
