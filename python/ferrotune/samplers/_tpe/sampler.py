@@ -137,6 +137,7 @@ class _StudyCache:
         "lock",
         "n_perm",
         "perm",
+        "root",
         "sorted",
         "specs",
         "split_cache",
@@ -145,6 +146,8 @@ class _StudyCache:
     def __init__(self, history: TrialHistory) -> None:
         self.lock = threading.Lock()
         self.history = history
+        # Every incremental structure here indexes rows of this live history.
+        self.root = history.root
         self.sorted: dict[str, _core.TPESortedColumn] = {}
         self.perm = np.empty(0, dtype=np.int64)
         self.n_perm = 0
@@ -362,7 +365,7 @@ class TPESampler(BaseSampler):
         history = study._get_trial_history()  # a consistent snapshot of the shared arrays
         with self._caches_lock:
             cache = self._caches.get(key)
-            if cache is None or history.n < cache.n_perm:
+            if cache is None or history.root is not cache.root or history.n < cache.n_perm:
                 cache = self._caches[key] = _StudyCache(history)
             elif history.n >= cache.history.n:
                 cache.history = history
