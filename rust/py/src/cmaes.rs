@@ -2,6 +2,7 @@
 //! over numpy batches, bytes state) and the WS-CMA-ES initial distribution.
 
 use ferrotune_core::cmaes::{warm_start_mgd, CmaEs, Restart, Settings, Variant};
+use ferrotune_core::CoreError;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -26,6 +27,41 @@ fn rows(arr: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<(Vec<f64>, usiz
 
 fn to_matrix(flat: Vec<f64>, r: usize, c: usize) -> PyResult<Array2<f64>> {
     Array2::from_shape_vec((r, c), flat).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Run core CMA-ES work with the interpreter lock released (see [`util::run`]),
+/// first clearing the upper halves of the vector registers.
+///
+/// The core is compiled for baseline x86-64, i.e. legacy-SSE encoded floating
+/// point. If the caller (numpy's AVX/AVX-512 kernels, say) left the upper register
+/// state dirty, every such instruction pays a false dependency and a merge until a
+/// `vzeroupper`, which made `ask` up to ~5x slower depending on which numpy call
+/// ran last. One `vzeroupper` per call fixes that.
+fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
+where
+    T: Send,
+    F: Send + FnOnce() -> Result<T, CoreError>,
+{
+    util::run(py, || {
+        clear_upper_simd_state();
+        work()
+    })
+}
+
+#[inline]
+#[allow(unsafe_code)] // the only unsafe in the bindings: one feature-checked intrinsic
+fn clear_upper_simd_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: `zero_upper` only needs AVX, whose support was just checked.
+        unsafe { zero_upper() }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn zero_upper() {
+    std::arch::x86_64::_mm256_zeroupper();
 }
 
 /// CMA-ES run (full, separable or with margin; optional LRA and IPOP/BIPOP).
@@ -116,7 +152,7 @@ impl PyCmaEs {
             inc_popsize,
             popsize,
         };
-        let inner = util::run(py, || {
+        let inner = run(py, || {
             CmaEs::new(settings, &mean, sigma, cov.as_deref(), seed)
         })?;
         Ok(Self { inner })
@@ -179,7 +215,7 @@ impl PyCmaEs {
     /// Termination criteria of the current run.
     fn should_stop(&mut self, py: Python<'_>) -> PyResult<bool> {
         let inner = &mut self.inner;
-        util::run(py, || inner.should_stop())
+        run(py, || inner.should_stop())
     }
 
     /// `n` candidates as an `(n, dim)` array.
@@ -187,7 +223,7 @@ impl PyCmaEs {
     fn ask<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
-        let flat = util::run(py, || {
+        let flat = run(py, || {
             let mut out = Vec::with_capacity(n * d);
             for _ in 0..n {
                 out.extend(inner.ask()?.0);
@@ -203,7 +239,7 @@ impl PyCmaEs {
     fn ask_with_raw<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<CandidatePair<'py>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
-        let (xs, raws) = util::run(py, || {
+        let (xs, raws) = run(py, || {
             let mut xs = Vec::with_capacity(n * d);
             let mut raws = Vec::with_capacity(n * d);
             for _ in 0..n {
@@ -236,7 +272,7 @@ impl PyCmaEs {
         }
         let values: Vec<f64> = values.as_array().iter().copied().collect();
         let inner = &mut self.inner;
-        util::run(py, || inner.tell(&flat, &values))
+        run(py, || inner.tell(&flat, &values))
     }
 
     /// The whole state as bytes.
@@ -247,7 +283,7 @@ impl PyCmaEs {
     /// Rebuild from [`to_bytes`] output.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        let inner = util::run(py, || CmaEs::from_bytes(data))?;
+        let inner = run(py, || CmaEs::from_bytes(data))?;
         Ok(Self { inner })
     }
 
@@ -256,7 +292,7 @@ impl PyCmaEs {
     }
 
     fn __setstate__(&mut self, py: Python<'_>, state: &[u8]) -> PyResult<()> {
-        self.inner = util::run(py, || CmaEs::from_bytes(state))?;
+        self.inner = run(py, || CmaEs::from_bytes(state))?;
         Ok(())
     }
 
@@ -280,7 +316,7 @@ fn cmaes_warm_start_mgd<'py>(
 ) -> PyResult<Gaussian<'py>> {
     let (flat, _, n) = rows(&x, "x")?;
     let values: Vec<f64> = values.as_array().iter().copied().collect();
-    let (mean, sigma, cov) = util::run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
+    let (mean, sigma, cov) = run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
     Ok((
         mean.into_pyarray(py),
         sigma,
