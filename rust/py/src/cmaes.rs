@@ -29,39 +29,14 @@ fn to_matrix(flat: Vec<f64>, r: usize, c: usize) -> PyResult<Array2<f64>> {
     Array2::from_shape_vec((r, c), flat).map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
-/// Run core CMA-ES work with the interpreter lock released (see [`util::run`]),
-/// first clearing the upper halves of the vector registers.
-///
-/// The core is compiled for baseline x86-64, i.e. legacy-SSE encoded floating
-/// point. If the caller (numpy's AVX/AVX-512 kernels, say) left the upper register
-/// state dirty, every such instruction pays a false dependency and a merge until a
-/// `vzeroupper`, which made `ask` up to ~5x slower depending on which numpy call
-/// ran last. One `vzeroupper` per call fixes that.
+/// Core CMA-ES work with the interpreter lock released (see [`util::run`], which also
+/// clears the upper vector-register state that made `ask` slow after numpy calls).
 fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
     F: Send + FnOnce() -> Result<T, CoreError>,
 {
-    util::run(py, || {
-        clear_upper_simd_state();
-        work()
-    })
-}
-
-#[inline]
-#[allow(unsafe_code)] // the only unsafe in the bindings: one feature-checked intrinsic
-fn clear_upper_simd_state() {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: `zero_upper` only needs AVX, whose support was just checked.
-        unsafe { zero_upper() }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-fn zero_upper() {
-    std::arch::x86_64::_mm256_zeroupper();
+    util::run(py, work)
 }
 
 /// CMA-ES run (full, separable or with margin; optional LRA and IPOP/BIPOP).

@@ -16,11 +16,37 @@ pub fn to_py_err(err: CoreError) -> PyErr {
 }
 
 /// Run `work` with the interpreter lock released and map its error.
+///
+/// Clears the upper halves of the vector registers first: the core is compiled for
+/// baseline x86-64 (legacy-SSE encoded floating point), and when the caller (numpy's
+/// AVX/AVX-512 kernels, say) left the upper register state dirty, every such
+/// instruction pays a false dependency until a `vzeroupper` (CMA-ES `ask` ran up to ~5x
+/// slower depending on which numpy call ran last).
 #[allow(dead_code)]
 pub fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
 where
     T: Send,
     F: Send + FnOnce() -> Result<T, CoreError>,
 {
-    py.detach(work).map_err(to_py_err)
+    py.detach(|| {
+        clear_upper_simd_state();
+        work()
+    })
+    .map_err(to_py_err)
+}
+
+#[inline]
+#[allow(unsafe_code)] // the only unsafe in the bindings: one feature-checked intrinsic
+pub fn clear_upper_simd_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: `zero_upper` only needs AVX, whose support was just checked.
+        unsafe { zero_upper() }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+fn zero_upper() {
+    std::arch::x86_64::_mm256_zeroupper();
 }
