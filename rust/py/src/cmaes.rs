@@ -2,7 +2,6 @@
 //! over numpy batches, bytes state) and the WS-CMA-ES initial distribution.
 
 use ferrotune_core::cmaes::{warm_start_mgd, CmaEs, Restart, Settings, Variant};
-use ferrotune_core::CoreError;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::PyValueError;
@@ -27,16 +26,6 @@ fn rows(arr: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<(Vec<f64>, usiz
 
 fn to_matrix(flat: Vec<f64>, r: usize, c: usize) -> PyResult<Array2<f64>> {
     Array2::from_shape_vec((r, c), flat).map_err(|e| PyValueError::new_err(e.to_string()))
-}
-
-/// Core CMA-ES work with the interpreter lock released (see [`util::run`], which also
-/// clears the upper vector-register state that made `ask` slow after numpy calls).
-fn run<T, F>(py: Python<'_>, work: F) -> PyResult<T>
-where
-    T: Send,
-    F: Send + FnOnce() -> Result<T, CoreError>,
-{
-    util::run(py, work)
 }
 
 /// CMA-ES run (full, separable or with margin; optional LRA and IPOP/BIPOP).
@@ -127,7 +116,7 @@ impl PyCmaEs {
             inc_popsize,
             popsize,
         };
-        let inner = run(py, || {
+        let inner = util::run(py, || {
             CmaEs::new(settings, &mean, sigma, cov.as_deref(), seed)
         })?;
         Ok(Self { inner })
@@ -190,7 +179,7 @@ impl PyCmaEs {
     /// Termination criteria of the current run.
     fn should_stop(&mut self, py: Python<'_>) -> PyResult<bool> {
         let inner = &mut self.inner;
-        run(py, || inner.should_stop())
+        util::run(py, || inner.should_stop())
     }
 
     /// `n` candidates as an `(n, dim)` array.
@@ -198,7 +187,7 @@ impl PyCmaEs {
     fn ask<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
-        let flat = run(py, || {
+        let flat = util::run(py, || {
             let mut out = Vec::with_capacity(n * d);
             for _ in 0..n {
                 out.extend(inner.ask()?.0);
@@ -214,7 +203,7 @@ impl PyCmaEs {
     fn ask_with_raw<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<CandidatePair<'py>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
-        let (xs, raws) = run(py, || {
+        let (xs, raws) = util::run(py, || {
             let mut xs = Vec::with_capacity(n * d);
             let mut raws = Vec::with_capacity(n * d);
             for _ in 0..n {
@@ -247,7 +236,7 @@ impl PyCmaEs {
         }
         let values: Vec<f64> = values.as_array().iter().copied().collect();
         let inner = &mut self.inner;
-        run(py, || inner.tell(&flat, &values))
+        util::run(py, || inner.tell(&flat, &values))
     }
 
     /// The whole state as bytes.
@@ -258,7 +247,7 @@ impl PyCmaEs {
     /// Rebuild from [`to_bytes`] output.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        let inner = run(py, || CmaEs::from_bytes(data))?;
+        let inner = util::run(py, || CmaEs::from_bytes(data))?;
         Ok(Self { inner })
     }
 
@@ -267,7 +256,7 @@ impl PyCmaEs {
     }
 
     fn __setstate__(&mut self, py: Python<'_>, state: &[u8]) -> PyResult<()> {
-        self.inner = run(py, || CmaEs::from_bytes(state))?;
+        self.inner = util::run(py, || CmaEs::from_bytes(state))?;
         Ok(())
     }
 
@@ -291,7 +280,7 @@ fn cmaes_warm_start_mgd<'py>(
 ) -> PyResult<Gaussian<'py>> {
     let (flat, _, n) = rows(&x, "x")?;
     let values: Vec<f64> = values.as_array().iter().copied().collect();
-    let (mean, sigma, cov) = run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
+    let (mean, sigma, cov) = util::run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
     Ok((
         mean.into_pyarray(py),
         sigma,
