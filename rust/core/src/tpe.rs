@@ -373,23 +373,7 @@ impl DimContext<'_> {
                 idx.push(v as i64);
             }
             idx.push(-1);
-            let (lp_hit, lp_miss, lp_prior);
-            if n_obs == 0 {
-                lp_hit = f64::NAN;
-                lp_miss = f64::NAN;
-                lp_prior = -(c as f64).ln();
-            } else {
-                let eps = cfg.prior_weight / n_kernels as f64;
-                let row = 1.0 + c as f64 * eps;
-                lp_hit = ((1.0 + eps) / row).ln();
-                lp_miss = (eps / row).ln();
-                lp_prior = if cfg.prior_weight > 0.0 {
-                    -(c as f64).ln()
-                } else {
-                    f64::NEG_INFINITY
-                };
-            }
-            let base = if lp_miss.is_finite() { lp_miss } else { lp_hit };
+            let (lp_hit, lp_miss, lp_prior, base) = categorical_masses(c, cfg.prior_weight, n_obs);
             let mut part = take_buf(n_kernels, base);
             part[n_kernels - 1] = lp_prior;
             return Ok(DimBuild {
@@ -467,14 +451,8 @@ impl DimContext<'_> {
         // reused from the column's per-row cache when the kernel's bandwidth is unchanged
         // since the previous call (the common case).
         let continuous = spec.step == 0.0;
-        let kernel_part = |k: usize| -> f64 {
-            let m = kernel_log_mass(lo, hi, mu[k], inv_sigma[k]);
-            if continuous {
-                m + sigma[k].ln() + LOG_SQRT_2PI
-            } else {
-                m
-            }
-        };
+        let kernel_part =
+            |k: usize| -> f64 { kernel_log_norm(spec, lo, hi, mu[k], sigma[k], inv_sigma[k]) };
         let key = [
             lo.to_bits(),
             hi.to_bits(),
@@ -538,6 +516,38 @@ impl DimContext<'_> {
             gemm_ok,
         })
     }
+}
+
+/// `log mass + log sigma + log sqrt(2 pi)` (continuous) or `log mass` (stepped): what a
+/// kernel's log-density subtracts in one numerical dimension.
+#[inline]
+fn kernel_log_norm(spec: &ParamSpec, lo: f64, hi: f64, mu: f64, sigma: f64, inv_sigma: f64) -> f64 {
+    let m = kernel_log_mass(lo, hi, mu, inv_sigma);
+    if spec.step == 0.0 {
+        m + sigma.ln() + LOG_SQRT_2PI
+    } else {
+        m
+    }
+}
+
+/// Categorical kernel log-masses with `n_obs` observation kernels plus the prior:
+/// `(lp_hit, lp_miss, lp_prior, base)` (see [`CategoricalDim`]).
+fn categorical_masses(n_choices: usize, prior_weight: f64, n_obs: usize) -> (f64, f64, f64, f64) {
+    let c = n_choices as f64;
+    if n_obs == 0 {
+        return (f64::NAN, f64::NAN, -c.ln(), f64::NAN);
+    }
+    let eps = prior_weight / (n_obs + 1) as f64;
+    let row = 1.0 + c * eps;
+    let lp_hit = ((1.0 + eps) / row).ln();
+    let lp_miss = (eps / row).ln();
+    let lp_prior = if prior_weight > 0.0 {
+        -c.ln()
+    } else {
+        f64::NEG_INFINITY
+    };
+    let base = if lp_miss.is_finite() { lp_miss } else { lp_hit };
+    (lp_hit, lp_miss, lp_prior, base)
 }
 
 impl ParzenEstimator {

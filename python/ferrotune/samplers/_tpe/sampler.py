@@ -30,7 +30,7 @@ from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
-from ferrotune.samplers._tpe._split import smallest_k, split_history
+from ferrotune.samplers._tpe._split import split_history
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
@@ -563,29 +563,10 @@ class TPESampler(BaseSampler):
         if cache.split_cache is not None and cache.split_cache[0] == key:
             return cache.split_cache[1]
         states = history.states
-        directions = study.directions
-        complete = states == _COMPLETE_INT
-        if (
-            len(directions) == 1
-            and history.count(TrialState.PRUNED) == 0
-            and np.isnan(history.constraint_violation).all()
-        ):
-            # The common case: split_history's first branch alone (no pruned or
-            # infeasible trials, one objective), without its general bookkeeping.
-            rows_c = np.flatnonzero(complete)
-            n_below = int(self._gamma_func(study)(rows_c.shape[0]))
-            loss = history.values[rows_c, 0]
-            if directions[0] == StudyDirection.MAXIMIZE:
-                loss = -loss
-            picked = smallest_k(loss, history.numbers[rows_c], min(n_below, rows_c.shape[0]))
-            below = rows_c[picked]
-            above_mask = complete.copy()
-            above_mask[below] = False
-        else:
-            n_finished = int(np.count_nonzero(complete | (states == _PRUNED_INT)))
-            n_below = int(self._gamma_func(study)(n_finished))
-            minimize = [d == StudyDirection.MINIMIZE for d in directions]
-            below, above_mask = split_history(history, n_below, minimize)
+        n_finished = int(np.count_nonzero((states == _COMPLETE_INT) | (states == _PRUNED_INT)))
+        n_below = int(self._gamma_func(study)(n_finished))
+        minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
+        below, above_mask = split_history(history, n_below, minimize)
         perm = cache.rows_by_number(history)
         above = perm[above_mask[perm]]
         below = below[np.argsort(history.numbers[below], kind="stable")]

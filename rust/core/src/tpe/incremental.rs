@@ -16,8 +16,8 @@
 //! builds from scratch.
 
 use super::{
-    kernel_log_mass, sigma_at, take_buf, CategoricalDim, Dim, Gemm, NumericDim, ParamSpec,
-    ParzenConfig, ParzenEstimator, LOG_SQRT_2PI,
+    categorical_masses, kernel_log_norm, sigma_at, take_buf, CategoricalDim, Dim, Gemm, NumericDim,
+    ParamSpec, ParzenConfig, ParzenEstimator,
 };
 use crate::error::{CoreError, CoreResult};
 
@@ -255,7 +255,7 @@ impl IncrementalAbove {
             nd.mu[k] = 0.5 * (lo + hi);
             nd.sigma[k] = hi - lo;
             nd.inv_sigma[k] = 1.0 / (hi - lo);
-            shape += kernel_part(spec, lo, hi, nd.mu[k], nd.sigma[k], nd.inv_sigma[k]);
+            shape += kernel_log_norm(spec, lo, hi, nd.mu[k], nd.sigma[k], nd.inv_sigma[k]);
             if let Some(gm) = &mut est.gemm {
                 if let Some(i) = gm.dims.iter().position(|&g| g == j) {
                     shape += set_coef(gm, i, k, nd.mu[k], nd.inv_sigma[k]);
@@ -447,7 +447,7 @@ impl IncrementalAbove {
         let s = sigma_at(&st.sorted, i, nd.lo, nd.hi, &self.cfg);
         nd.sigma[slot] = s;
         nd.inv_sigma[slot] = 1.0 / s;
-        let mut part = kernel_part(&spec, nd.lo, nd.hi, nd.mu[slot], s, nd.inv_sigma[slot]);
+        let mut part = kernel_log_norm(&spec, nd.lo, nd.hi, nd.mu[slot], s, nd.inv_sigma[slot]);
         if let Some(gm) = &mut est.gemm {
             if let Some(g) = gm.dims.iter().position(|&g| g == j) {
                 part += set_coef(gm, g, slot, nd.mu[slot], nd.inv_sigma[slot]);
@@ -480,21 +480,8 @@ impl IncrementalAbove {
         let mut cat_prior = 0.0;
         for dim in &mut est.dims {
             if let Dim::Categorical(cd) = dim {
-                let c = cd.n_choices as f64;
-                let eps = prior_weight / (n_obs + 1) as f64;
-                let row = 1.0 + c * eps;
-                cd.lp_hit = ((1.0 + eps) / row).ln();
-                cd.lp_miss = (eps / row).ln();
-                cd.lp_prior = if prior_weight > 0.0 {
-                    -c.ln()
-                } else {
-                    f64::NEG_INFINITY
-                };
-                cd.base = if cd.lp_miss.is_finite() {
-                    cd.lp_miss
-                } else {
-                    cd.lp_hit
-                };
+                (cd.lp_hit, cd.lp_miss, cd.lp_prior, cd.base) =
+                    categorical_masses(cd.n_choices, prior_weight, n_obs);
                 cat_base += cd.base;
                 cat_prior += cd.lp_prior;
             }
@@ -510,17 +497,6 @@ impl IncrementalAbove {
         est.weights[n_kernels - 1] = prior_weight / total;
         est.constant[n_kernels - 1] = prior_weight.ln() - log_total + cat_prior - self.prior_shape;
         Ok(())
-    }
-}
-
-/// `log mass + log sigma + log sqrt(2 pi)` (continuous) or `log mass` (stepped): what a
-/// kernel's log-density subtracts in this dimension.
-fn kernel_part(spec: &ParamSpec, lo: f64, hi: f64, mu: f64, sigma: f64, inv_sigma: f64) -> f64 {
-    let m = kernel_log_mass(lo, hi, mu, inv_sigma);
-    if spec.step == 0.0 {
-        m + sigma.ln() + LOG_SQRT_2PI
-    } else {
-        m
     }
 }
 
