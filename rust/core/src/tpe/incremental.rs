@@ -16,10 +16,29 @@
 //! builds from scratch.
 
 use super::{
-    categorical_masses, kernel_log_norm, sigma_at, take_buf, CategoricalDim, Dim, Gemm, NumericDim,
-    ParamSpec, ParzenConfig, ParzenEstimator,
+    categorical_masses, fused, give_buf, kernel_log_norm, sigma_between, take_buf, CategoricalDim,
+    Dim, Gemm, NumericDim, ParamSpec, ParzenConfig, ParzenEstimator,
 };
 use crate::error::{CoreError, CoreResult};
+use std::collections::BTreeSet;
+use std::ops::Bound::{Excluded, Unbounded};
+
+/// A `u64` that orders like `f64::total_cmp`.
+#[inline]
+fn order_key(v: f64) -> u64 {
+    let b = v.to_bits();
+    if b >> 63 == 1 {
+        !b
+    } else {
+        b | (1 << 63)
+    }
+}
+
+/// Inverse of [`order_key`].
+#[inline]
+fn from_order_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
+}
 
 /// Observations from which the bandwidth floor no longer depends on their number:
 /// `min(100, 1 + (n + 1)) = 100` for `n >= 98`.
@@ -28,8 +47,9 @@ pub const MIN_INCREMENTAL: usize = 98;
 /// Per numerical dimension: sorted centres of the kernels in the set and per-slot parts.
 #[derive(Debug, Clone, Default)]
 struct NumericState {
-    /// `(centre, slot)` of the kernels in the set, sorted.
-    sorted: Vec<(f64, u32)>,
+    /// `(order key of the centre, slot)` of the kernels in the set (see [`order_key`]); a
+    /// tree, so that a change costs O(log n) rather than a shift of the whole column.
+    sorted: BTreeSet<(u64, u32)>,
     /// Per slot: this dimension's share of the kernel's log constant.
     part: Vec<f64>,
 }
@@ -129,7 +149,11 @@ impl IncrementalAbove {
             }
             wanted[r] = true;
         }
+        // Rows already in the set were checked when they entered (history rows never change).
         for &r in rows {
+            if self.active.get(r as usize).copied().unwrap_or(false) {
+                continue;
+            }
             for (j, col) in columns.iter().enumerate() {
                 if col[r as usize].is_nan() {
                     return Err(CoreError::InvalidArgument(format!(
@@ -205,13 +229,12 @@ impl IncrementalAbove {
             if spec.is_categorical() {
                 continue;
             }
-            let mut sorted: Vec<(f64, u32)> = wanted
+            let sorted: BTreeSet<(u64, u32)> = wanted
                 .iter()
                 .enumerate()
                 .filter(|(_, &w)| w)
-                .map(|(r, _)| (spec.transform(columns[j][r]), r as u32))
+                .map(|(r, _)| (order_key(spec.transform(columns[j][r])), r as u32))
                 .collect();
-            sorted.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             self.numeric[j] = NumericState {
                 sorted,
                 part: vec![0.0; n_rows],
@@ -228,9 +251,11 @@ impl IncrementalAbove {
             if spec.is_categorical() {
                 continue;
             }
-            let slots: Vec<u32> = self.numeric[j].sorted.iter().map(|e| e.1).collect();
-            for (i, &slot) in slots.iter().enumerate() {
-                self.refresh_kernel(j, i, slot as usize);
+            let sorted: Vec<(u64, u32)> = self.numeric[j].sorted.iter().copied().collect();
+            for (i, &(key, slot)) in sorted.iter().enumerate() {
+                let prev = i.checked_sub(1).map(|p| from_order_key(sorted[p].0));
+                let next = sorted.get(i + 1).map(|e| from_order_key(e.0));
+                self.refresh_kernel(j, from_order_key(key), prev, next, slot as usize);
             }
         }
         self.prior_shape = self.init_prior();
@@ -300,8 +325,11 @@ impl IncrementalAbove {
             gm.coef.extend(std::iter::repeat_n(0.0, add * w));
             gm.coef.extend_from_slice(&prior);
         }
+        // The prior's old place becomes a row slot; `refresh_weights` sets the new last one.
         est.weights.resize(n_rows + 1, 0.0);
         est.constant.resize(n_rows + 1, f64::NEG_INFINITY);
+        est.weights[old] = 0.0;
+        est.constant[old] = f64::NEG_INFINITY;
         self.active.resize(n_rows, false);
         self.shape.resize(n_rows, 0.0);
         for st in &mut self.numeric {
@@ -340,42 +368,41 @@ impl IncrementalAbove {
             if spec.is_categorical() {
                 continue;
             }
-            let mut dirty: Vec<u32> = Vec::new();
+            let mut dirty: Vec<(u64, u32)> = Vec::new();
             {
                 let sorted = &mut self.numeric[j].sorted;
-                let cmp = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
                 for &r in &removed {
-                    let key = (spec.transform(columns[j][r]), r as u32);
-                    let p = sorted.partition_point(|e| cmp(e, &key).is_lt());
-                    if p >= sorted.len() || sorted[p] != key {
+                    let key = (order_key(spec.transform(columns[j][r])), r as u32);
+                    if !sorted.remove(&key) {
                         return Err(CoreError::InvalidArgument(format!(
                             "row {r} changed its value in column {j}"
                         )));
                     }
-                    sorted.remove(p);
-                    let end = (p + 1).min(sorted.len());
-                    dirty.extend(sorted[p.saturating_sub(1)..end].iter().map(|e| e.1));
+                    dirty.extend(sorted.range(..key).next_back());
+                    dirty.extend(sorted.range((Excluded(key), Unbounded)).next());
                 }
                 for &r in &added {
-                    let key = (spec.transform(columns[j][r]), r as u32);
-                    let p = sorted.partition_point(|e| cmp(e, &key).is_lt());
-                    sorted.insert(p, key);
-                    let end = (p + 2).min(sorted.len());
-                    dirty.extend(sorted[p.saturating_sub(1)..end].iter().map(|e| e.1));
+                    let key = (order_key(spec.transform(columns[j][r])), r as u32);
+                    sorted.insert(key);
+                    dirty.push(key);
+                    dirty.extend(sorted.range(..key).next_back());
+                    dirty.extend(sorted.range((Excluded(key), Unbounded)).next());
                 }
             }
             dirty.sort_unstable();
             dirty.dedup();
-            for slot in dirty {
-                let slot = slot as usize;
-                if !self.active[slot] {
+            for key in dirty {
+                let slot = key.1 as usize;
+                let sorted = &self.numeric[j].sorted;
+                if !self.active[slot] || !sorted.contains(&key) {
                     continue;
                 }
-                let key = (self.centre(j, slot), slot as u32);
-                let sorted = &self.numeric[j].sorted;
-                let i =
-                    sorted.partition_point(|e| e.0.total_cmp(&key.0).then(e.1.cmp(&key.1)).is_lt());
-                self.refresh_kernel(j, i, slot);
+                let prev = sorted.range(..key).next_back().map(|e| from_order_key(e.0));
+                let next = sorted
+                    .range((Excluded(key), Unbounded))
+                    .next()
+                    .map(|e| from_order_key(e.0));
+                self.refresh_kernel(j, from_order_key(key.0), prev, next, slot);
                 touched.push(slot);
             }
         }
@@ -394,13 +421,6 @@ impl IncrementalAbove {
         Ok(())
     }
 
-    fn centre(&self, j: usize, slot: usize) -> f64 {
-        match &self.est.as_ref().expect("built").dims[j] {
-            Dim::Numeric(nd) => nd.mu[slot],
-            Dim::Categorical(_) => f64::NAN,
-        }
-    }
-
     /// Write row `r`'s centres (and categorical choices) into its slot.
     fn set_centre(&mut self, r: usize, columns: &[&[f64]]) {
         let est = self.est.as_mut().expect("built");
@@ -415,6 +435,8 @@ impl IncrementalAbove {
     /// Reset a slot that left the set to harmless values (its weight is zero).
     fn deactivate(&mut self, r: usize) {
         let est = self.est.as_mut().expect("built");
+        est.weights[r] = 0.0;
+        est.constant[r] = f64::NEG_INFINITY;
         for (j, dim) in est.dims.iter_mut().enumerate() {
             match dim {
                 Dim::Numeric(nd) => {
@@ -435,16 +457,23 @@ impl IncrementalAbove {
         }
     }
 
-    /// Recompute the bandwidth of the kernel at sorted position `i` (slot `slot`) of
-    /// numerical dim `j`, and its constant part and coefficients when it changed.
-    fn refresh_kernel(&mut self, j: usize, i: usize, slot: usize) {
+    /// Recompute the bandwidth of the kernel of slot `slot` at `mu` in numerical dim `j`
+    /// from its sorted neighbours, and its constant part and coefficients.
+    fn refresh_kernel(
+        &mut self,
+        j: usize,
+        mu: f64,
+        prev: Option<f64>,
+        next: Option<f64>,
+        slot: usize,
+    ) {
         let spec = self.specs[j];
         let est = self.est.as_mut().expect("built");
         let Dim::Numeric(nd) = &mut est.dims[j] else {
             return;
         };
         let st = &mut self.numeric[j];
-        let s = sigma_at(&st.sorted, i, nd.lo, nd.hi, &self.cfg);
+        let s = sigma_between(mu, prev, next, st.sorted.len(), nd.lo, nd.hi, &self.cfg);
         nd.sigma[slot] = s;
         nd.inv_sigma[slot] = 1.0 / s;
         let mut part = kernel_log_norm(&spec, nd.lo, nd.hi, nd.mu[slot], s, nd.inv_sigma[slot]);
@@ -486,14 +515,16 @@ impl IncrementalAbove {
                 cat_prior += cd.lp_prior;
             }
         }
-        est.weights.fill(0.0);
-        est.constant.fill(f64::NEG_INFINITY);
+        // Slots outside the set keep weight 0 and constant -inf (see `grow`, `deactivate`).
         let log_total = total.ln();
-        for (&r, &w) in rows.iter().zip(row_weights) {
+        let mut log_w = take_buf(row_weights.len(), 0.0);
+        fused::ln_slice(row_weights, &mut log_w);
+        for ((&r, &w), &lw) in rows.iter().zip(row_weights).zip(&log_w) {
             let r = r as usize;
             est.weights[r] = w / total;
-            est.constant[r] = w.ln() - log_total + cat_base - self.shape[r];
+            est.constant[r] = lw - log_total + cat_base - self.shape[r];
         }
+        give_buf(log_w);
         est.weights[n_kernels - 1] = prior_weight / total;
         est.constant[n_kernels - 1] = prior_weight.ln() - log_total + cat_prior - self.prior_shape;
         Ok(())
@@ -557,12 +588,18 @@ mod tests {
     fn matches_fresh_build_over_a_run() {
         // 150 rows: the fresh build evaluates directly; 400: through its matrix product.
         for initial in [150, 400] {
-            check_run(initial);
+            check_run(&specs(), initial);
         }
+        // Continuous dims only: evaluated by the fused pass over kernel-major coefficients.
+        let continuous: Vec<ParamSpec> = specs()
+            .into_iter()
+            .filter(|s| !s.is_categorical() && s.step == 0.0)
+            .collect();
+        check_run(&continuous, 400);
     }
 
-    fn check_run(initial: usize) {
-        let specs = specs();
+    fn check_run(specs: &[ParamSpec], initial: usize) {
+        let specs = specs.to_vec();
         let d = specs.len();
         let cfg = ParzenConfig::default();
         let mut rng = Pcg64::seed_from_u64(7);
@@ -584,7 +621,7 @@ mod tests {
                         Some(r) if !col[r].is_nan() => col[r],
                         _ => random_value(&mut rng, &specs[j]),
                     };
-                    col.push(if missing && j == 2 { f64::NAN } else { v });
+                    col.push(if missing && j == d / 2 { f64::NAN } else { v });
                 }
             }
             let n = columns[0].len();

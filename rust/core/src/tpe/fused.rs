@@ -1,0 +1,527 @@
+//! Fused evaluation of a Parzen mixture whose dims are all continuous.
+//!
+//! For every kernel `k` and candidate `c` the log term is the constant plus the quadratic
+//! form of [`Gemm`] (`sum_i u_ci^2 a_ki + u_ci b_ki`), and the log-density is the
+//! log-sum-exp over kernels. Instead of materialising the `(m, n)` matrix and running a
+//! second pass for the log-sum-exp, kernels stream through in cache-sized blocks and each
+//! block is folded into a per-candidate running maximum and rescaled sum ("online"
+//! log-sum-exp, rescaling once per block). Candidates sit in the vector lanes, so both the
+//! quadratic form and the exponentials vectorise without reordering any per-candidate sum,
+//! and the work runs with AVX2/FMA where the CPU has it (runtime dispatch through `pulp`).
+//!
+//! Terms more than [`LSE_CUTOFF`] nats below the running maximum are dropped, as in the
+//! dense [`log_sum_exp`](super::log_sum_exp); the result is the dense one up to rounding.
+
+// Lane loops index several fixed-size arrays at once; that is the form that vectorises.
+#![allow(clippy::needless_range_loop)]
+
+use super::{Gemm, LSE_CUTOFF};
+
+/// Candidates evaluated together (vector lanes).
+const LANES: usize = 8;
+/// Kernels per block (the block's terms stay in L1).
+const BLOCK: usize = 256;
+/// Kernels whose quadratic forms are accumulated together.
+const KERNELS: usize = 4;
+
+/// `a * b + c`, fused where the instruction set has it (a software `fma` is slow).
+#[inline(always)]
+fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
+    if FMA {
+        a.mul_add(b, c)
+    } else {
+        a * b + c
+    }
+}
+
+/// [`super::exp_neg`] with fused multiply-adds where available.
+#[inline(always)]
+fn exp_neg_fused<const FMA: bool>(z: f64) -> f64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: round-to-nearest trick
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    let shifted = mul_add::<FMA>(z, std::f64::consts::LOG2_E, MAGIC);
+    let kf = shifted - MAGIC;
+    let r = mul_add::<FMA>(-kf, LN2_LO, mul_add::<FMA>(-kf, LN2_HI, z));
+    let mut p = 1.0 / 6_227_020_800.0; // 1/13!
+    for c in [
+        1.0 / 479_001_600.0,
+        1.0 / 39_916_800.0,
+        1.0 / 3_628_800.0,
+        1.0 / 362_880.0,
+        1.0 / 40_320.0,
+        1.0 / 5_040.0,
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        0.5,
+        1.0,
+        1.0,
+    ] {
+        p = mul_add::<FMA>(p, r, c);
+    }
+    let bits = shifted
+        .to_bits()
+        .wrapping_sub(MAGIC.to_bits())
+        .wrapping_add(1023)
+        << 52;
+    p * f64::from_bits(bits)
+}
+
+/// Per-lane running maximum and sum of `exp(term - max)`.
+#[derive(Debug, Clone, Copy)]
+struct Lse {
+    max: [f64; LANES],
+    sum: [f64; LANES],
+}
+
+impl Lse {
+    fn new() -> Self {
+        Self {
+            max: [f64::NEG_INFINITY; LANES],
+            sum: [0.0; LANES],
+        }
+    }
+
+    /// Combine with the state of another kernel range.
+    fn merge(&mut self, other: &Self) {
+        for l in 0..LANES {
+            let m = self.max[l].max(other.max[l]);
+            if m == f64::NEG_INFINITY {
+                continue;
+            }
+            let a = if self.sum[l] > 0.0 {
+                self.sum[l] * (self.max[l] - m).exp()
+            } else {
+                0.0
+            };
+            let b = if other.sum[l] > 0.0 {
+                other.sum[l] * (other.max[l] - m).exp()
+            } else {
+                0.0
+            };
+            self.sum[l] = a + b;
+            self.max[l] = m;
+        }
+    }
+
+    fn value(&self, l: usize) -> f64 {
+        if self.sum[l] > 0.0 {
+            self.max[l] + self.sum[l].ln()
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+}
+
+/// Fold kernels `start..end` into `lse` for one group of `LANES` candidates whose features
+/// (`[u^2 ..., u ...]`, `w` of them) are `feat[i][lane]`. `KERNEL_MAJOR` selects the
+/// coefficient layout of [`Gemm`].
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
+    coef: &[f64],
+    constant: &[f64],
+    n: usize,
+    w: usize,
+    feat: &[[f64; LANES]],
+    start: usize,
+    end: usize,
+    lse: &mut Lse,
+) {
+    let mut terms = [[0.0f64; LANES]; BLOCK];
+    let mut block = start;
+    while block < end {
+        let stop = (block + BLOCK).min(end);
+        let mut block_max = [f64::NEG_INFINITY; LANES];
+        // KERNELS kernels at a time: independent accumulation chains keep both FMA units
+        // busy (one kernel alone is bound by the latency of its 2D-term sum).
+        let mut k = block;
+        while k < stop {
+            let nk = KERNELS.min(stop - k);
+            let mut v = [[0.0f64; LANES]; KERNELS];
+            for (j, vj) in v.iter_mut().enumerate() {
+                *vj = [constant[(k + j).min(stop - 1)]; LANES];
+            }
+            for (i, f) in feat.iter().enumerate().take(w) {
+                let mut c = [0.0f64; KERNELS];
+                for (j, cj) in c.iter_mut().enumerate() {
+                    let kj = (k + j).min(stop - 1);
+                    *cj = if KERNEL_MAJOR {
+                        coef[kj * w + i]
+                    } else {
+                        coef[i * n + kj]
+                    };
+                }
+                for j in 0..KERNELS {
+                    for l in 0..LANES {
+                        v[j][l] = mul_add::<FMA>(c[j], f[l], v[j][l]);
+                    }
+                }
+            }
+            for (j, vj) in v.iter().enumerate().take(nk) {
+                for l in 0..LANES {
+                    block_max[l] = block_max[l].max(vj[l]);
+                }
+                terms[k - block + j] = *vj;
+            }
+            k += nk;
+        }
+        for l in 0..LANES {
+            if block_max[l] > lse.max[l] {
+                if lse.sum[l] > 0.0 {
+                    lse.sum[l] *= (lse.max[l] - block_max[l]).exp();
+                }
+                lse.max[l] = block_max[l];
+            }
+        }
+        let max = lse.max;
+        let mut sum = lse.sum;
+        for t in &terms[..stop - block] {
+            // Most far kernels are below the cutoff in every lane: skip their exponentials.
+            if t.iter().zip(&max).all(|(&v, &m)| v - m <= -LSE_CUTOFF) {
+                continue;
+            }
+            for l in 0..LANES {
+                // NaN (all terms -inf) fails the comparison and adds nothing.
+                let z = t[l] - max[l];
+                let e = exp_neg_fused::<FMA>(z.max(-LSE_CUTOFF - 1.0));
+                sum[l] += if z > -LSE_CUTOFF { e } else { 0.0 };
+            }
+        }
+        lse.sum = sum;
+        block = stop;
+    }
+}
+
+/// Kernels `start..end` folded into one [`Lse`] per candidate group.
+struct Job<'a> {
+    gm: &'a Gemm,
+    constant: &'a [f64],
+    feats: &'a [Vec<[f64; LANES]>],
+    start: usize,
+    end: usize,
+}
+
+impl pulp::WithSimd for Job<'_> {
+    type Output = Vec<Lse>;
+
+    // Inlined into `pulp`'s target-feature entry point, so the loops compile for AVX2/FMA.
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<Lse> {
+        // A vector register type means AVX2/FMA (pulp's V3); scalar means no FMA.
+        if std::mem::size_of::<S::f64s>() > std::mem::size_of::<f64>() {
+            self.run::<true>()
+        } else {
+            self.run::<false>()
+        }
+    }
+}
+
+impl Job<'_> {
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> Vec<Lse> {
+        let n = self.constant.len();
+        let w = 2 * self.gm.dims.len();
+        let mut out = vec![Lse::new(); self.feats.len()];
+        for (lse, feat) in out.iter_mut().zip(self.feats) {
+            if self.gm.kernel_major {
+                accumulate::<true, FMA>(
+                    &self.gm.coef,
+                    self.constant,
+                    n,
+                    w,
+                    feat,
+                    self.start,
+                    self.end,
+                    lse,
+                );
+            } else {
+                accumulate::<false, FMA>(
+                    &self.gm.coef,
+                    self.constant,
+                    n,
+                    w,
+                    feat,
+                    self.start,
+                    self.end,
+                    lse,
+                );
+            }
+        }
+        out
+    }
+}
+
+/// Fold kernels `start..end` into one [`Lse`] per candidate group, vectorised for the CPU.
+fn accumulate_range(
+    gm: &Gemm,
+    constant: &[f64],
+    feats: &[Vec<[f64; LANES]>],
+    start: usize,
+    end: usize,
+) -> Vec<Lse> {
+    let job = Job {
+        gm,
+        constant,
+        feats,
+        start,
+        end,
+    };
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
+        // SAFETY: the CPU has every feature `run_avx512` is compiled for (checked above).
+        #[allow(unsafe_code)]
+        return unsafe { run_avx512(job) };
+    }
+    pulp::Arch::new().dispatch(job)
+}
+
+/// [`Job::run`] compiled for AVX-512 (one candidate group per 512-bit register); `pulp`
+/// dispatches to AVX2 at most on stable Rust.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+fn run_avx512(job: Job<'_>) -> Vec<Lse> {
+    job.run::<true>()
+}
+
+/// Log-density at the `m` candidates `u` (`(m, dc)` row-major, centred coordinates of the
+/// matrix-product dims, which are all the dims); candidates outside the support get -inf.
+pub(super) fn log_pdf(
+    gm: &Gemm,
+    constant: &[f64],
+    u: &[f64],
+    in_support: &[bool],
+    parallel: bool,
+) -> Vec<f64> {
+    let dc = gm.dims.len();
+    let m = in_support.len();
+    let n = constant.len();
+    // Candidates in groups of LANES; the last group repeats its last candidate.
+    let feats: Vec<Vec<[f64; LANES]>> = (0..m.div_ceil(LANES))
+        .map(|g| {
+            let mut feat = vec![[0.0; LANES]; 2 * dc];
+            for l in 0..LANES {
+                let c = (g * LANES + l).min(m - 1);
+                for i in 0..dc {
+                    let v = u[c * dc + i];
+                    feat[i][l] = v * v;
+                    feat[dc + i][l] = v;
+                }
+            }
+            feat
+        })
+        .collect();
+    let lse = if parallel && n >= 2 * BLOCK {
+        let mid = n / 2;
+        let (mut a, b) = rayon::join(
+            || accumulate_range(gm, constant, &feats, 0, mid),
+            || accumulate_range(gm, constant, &feats, mid, n),
+        );
+        a.iter_mut().zip(&b).for_each(|(x, y)| x.merge(y));
+        a
+    } else {
+        accumulate_range(gm, constant, &feats, 0, n)
+    };
+    (0..m)
+        .map(|c| {
+            if in_support[c] {
+                lse[c / LANES].value(c % LANES)
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
+        .collect()
+}
+
+/// `ln(x)` for positive normal `x`: `x = 2^e m` with `m` in `[sqrt(1/2), sqrt(2))`, and
+/// `ln m = 2 atanh(s)`, `s = (m - 1) / (m + 1)`, `|s| <= 0.1716`, as an odd series whose
+/// terms after `s^25` are below 1e-19 relative; within a few ulp of `f64::ln`, and
+/// branch-free so that it vectorises.
+#[inline(always)]
+fn ln_normal(x: f64) -> f64 {
+    const LN2_HI: f64 = 6.931_471_803_691_238e-1;
+    const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
+    const EXP_MAGIC: f64 = 4_503_599_627_370_496.0; // 2^52
+    let bits = x.to_bits();
+    let mant = f64::from_bits((bits & 0x000f_ffff_ffff_ffff) | 0x3ff0_0000_0000_0000);
+    // Exponent as a float without an integer conversion: 2^52 + e_biased, minus 2^52.
+    let e_biased = f64::from_bits((bits >> 52) | EXP_MAGIC.to_bits()) - EXP_MAGIC;
+    let big = mant > std::f64::consts::SQRT_2;
+    let m = if big { 0.5 * mant } else { mant };
+    let e = e_biased - 1023.0 + if big { 1.0 } else { 0.0 };
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let mut p = 1.0 / 25.0;
+    for c in [
+        1.0 / 23.0,
+        1.0 / 21.0,
+        1.0 / 19.0,
+        1.0 / 17.0,
+        1.0 / 15.0,
+        1.0 / 13.0,
+        1.0 / 11.0,
+        1.0 / 9.0,
+        1.0 / 7.0,
+        1.0 / 5.0,
+        1.0 / 3.0,
+    ] {
+        p = p * s2 + c;
+    }
+    let ln_m = 2.0 * s + 2.0 * s * s2 * p;
+    e * LN2_HI + (ln_m + e * LN2_LO)
+}
+
+struct LnJob<'a> {
+    x: &'a [f64],
+    out: &'a mut [f64],
+}
+
+impl pulp::WithSimd for LnJob<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        for (o, &x) in self.out.iter_mut().zip(self.x) {
+            *o = ln_normal(x);
+        }
+    }
+}
+
+/// `out[i] = ln(x[i])` (vectorised; zero, subnormal and non-finite inputs through `f64::ln`).
+pub(super) fn ln_slice(x: &[f64], out: &mut [f64]) {
+    pulp::Arch::new().dispatch(LnJob { x, out: &mut *out });
+    for (o, &v) in out.iter_mut().zip(x) {
+        if !(v.is_normal() && v > 0.0) {
+            *o = v.ln();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    /// The fused pass (row-major coefficients of a fresh build, candidates in and out of the
+    /// support, a partial last lane group, sequential and split over kernels) against the
+    /// log-sum-exp of every kernel's exact term.
+    #[test]
+    fn fused_matches_kernel_by_kernel_sum() {
+        use crate::tpe::{ParamSpec, ParzenConfig, ParzenEstimator};
+        let spec = |low: f64, high: f64, log: bool| ParamSpec {
+            n_choices: 0,
+            low,
+            high,
+            step: 0.0,
+            log,
+        };
+        let specs = [
+            spec(-5.0, 5.0, false),
+            spec(1e-3, 10.0, true),
+            spec(0.0, 1.0, false),
+        ];
+        let d = specs.len();
+        let mut rng = Pcg64::seed_from_u64(11);
+        let n = 3000;
+        let mut obs = Vec::with_capacity(n * d);
+        for _ in 0..n {
+            // Clustered, as TPE histories are, so many kernels matter at once.
+            let c: f64 = rng.random_range(0.0..1.0);
+            obs.push(-5.0 + 10.0 * (0.3 + 0.1 * c));
+            obs.push((1e-3f64.ln() + rng.random::<f64>() * 9.2).exp());
+            obs.push((0.5 + 0.05 * (rng.random::<f64>() - 0.5)).clamp(0.0, 1.0));
+        }
+        let w: Vec<f64> = (0..n).map(|i| 0.1 + i as f64 / n as f64).collect();
+        let est = ParzenEstimator::from_matrix(&specs, &obs, &w, &ParzenConfig::default()).unwrap();
+        let gm = est
+            .gemm
+            .as_ref()
+            .expect("large estimators use the matrix product");
+        assert_eq!(gm.dims.len(), d);
+        let m = 19;
+        let mut x: Vec<f64> = Vec::new();
+        for c in 0..m {
+            if c == 5 {
+                x.extend([7.0, 1.0, 0.5]); // outside the support
+                continue;
+            }
+            let r = rng.random_range(0..n);
+            x.extend_from_slice(&obs[r * d..(r + 1) * d]);
+            x[c * d] += 0.01 * (rng.random::<f64>() - 0.5);
+        }
+        let want: Vec<f64> = x
+            .chunks(d)
+            .map(|xi| {
+                if !est.in_support(xi) {
+                    return f64::NEG_INFINITY;
+                }
+                let terms: Vec<f64> = (0..est.n_kernels())
+                    .map(|k| est.kernel_value(k, xi))
+                    .collect();
+                let mx = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                mx + terms.iter().map(|t| (t - mx).exp()).sum::<f64>().ln()
+            })
+            .collect();
+        let u: Vec<f64> = x
+            .chunks(d)
+            .flat_map(|xi| {
+                gm.dims
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &j)| specs[j].transform(xi[j]) - gm.centre[i])
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let support: Vec<bool> = x.chunks(d).map(|xi| est.in_support(xi)).collect();
+        for parallel in [false, true] {
+            let got = log_pdf(gm, &est.constant, &u, &support, parallel);
+            if !parallel {
+                assert_eq!(got, est.log_pdf(&x).unwrap());
+            }
+            for (g, w) in got.iter().zip(&want) {
+                if w.is_infinite() {
+                    assert_eq!(g, w);
+                } else {
+                    assert!((g - w).abs() <= 1e-9 * (1.0 + w.abs()), "{g} vs {w}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ln_matches_std() {
+        let mut rng = Pcg64::seed_from_u64(3);
+        let mut x: Vec<f64> = (0..20_000)
+            .map(|_| 10f64.powf(rng.random_range(-300.0..300.0)))
+            .collect();
+        x.extend([
+            1.0,
+            2.0,
+            0.5,
+            std::f64::consts::SQRT_2,
+            1e-5,
+            0.0,
+            f64::INFINITY,
+        ]);
+        x.extend([f64::MIN_POSITIVE / 4.0, -1.0, f64::NAN]);
+        x.extend((1..2000).map(|i| i as f64 / 1000.0));
+        let mut out = vec![0.0; x.len()];
+        ln_slice(&x, &mut out);
+        for (&v, &l) in x.iter().zip(&out) {
+            let want = v.ln();
+            if want.is_nan() {
+                assert!(l.is_nan(), "ln({v}) = {l}");
+            } else if want.is_infinite() || want == 0.0 {
+                assert_eq!(l, want, "ln({v})");
+            } else {
+                assert!(
+                    (l - want).abs() <= 4.0 * f64::EPSILON * want.abs(),
+                    "ln({v}) = {l}, want {want}"
+                );
+            }
+        }
+    }
+}
