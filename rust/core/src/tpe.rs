@@ -55,9 +55,8 @@ const BLOCK: usize = 512;
 /// pay off from about a millisecond of work).
 const PAR_THRESHOLD: usize = 1_000_000;
 /// Candidates x kernels x dims from which the fused evaluation splits the kernels over
-/// both cores (measured on 2 cores: below about 40k kernels x 24 candidates x 10 dims the
-/// hand-off costs more than it saves).
-const FUSED_PAR_THRESHOLD: usize = 10_000_000;
+/// the cores.
+const FUSED_PAR_THRESHOLD: usize = 4_000_000;
 /// Kernels x dims above which the dimensions of an estimator are built in parallel.
 const PAR_BUILD_THRESHOLD: usize = 40_000;
 

@@ -15,14 +15,16 @@
 // Lane loops index several fixed-size arrays at once; that is the form that vectorises.
 #![allow(clippy::needless_range_loop)]
 
+use rayon::prelude::*;
+
 use super::{Gemm, LSE_CUTOFF};
 
 /// Candidates evaluated together (vector lanes).
 const LANES: usize = 8;
 /// Kernels per block (the block's terms stay in L1).
 const BLOCK: usize = 256;
-/// Kernels whose quadratic forms are accumulated together.
-const KERNELS: usize = 4;
+/// Kernels per parallel task.
+const PAR_CHUNK: usize = 4096;
 
 /// `a * b + c`, fused where the instruction set has it (a software `fma` is slow).
 #[inline(always)]
@@ -129,44 +131,62 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
     start: usize,
     end: usize,
     lse: &mut Lse,
+    terms: &mut [[f64; LANES]; BLOCK],
 ) {
-    let mut terms = [[0.0f64; LANES]; BLOCK];
     let mut block = start;
     while block < end {
         let stop = (block + BLOCK).min(end);
         let mut block_max = [f64::NEG_INFINITY; LANES];
-        // KERNELS kernels at a time: independent accumulation chains keep both FMA units
+        // Four kernels at a time: independent accumulation chains keep both FMA units
         // busy (one kernel alone is bound by the latency of its 2D-term sum).
+        let coef_at = |k: usize, i: usize| {
+            if KERNEL_MAJOR {
+                coef[k * w + i]
+            } else {
+                coef[i * n + k]
+            }
+        };
         let mut k = block;
-        while k < stop {
-            let nk = KERNELS.min(stop - k);
-            let mut v = [[0.0f64; LANES]; KERNELS];
-            for (j, vj) in v.iter_mut().enumerate() {
-                *vj = [constant[(k + j).min(stop - 1)]; LANES];
-            }
+        while k + 4 <= stop {
+            let mut v0 = [constant[k]; LANES];
+            let mut v1 = [constant[k + 1]; LANES];
+            let mut v2 = [constant[k + 2]; LANES];
+            let mut v3 = [constant[k + 3]; LANES];
             for (i, f) in feat.iter().enumerate().take(w) {
-                let mut c = [0.0f64; KERNELS];
-                for (j, cj) in c.iter_mut().enumerate() {
-                    let kj = (k + j).min(stop - 1);
-                    *cj = if KERNEL_MAJOR {
-                        coef[kj * w + i]
-                    } else {
-                        coef[i * n + kj]
-                    };
-                }
-                for j in 0..KERNELS {
-                    for l in 0..LANES {
-                        v[j][l] = mul_add::<FMA>(c[j], f[l], v[j][l]);
-                    }
-                }
-            }
-            for (j, vj) in v.iter().enumerate().take(nk) {
+                let (a0, a1, a2, a3) = (
+                    coef_at(k, i),
+                    coef_at(k + 1, i),
+                    coef_at(k + 2, i),
+                    coef_at(k + 3, i),
+                );
                 for l in 0..LANES {
-                    block_max[l] = block_max[l].max(vj[l]);
+                    v0[l] = mul_add::<FMA>(a0, f[l], v0[l]);
+                    v1[l] = mul_add::<FMA>(a1, f[l], v1[l]);
+                    v2[l] = mul_add::<FMA>(a2, f[l], v2[l]);
+                    v3[l] = mul_add::<FMA>(a3, f[l], v3[l]);
                 }
-                terms[k - block + j] = *vj;
             }
-            k += nk;
+            for (j, v) in [v0, v1, v2, v3].iter().enumerate() {
+                for l in 0..LANES {
+                    block_max[l] = block_max[l].max(v[l]);
+                }
+                terms[k - block + j] = *v;
+            }
+            k += 4;
+        }
+        while k < stop {
+            let mut v = [constant[k]; LANES];
+            for (i, f) in feat.iter().enumerate().take(w) {
+                let a = coef_at(k, i);
+                for l in 0..LANES {
+                    v[l] = mul_add::<FMA>(a, f[l], v[l]);
+                }
+            }
+            for l in 0..LANES {
+                block_max[l] = block_max[l].max(v[l]);
+            }
+            terms[k - block] = v;
+            k += 1;
         }
         for l in 0..LANES {
             if block_max[l] > lse.max[l] {
@@ -225,30 +245,41 @@ impl Job<'_> {
         let n = self.constant.len();
         let w = 2 * self.gm.dims.len();
         let mut out = vec![Lse::new(); self.feats.len()];
-        for (lse, feat) in out.iter_mut().zip(self.feats) {
-            if self.gm.kernel_major {
-                accumulate::<true, FMA>(
-                    &self.gm.coef,
-                    self.constant,
-                    n,
-                    w,
-                    feat,
-                    self.start,
-                    self.end,
-                    lse,
-                );
-            } else {
-                accumulate::<false, FMA>(
-                    &self.gm.coef,
-                    self.constant,
-                    n,
-                    w,
-                    feat,
-                    self.start,
-                    self.end,
-                    lse,
-                );
+        let mut terms = Box::new([[0.0f64; LANES]; BLOCK]);
+        // Kernel blocks outside, candidate groups inside: a block's coefficients are read
+        // from memory once and reused from cache by every group (the whole matrix is far
+        // larger than the caches, and streaming it per group made the pass memory-bound).
+        let mut block = self.start;
+        while block < self.end {
+            let stop = (block + BLOCK).min(self.end);
+            for (lse, feat) in out.iter_mut().zip(self.feats) {
+                if self.gm.kernel_major {
+                    accumulate::<true, FMA>(
+                        &self.gm.coef,
+                        self.constant,
+                        n,
+                        w,
+                        feat,
+                        block,
+                        stop,
+                        lse,
+                        &mut terms,
+                    );
+                } else {
+                    accumulate::<false, FMA>(
+                        &self.gm.coef,
+                        self.constant,
+                        n,
+                        w,
+                        feat,
+                        block,
+                        stop,
+                        lse,
+                        &mut terms,
+                    );
+                }
             }
+            block = stop;
         }
         out
     }
@@ -313,14 +344,20 @@ pub(super) fn log_pdf(
             feat
         })
         .collect();
-    let lse = if parallel && n >= 2 * BLOCK {
-        let mid = n / 2;
-        let (mut a, b) = rayon::join(
-            || accumulate_range(gm, constant, &feats, 0, mid),
-            || accumulate_range(gm, constant, &feats, mid, n),
-        );
-        a.iter_mut().zip(&b).for_each(|(x, y)| x.merge(y));
-        a
+    let lse = if parallel && n >= 2 * PAR_CHUNK {
+        // Fixed chunks merged in order: the result does not depend on thread timing, and
+        // work stealing balances a core that is shared with another process.
+        let starts: Vec<usize> = (0..n).step_by(PAR_CHUNK).collect();
+        let parts: Vec<Vec<Lse>> = starts
+            .par_iter()
+            .map(|&s| accumulate_range(gm, constant, &feats, s, (s + PAR_CHUNK).min(n)))
+            .collect();
+        let mut parts = parts.into_iter();
+        let mut lse = parts.next().expect("n > 0");
+        for part in parts {
+            lse.iter_mut().zip(&part).for_each(|(x, y)| x.merge(y));
+        }
+        lse
     } else {
         accumulate_range(gm, constant, &feats, 0, n)
     };
@@ -425,7 +462,7 @@ mod tests {
         ];
         let d = specs.len();
         let mut rng = Pcg64::seed_from_u64(11);
-        let n = 3000;
+        let n = 9000;
         let mut obs = Vec::with_capacity(n * d);
         for _ in 0..n {
             // Clustered, as TPE histories are, so many kernels matter at once.
@@ -521,6 +558,62 @@ mod tests {
                     (l - want).abs() <= 4.0 * f64::EPSILON * want.abs(),
                     "ln({v}) = {l}, want {want}"
                 );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use crate::tpe::{ParamSpec, ParzenConfig, ParzenEstimator};
+    use rand::{Rng, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    /// Clustered 10-D history (as TPE produces), candidates next to observations.
+    #[test]
+    #[ignore = "timing report, run with --release --ignored --nocapture"]
+    fn fused_timing() {
+        let d = 10;
+        let specs: Vec<ParamSpec> = (0..d)
+            .map(|_| ParamSpec {
+                n_choices: 0,
+                low: -5.0,
+                high: 5.0,
+                step: 0.0,
+                log: false,
+            })
+            .collect();
+        for n in [10_000usize, 30_000, 100_000] {
+            let mut rng = Pcg64::seed_from_u64(1);
+            let obs: Vec<f64> = (0..n * d)
+                .map(|_| {
+                    let r: f64 = rng.random();
+                    (-4.0 + 2.0 * r * r * r).clamp(-5.0, 5.0)
+                })
+                .collect();
+            let w = vec![1.0; n];
+            let est = ParzenEstimator::from_matrix(&specs, &obs, &w, &ParzenConfig::default())
+                .unwrap();
+            let gm = est.gemm.as_ref().unwrap();
+            let x: Vec<f64> = (0..24)
+                .flat_map(|_| {
+                    let r = rng.random_range(0..n);
+                    obs[r * d..(r + 1) * d].to_vec()
+                })
+                .collect();
+            let u: Vec<f64> = x.iter().map(|v| v - 0.0).collect();
+            let support = vec![true; 24];
+            for parallel in [false, true] {
+                let best = (0..30)
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        std::hint::black_box(log_pdf(gm, &est.constant, &u, &support, parallel));
+                        t.elapsed()
+                    })
+                    .min()
+                    .expect("runs");
+                println!("n={n} parallel={parallel}: min {best:?}");
             }
         }
     }
