@@ -7,7 +7,8 @@
 //! block is folded into a per-candidate running maximum and rescaled sum ("online"
 //! log-sum-exp, rescaling once per block). Candidates sit in the vector lanes, so both the
 //! quadratic form and the exponentials vectorise without reordering any per-candidate sum,
-//! and the work runs with AVX2/FMA where the CPU has it (runtime dispatch through `pulp`).
+//! and the work runs with AVX-512 or AVX2/FMA where the CPU has them (runtime dispatch,
+//! see [`dispatch`]).
 //!
 //! Terms more than [`LSE_CUTOFF`] nats below the running maximum are dropped, as in the
 //! dense [`log_sum_exp`](super::log_sum_exp); the result is the dense one up to rounding.
@@ -224,22 +225,9 @@ struct Job<'a> {
     end: usize,
 }
 
-impl pulp::WithSimd for Job<'_> {
+impl Kernel for Job<'_> {
     type Output = Vec<Lse>;
 
-    // Inlined into `pulp`'s target-feature entry point, so the loops compile for AVX2/FMA.
-    #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<Lse> {
-        // A vector register type means AVX2/FMA (pulp's V3); scalar means no FMA.
-        if std::mem::size_of::<S::f64s>() > std::mem::size_of::<f64>() {
-            self.run::<true>()
-        } else {
-            self.run::<false>()
-        }
-    }
-}
-
-impl Job<'_> {
     #[inline(always)]
     fn run<const FMA: bool>(self) -> Vec<Lse> {
         let n = self.constant.len();
@@ -300,20 +288,49 @@ fn accumulate_range(
         start,
         end,
     };
-    #[cfg(target_arch = "x86_64")]
-    if is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("fma") {
-        // SAFETY: the CPU has every feature `run_avx512` is compiled for (checked above).
-        #[allow(unsafe_code)]
-        return unsafe { run_avx512(job) };
-    }
-    pulp::Arch::new().dispatch(job)
+    dispatch(job)
 }
 
-/// [`Job::run`] compiled for AVX-512 (one candidate group per 512-bit register); `pulp`
-/// dispatches to AVX2 at most on stable Rust.
+/// Work compiled once per instruction set by [`dispatch`]: `run` is inlined into a
+/// function with the target features enabled, so its loops vectorise for them.
+trait Kernel {
+    type Output;
+    /// `FMA`: whether fused multiply-add is an instruction (else `a * b + c`).
+    fn run<const FMA: bool>(self) -> Self::Output;
+}
+
+/// Run `job` with the widest vector instructions the CPU has: AVX-512, AVX2 + FMA, or
+/// the baseline.
+fn dispatch<K: Kernel>(job: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has every feature `run_avx512` is compiled for (checked above).
+            #[allow(unsafe_code)]
+            return unsafe { run_avx512(job) };
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has every feature `run_avx2` is compiled for (checked above).
+            #[allow(unsafe_code)]
+            return unsafe { run_avx2(job) };
+        }
+    }
+    job.run::<false>()
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
-fn run_avx512(job: Job<'_>) -> Vec<Lse> {
+fn run_avx512<K: Kernel>(job: K) -> K::Output {
+    job.run::<true>()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn run_avx2<K: Kernel>(job: K) -> K::Output {
     job.run::<true>()
 }
 
@@ -415,11 +432,11 @@ struct LnJob<'a> {
     out: &'a mut [f64],
 }
 
-impl pulp::WithSimd for LnJob<'_> {
+impl Kernel for LnJob<'_> {
     type Output = ();
 
     #[inline(always)]
-    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+    fn run<const FMA: bool>(self) {
         for (o, &x) in self.out.iter_mut().zip(self.x) {
             *o = ln_normal(x);
         }
@@ -428,7 +445,7 @@ impl pulp::WithSimd for LnJob<'_> {
 
 /// `out[i] = ln(x[i])` (vectorised; zero, subnormal and non-finite inputs through `f64::ln`).
 pub(super) fn ln_slice(x: &[f64], out: &mut [f64]) {
-    pulp::Arch::new().dispatch(LnJob { x, out: &mut *out });
+    dispatch(LnJob { x, out: &mut *out });
     for (o, &v) in out.iter_mut().zip(x) {
         if !(v.is_normal() && v > 0.0) {
             *o = v.ln();
@@ -593,8 +610,8 @@ mod timing {
                 })
                 .collect();
             let w = vec![1.0; n];
-            let est = ParzenEstimator::from_matrix(&specs, &obs, &w, &ParzenConfig::default())
-                .unwrap();
+            let est =
+                ParzenEstimator::from_matrix(&specs, &obs, &w, &ParzenConfig::default()).unwrap();
             let gm = est.gemm.as_ref().unwrap();
             let x: Vec<f64> = (0..24)
                 .flat_map(|_| {

@@ -16,8 +16,8 @@
 //! builds from scratch.
 
 use super::{
-    categorical_masses, fused, give_buf, kernel_log_norm, sigma_between, take_buf, CategoricalDim,
-    Dim, Gemm, NumericDim, ParamSpec, ParzenConfig, ParzenEstimator,
+    categorical_masses, fused, kernel_log_norm, sigma_between, take_buf, CategoricalDim, Dim, Gemm,
+    NumericDim, ParamSpec, ParzenConfig, ParzenEstimator,
 };
 use crate::error::{CoreError, CoreResult};
 use std::collections::BTreeSet;
@@ -517,14 +517,17 @@ impl IncrementalAbove {
         }
         // Slots outside the set keep weight 0 and constant -inf (see `grow`, `deactivate`).
         let log_total = total.ln();
-        let mut log_w = take_buf(row_weights.len(), 0.0);
-        fused::ln_slice(row_weights, &mut log_w);
-        for ((&r, &w), &lw) in rows.iter().zip(row_weights).zip(&log_w) {
-            let r = r as usize;
-            est.weights[r] = w / total;
-            est.constant[r] = lw - log_total + cat_base - self.shape[r];
+        // In chunks, so that the vectorised logarithms stay in cache for the scatter.
+        let mut log_w = [0.0; 256];
+        for (rows, ws) in rows.chunks(256).zip(row_weights.chunks(256)) {
+            let log_w = &mut log_w[..ws.len()];
+            fused::ln_slice(ws, log_w);
+            for ((&r, &w), &lw) in rows.iter().zip(ws).zip(log_w.iter()) {
+                let r = r as usize;
+                est.weights[r] = w / total;
+                est.constant[r] = lw - log_total + cat_base - self.shape[r];
+            }
         }
-        give_buf(log_w);
         est.weights[n_kernels - 1] = prior_weight / total;
         est.constant[n_kernels - 1] = prior_weight.ln() - log_total + cat_prior - self.prior_shape;
         Ok(())
@@ -681,5 +684,52 @@ mod tests {
         assert!(state.update(&refs, &[0, 1], &[1.0, 1.0]).is_err());
         assert!(!IncrementalAbove::applicable(&cfg, 200, 1));
         assert!(IncrementalAbove::applicable(&cfg, 200, 0));
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    #[test]
+    #[ignore = "timing report, run with --release --ignored --nocapture"]
+    fn update_timing() {
+        let d = 10;
+        let specs: Vec<ParamSpec> = (0..d)
+            .map(|_| ParamSpec {
+                n_choices: 0,
+                low: -5.0,
+                high: 5.0,
+                step: 0.0,
+                log: false,
+            })
+            .collect();
+        let mut rng = Pcg64::seed_from_u64(0);
+        let n = 100_000;
+        let mut columns: Vec<Vec<f64>> = (0..d)
+            .map(|_| (0..n).map(|_| rng.random_range(-5.0..5.0)).collect())
+            .collect();
+        let mut state = IncrementalAbove::new(&specs, ParzenConfig::default()).unwrap();
+        let mut times = Vec::new();
+        for step in 0..40 {
+            for col in columns.iter_mut() {
+                col.push(rng.random_range(-5.0..5.0));
+            }
+            let n_rows = columns[0].len();
+            let skip = (step * 7919) % n_rows;
+            let rows: Vec<u32> = (0..n_rows as u32).filter(|&r| r as usize != skip).collect();
+            let w: Vec<f64> = (0..rows.len()).map(|i| 1.0 / (1.0 + i as f64)).collect();
+            let cols: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+            let t = std::time::Instant::now();
+            state.update(&cols, &rows, &w).unwrap();
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "update at n={n}: min {:?}, median {:?}",
+            times[1], times[20]
+        );
     }
 }
