@@ -626,6 +626,9 @@ impl ParzenEstimator {
                 "rows and row_weights differ".into(),
             ));
         }
+        for sc in obs.sorted.iter_mut().flatten() {
+            sc.settle();
+        }
         let n_extra = obs.extra_weights.len();
         if obs.extra.len() != n_extra * d {
             return Err(CoreError::ShapeMismatch(format!(
@@ -1307,8 +1310,11 @@ pub fn propose(
 /// A column's `(value, row)` pairs sorted by value, grown as history rows arrive.
 #[derive(Debug, Clone, Default)]
 pub struct SortedColumn {
-    /// Sorted `(value, row)` pairs of the non-NaN rows seen so far.
-    pub entries: Vec<(f64, u32)>,
+    /// Sorted `(value, row)` pairs of the non-NaN rows seen so far, except `pending`.
+    entries: Vec<(f64, u32)>,
+    /// Pairs synced but not merged yet: merging waits until a build reads the column
+    /// (the incremental estimator does not), so a sync costs O(new rows), not O(n).
+    pending: Vec<(f64, u32)>,
     /// Number of history rows consumed.
     pub n_seen: usize,
     /// Per history row: `(sigma, constant part)` of its kernel at the last call.
@@ -1331,7 +1337,32 @@ impl SortedColumn {
 }
 
 impl SortedColumn {
-    /// Merge rows `n_seen..column.len()` of `column` (NaN rows are skipped).
+    /// A column restored from its sorted pairs and the number of history rows consumed.
+    pub fn from_sorted(entries: Vec<(f64, u32)>, n_seen: usize) -> Self {
+        Self {
+            entries,
+            n_seen,
+            ..Self::default()
+        }
+    }
+
+    /// Number of non-NaN rows seen.
+    pub fn len(&self) -> usize {
+        self.entries.len() + self.pending.len()
+    }
+
+    /// Whether no non-NaN row was seen.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The sorted `(value, row)` pairs of every non-NaN row seen.
+    pub fn entries(&mut self) -> &[(f64, u32)] {
+        self.settle();
+        &self.entries
+    }
+
+    /// Take in rows `n_seen..column.len()` of `column` (NaN rows are skipped).
     pub fn sync(&mut self, column: &[f64]) -> CoreResult<()> {
         if column.len() < self.n_seen {
             return Err(CoreError::InvalidArgument(format!(
@@ -1340,13 +1371,20 @@ impl SortedColumn {
                 column.len()
             )));
         }
-        let mut new: Vec<(f64, u32)> = (self.n_seen..column.len())
-            .filter(|&r| !column[r].is_nan())
-            .map(|r| (column[r], r as u32))
-            .collect();
+        self.pending.extend(
+            (self.n_seen..column.len())
+                .filter(|&r| !column[r].is_nan())
+                .map(|r| (column[r], r as u32)),
+        );
         self.n_seen = column.len();
+        Ok(())
+    }
+
+    /// Merge the pending pairs into the sorted ones.
+    fn settle(&mut self) {
+        let mut new = std::mem::take(&mut self.pending);
         if new.is_empty() {
-            return Ok(());
+            return;
         }
         let cmp = |a: &(f64, u32), b: &(f64, u32)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
         new.sort_by(cmp);
@@ -1355,7 +1393,7 @@ impl SortedColumn {
                 .entries
                 .partition_point(|e| cmp(e, &new[0]) == std::cmp::Ordering::Less);
             self.entries.insert(pos, new[0]);
-            return Ok(());
+            return;
         }
         let old = std::mem::take(&mut self.entries);
         let mut merged = Vec::with_capacity(old.len() + new.len());
@@ -1372,7 +1410,6 @@ impl SortedColumn {
         merged.extend_from_slice(&old[i..]);
         merged.extend_from_slice(&new[j..]);
         self.entries = merged;
-        Ok(())
     }
 }
 

@@ -87,13 +87,15 @@ impl TPESortedColumn {
     }
 
     fn __len__(&self) -> usize {
-        self.inner.entries.len()
+        self.inner.len()
     }
 
-    fn __getstate__<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let mut buf = Vec::with_capacity(8 + 12 * self.inner.entries.len());
-        buf.extend_from_slice(&(self.inner.n_seen as u64).to_le_bytes());
-        for (v, r) in &self.inner.entries {
+    fn __getstate__<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let n_seen = self.inner.n_seen;
+        let entries = self.inner.entries();
+        let mut buf = Vec::with_capacity(8 + 12 * entries.len());
+        buf.extend_from_slice(&(n_seen as u64).to_le_bytes());
+        for (v, r) in entries {
             buf.extend_from_slice(&v.to_le_bytes());
             buf.extend_from_slice(&r.to_le_bytes());
         }
@@ -106,8 +108,7 @@ impl TPESortedColumn {
         }
         let mut n = [0u8; 8];
         n.copy_from_slice(&state[..8]);
-        self.inner.n_seen = u64::from_le_bytes(n) as usize;
-        self.inner.entries = state[8..]
+        let entries = state[8..]
             .chunks_exact(12)
             .map(|c| {
                 let mut v = [0u8; 8];
@@ -117,6 +118,7 @@ impl TPESortedColumn {
                 (f64::from_le_bytes(v), u32::from_le_bytes(r))
             })
             .collect();
+        self.inner = SortedColumn::from_sorted(entries, u64::from_le_bytes(n) as usize);
         Ok(())
     }
 }
