@@ -153,23 +153,36 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
             let mut v1 = [constant[k + 1]; LANES];
             let mut v2 = [constant[k + 2]; LANES];
             let mut v3 = [constant[k + 3]; LANES];
-            for (i, f) in feat.iter().enumerate().take(w) {
-                let (a0, a1, a2, a3) = (
-                    coef_at(k, i),
-                    coef_at(k + 1, i),
-                    coef_at(k + 2, i),
-                    coef_at(k + 3, i),
-                );
+            let mut step = |f: &[f64; LANES], a0: f64, a1: f64, a2: f64, a3: f64| {
                 for l in 0..LANES {
                     v0[l] = mul_add::<FMA>(a0, f[l], v0[l]);
                     v1[l] = mul_add::<FMA>(a1, f[l], v1[l]);
                     v2[l] = mul_add::<FMA>(a2, f[l], v2[l]);
                     v3[l] = mul_add::<FMA>(a3, f[l], v3[l]);
                 }
+            };
+            // Slices up front, so the loops carry no bounds checks.
+            let feat = &feat[..w];
+            if KERNEL_MAJOR {
+                let rows = &coef[k * w..(k + 4) * w];
+                let (c0, rest) = rows.split_at(w);
+                let (c1, rest) = rest.split_at(w);
+                let (c2, c3) = rest.split_at(w);
+                for ((((f, &a0), &a1), &a2), &a3) in feat.iter().zip(c0).zip(c1).zip(c2).zip(c3) {
+                    step(f, a0, a1, a2, a3);
+                }
+            } else {
+                for (i, f) in feat.iter().enumerate() {
+                    let c = &coef[i * n + k..i * n + k + 4];
+                    step(f, c[0], c[1], c[2], c[3]);
+                }
             }
             for (j, v) in [v0, v1, v2, v3].iter().enumerate() {
                 for l in 0..LANES {
-                    block_max[l] = block_max[l].max(v[l]);
+                    // `>` rather than `f64::max`: no NaN fix-ups (terms are never NaN).
+                    if v[l] > block_max[l] {
+                        block_max[l] = v[l];
+                    }
                 }
                 terms[k - block + j] = *v;
             }
@@ -583,7 +596,7 @@ mod tests {
 #[cfg(test)]
 mod timing {
     use super::*;
-    use crate::tpe::{ParamSpec, ParzenConfig, ParzenEstimator};
+    use crate::tpe::{IncrementalAbove, ParamSpec, ParzenConfig, ParzenEstimator};
     use rand::{Rng, SeedableRng};
     use rand_pcg::Pcg64;
 
@@ -610,9 +623,15 @@ mod timing {
                 })
                 .collect();
             let w = vec![1.0; n];
-            let est =
+            let fresh =
                 ParzenEstimator::from_matrix(&specs, &obs, &w, &ParzenConfig::default()).unwrap();
-            let gm = est.gemm.as_ref().unwrap();
+            let columns: Vec<Vec<f64>> = (0..d)
+                .map(|j| (0..n).map(|r| obs[r * d + j]).collect())
+                .collect();
+            let cols: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+            let rows: Vec<u32> = (0..n as u32).collect();
+            let mut inc = IncrementalAbove::new(&specs, ParzenConfig::default()).unwrap();
+            let kept = inc.update(&cols, &rows, &w).unwrap();
             let x: Vec<f64> = (0..24)
                 .flat_map(|_| {
                     let r = rng.random_range(0..n);
@@ -621,7 +640,8 @@ mod timing {
                 .collect();
             let u: Vec<f64> = x.iter().map(|v| v - 0.0).collect();
             let support = vec![true; 24];
-            for parallel in [false, true] {
+            for (est, parallel) in [(&fresh, false), (kept, false), (kept, true)] {
+                let gm = est.gemm.as_ref().unwrap();
                 let best = (0..30)
                     .map(|_| {
                         let t = std::time::Instant::now();
@@ -630,7 +650,12 @@ mod timing {
                     })
                     .min()
                     .expect("runs");
-                println!("n={n} parallel={parallel}: min {best:?}");
+                let layout = if gm.kernel_major {
+                    "kernel-major"
+                } else {
+                    "row-major"
+                };
+                println!("n={n} {layout} parallel={parallel}: min {best:?}");
             }
         }
     }
