@@ -202,6 +202,19 @@ struct Gemm {
     /// `2D` block per kernel) when `kernel_major`, which lets kernels be appended.
     coef: Vec<f64>,
     kernel_major: bool,
+    /// Kernels at the bandwidth floor in every dim (incremental estimators only).
+    floor: Option<Floor>,
+}
+
+/// Which kernels sit at the magic-clip bandwidth floor `range / 100` in every continuous
+/// dim. Their quadratic coefficients are all `a_i = -1 / (2 floor_i^2)`, so
+/// `sum_i a_i u_i^2` is one number per candidate and only the linear part is per kernel.
+#[derive(Debug, Clone)]
+struct Floor {
+    /// `a_i` of a floor kernel, per continuous dim.
+    quad: Vec<f64>,
+    /// Per kernel: number of dims whose quadratic coefficient is not `quad[i]`.
+    off: Vec<u8>,
 }
 
 impl Gemm {
@@ -750,6 +763,7 @@ impl ParzenEstimator {
                 })
                 .collect();
             Some(Gemm {
+                floor: None,
                 dims: cont,
                 centre,
                 coef,

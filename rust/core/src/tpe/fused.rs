@@ -124,16 +124,16 @@ impl Lse {
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
-    coef: &[f64],
-    constant: &[f64],
-    n: usize,
-    w: usize,
+    pass: &Pass<'_>,
     feat: &[[f64; LANES]],
+    floor_quad: &[f64; LANES],
     start: usize,
     end: usize,
     lse: &mut Lse,
     terms: &mut [[f64; LANES]; BLOCK],
 ) {
+    let (coef, constant, n, w) = (pass.coef, pass.constant, pass.n, pass.w);
+    let dc = w / 2;
     let mut block = start;
     while block < end {
         let stop = (block + BLOCK).min(end);
@@ -153,6 +153,45 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
             let mut v1 = [constant[k + 1]; LANES];
             let mut v2 = [constant[k + 2]; LANES];
             let mut v3 = [constant[k + 3]; LANES];
+            if KERNEL_MAJOR && pass.floor_off.is_some_and(|off| off[k..k + 4] == [0; 4]) {
+                // All four at the bandwidth floor: the quadratic part is the candidate's
+                // `floor_quad`, only the linear coefficients are read.
+                for l in 0..LANES {
+                    v0[l] += floor_quad[l];
+                    v1[l] += floor_quad[l];
+                    v2[l] += floor_quad[l];
+                    v3[l] += floor_quad[l];
+                }
+                let rows = &coef[k * w..(k + 4) * w];
+                let (c0, rest) = rows.split_at(w);
+                let (c1, rest) = rest.split_at(w);
+                let (c2, c3) = rest.split_at(w);
+                let lin = &feat[dc..w];
+                for ((((f, &a0), &a1), &a2), &a3) in lin
+                    .iter()
+                    .zip(&c0[dc..])
+                    .zip(&c1[dc..])
+                    .zip(&c2[dc..])
+                    .zip(&c3[dc..])
+                {
+                    for l in 0..LANES {
+                        v0[l] = mul_add::<FMA>(a0, f[l], v0[l]);
+                        v1[l] = mul_add::<FMA>(a1, f[l], v1[l]);
+                        v2[l] = mul_add::<FMA>(a2, f[l], v2[l]);
+                        v3[l] = mul_add::<FMA>(a3, f[l], v3[l]);
+                    }
+                }
+                for (j, v) in [v0, v1, v2, v3].iter().enumerate() {
+                    for l in 0..LANES {
+                        if v[l] > block_max[l] {
+                            block_max[l] = v[l];
+                        }
+                    }
+                    terms[k - block + j] = *v;
+                }
+                k += 4;
+                continue;
+            }
             let mut step = |f: &[f64; LANES], a0: f64, a1: f64, a2: f64, a3: f64| {
                 for l in 0..LANES {
                     v0[l] = mul_add::<FMA>(a0, f[l], v0[l]);
@@ -229,6 +268,17 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
     }
 }
 
+/// The mixture's coefficients as the kernel loops read them.
+struct Pass<'a> {
+    coef: &'a [f64],
+    constant: &'a [f64],
+    n: usize,
+    /// Coefficients per kernel: `2 dc`.
+    w: usize,
+    /// Per kernel, dims off the bandwidth floor (kernel-major estimators only).
+    floor_off: Option<&'a [u8]>,
+}
+
 /// Kernels `start..end` folded into one [`Lse`] per candidate group.
 struct Job<'a> {
     gm: &'a Gemm,
@@ -243,8 +293,30 @@ impl Kernel for Job<'_> {
 
     #[inline(always)]
     fn run<const FMA: bool>(self) -> Vec<Lse> {
-        let n = self.constant.len();
-        let w = 2 * self.gm.dims.len();
+        let pass = Pass {
+            coef: &self.gm.coef,
+            constant: self.constant,
+            n: self.constant.len(),
+            w: 2 * self.gm.dims.len(),
+            floor_off: self.gm.floor.as_ref().map(|f| f.off.as_slice()),
+        };
+        // Per group: sum_i a_i u_i^2 with the floor coefficients (see `Floor`).
+        let dc = self.gm.dims.len();
+        let floor_quads: Vec<[f64; LANES]> = self
+            .feats
+            .iter()
+            .map(|feat| {
+                let mut q = [0.0; LANES];
+                if let Some(fl) = &self.gm.floor {
+                    for (f, &a) in feat[..dc].iter().zip(&fl.quad) {
+                        for l in 0..LANES {
+                            q[l] = mul_add::<FMA>(a, f[l], q[l]);
+                        }
+                    }
+                }
+                q
+            })
+            .collect();
         let mut out = vec![Lse::new(); self.feats.len()];
         let mut terms = Box::new([[0.0f64; LANES]; BLOCK]);
         // Kernel blocks outside, candidate groups inside: a block's coefficients are read
@@ -253,31 +325,11 @@ impl Kernel for Job<'_> {
         let mut block = self.start;
         while block < self.end {
             let stop = (block + BLOCK).min(self.end);
-            for (lse, feat) in out.iter_mut().zip(self.feats) {
+            for ((lse, feat), q) in out.iter_mut().zip(self.feats).zip(&floor_quads) {
                 if self.gm.kernel_major {
-                    accumulate::<true, FMA>(
-                        &self.gm.coef,
-                        self.constant,
-                        n,
-                        w,
-                        feat,
-                        block,
-                        stop,
-                        lse,
-                        &mut terms,
-                    );
+                    accumulate::<true, FMA>(&pass, feat, q, block, stop, lse, &mut terms);
                 } else {
-                    accumulate::<false, FMA>(
-                        &self.gm.coef,
-                        self.constant,
-                        n,
-                        w,
-                        feat,
-                        block,
-                        stop,
-                        lse,
-                        &mut terms,
-                    );
+                    accumulate::<false, FMA>(&pass, feat, q, block, stop, lse, &mut terms);
                 }
             }
             block = stop;

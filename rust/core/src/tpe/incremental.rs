@@ -16,8 +16,8 @@
 //! builds from scratch.
 
 use super::{
-    categorical_masses, fused, kernel_log_norm, sigma_between, take_buf, CategoricalDim, Dim, Gemm,
-    NumericDim, ParamSpec, ParzenConfig, ParzenEstimator,
+    categorical_masses, fused, kernel_log_norm, sigma_between, take_buf, CategoricalDim, Dim,
+    Floor, Gemm, NumericDim, ParamSpec, ParzenConfig, ParzenEstimator,
 };
 use crate::error::{CoreError, CoreResult};
 use std::collections::BTreeSet;
@@ -203,7 +203,18 @@ impl IncrementalAbove {
                 }));
             }
         }
+        let floor_quad: Vec<f64> = cont
+            .iter()
+            .map(|&j| {
+                let (lo, hi) = specs[j].adapted_bounds();
+                floor_quad(lo, hi)
+            })
+            .collect();
         let gemm = (!cont.is_empty()).then(|| Gemm {
+            floor: Some(Floor {
+                quad: floor_quad,
+                off: vec![cont.len() as u8; n_kernels],
+            }),
             centre: cont
                 .iter()
                 .map(|&j| {
@@ -324,6 +335,11 @@ impl IncrementalAbove {
             let prior: Vec<f64> = gm.coef.split_off(old * w);
             gm.coef.extend(std::iter::repeat_n(0.0, add * w));
             gm.coef.extend_from_slice(&prior);
+            if let Some(fl) = &mut gm.floor {
+                let prior = fl.off.pop().expect("prior kernel");
+                fl.off.extend(std::iter::repeat_n(gm.dims.len() as u8, add));
+                fl.off.push(prior);
+            }
         }
         // The prior's old place becomes a row slot; `refresh_weights` sets the new last one.
         est.weights.resize(n_rows + 1, 0.0);
@@ -446,7 +462,7 @@ impl IncrementalAbove {
                     if let Some(gm) = &mut est.gemm {
                         if let Some(i) = gm.dims.iter().position(|&g| g == j) {
                             let w = 2 * gm.dims.len();
-                            gm.coef[r * w + i] = 0.0;
+                            set_quad(gm, i, r, 0.0);
                             gm.coef[r * w + gm.dims.len() + i] = 0.0;
                         }
                     }
@@ -540,9 +556,32 @@ fn set_coef(gm: &mut Gemm, i: usize, k: usize, mu: f64, inv_sigma: f64) -> f64 {
     let dc = gm.dims.len();
     let is2 = inv_sigma * inv_sigma;
     let m = mu - gm.centre[i];
-    gm.coef[k * 2 * dc + i] = -0.5 * is2;
+    set_quad(gm, i, k, -0.5 * is2);
     gm.coef[k * 2 * dc + dc + i] = is2 * m;
     0.5 * is2 * m * m
+}
+
+/// Write kernel `k`'s quadratic coefficient for continuous dim `i`, keeping the count of
+/// its dims off the bandwidth floor.
+fn set_quad(gm: &mut Gemm, i: usize, k: usize, a: f64) {
+    let slot = &mut gm.coef[k * 2 * gm.dims.len() + i];
+    let old = std::mem::replace(slot, a);
+    if let Some(fl) = &mut gm.floor {
+        let (was, is) = (old == fl.quad[i], a == fl.quad[i]);
+        if was && !is {
+            fl.off[k] += 1;
+        } else if is && !was {
+            fl.off[k] -= 1;
+        }
+    }
+}
+
+/// The quadratic coefficient of a kernel at the magic-clip floor `(hi - lo) / 100`,
+/// computed exactly as [`set_coef`] computes it from that bandwidth.
+fn floor_quad(lo: f64, hi: f64) -> f64 {
+    let s = (hi - lo) / 100.0;
+    let inv = 1.0 / s;
+    -0.5 * (inv * inv)
 }
 
 #[cfg(test)]
@@ -663,6 +702,29 @@ mod tests {
                         .collect::<Vec<_>>()
                 })
                 .collect();
+            // The floor bookkeeping matches the coefficients.
+            let gm = inc.gemm.as_ref().expect("numerical dims");
+            let fl = gm
+                .floor
+                .as_ref()
+                .expect("incremental estimators track the floor");
+            let dc = gm.dims.len();
+            let mut at_floor = 0;
+            for (k, &off) in fl.off.iter().enumerate() {
+                let count = (0..dc)
+                    .filter(|&i| gm.coef[k * 2 * dc + i] != fl.quad[i])
+                    .count();
+                assert_eq!(off as usize, count, "kernel {k}");
+                at_floor += usize::from(off == 0);
+            }
+            // With 400 rows and more, many kernels sit at the floor (the fast path runs).
+            if fl.off.len() > 400 {
+                assert!(
+                    at_floor * 4 > fl.off.len(),
+                    "{at_floor} of {}",
+                    fl.off.len()
+                );
+            }
             let a = fresh.log_pdf(&x).unwrap();
             let b = inc.log_pdf(&x).unwrap();
             for (u, v) in a.iter().zip(&b) {
