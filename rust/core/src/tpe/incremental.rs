@@ -69,6 +69,10 @@ pub struct IncrementalAbove {
     shape: Vec<f64>,
     /// The prior kernel's `shape`.
     prior_shape: f64,
+    /// Per history row: the last `generation` that listed it (repeat and membership
+    /// checks without a fresh mask per call).
+    stamp: Vec<u32>,
+    generation: u32,
 }
 
 impl IncrementalAbove {
@@ -86,6 +90,8 @@ impl IncrementalAbove {
             n_active: 0,
             shape: Vec::new(),
             prior_shape: 0.0,
+            stamp: Vec::new(),
+            generation: 0,
         })
     }
 
@@ -128,7 +134,6 @@ impl IncrementalAbove {
                 "incremental estimator needs magic clip and >= {MIN_INCREMENTAL} observations"
             )));
         }
-        super::check_weights(row_weights)?;
         let n_rows = columns.first().map_or(0, |c| c.len());
         if columns.iter().any(|c| c.len() != n_rows) {
             return Err(CoreError::ShapeMismatch("columns differ in length".into()));
@@ -139,23 +144,32 @@ impl IncrementalAbove {
                 self.active.len()
             )));
         }
-        let mut wanted = vec![false; n_rows];
+        // One pass over `rows`: range, repeats (generation stamps instead of a fresh
+        // mask), and the rows entering the set.
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.stamp.fill(0);
+            self.generation = 1;
+        }
+        let g = self.generation;
+        self.stamp.resize(n_rows, 0);
+        let mut added: Vec<usize> = Vec::new();
         for &r in rows {
             let r = r as usize;
-            if r >= n_rows || wanted[r] {
+            if r >= n_rows || self.stamp[r] == g {
                 return Err(CoreError::InvalidArgument(format!(
                     "row {r} out of range or repeated"
                 )));
             }
-            wanted[r] = true;
+            self.stamp[r] = g;
+            if !self.active.get(r).copied().unwrap_or(false) {
+                added.push(r);
+            }
         }
         // Rows already in the set were checked when they entered (history rows never change).
-        for &r in rows {
-            if self.active.get(r as usize).copied().unwrap_or(false) {
-                continue;
-            }
+        for &r in &added {
             for (j, col) in columns.iter().enumerate() {
-                if col[r as usize].is_nan() {
+                if col[r].is_nan() {
                     return Err(CoreError::InvalidArgument(format!(
                         "row {r} has no value for column {j}"
                     )));
@@ -163,12 +177,25 @@ impl IncrementalAbove {
             }
         }
         if self.est.is_none() {
+            let wanted: Vec<bool> = self.stamp.iter().map(|&s| s == g).collect();
             self.init(columns, &wanted)?;
         } else {
+            // Rows leaving the set: only searched for when some active row is not in `rows`.
+            let removed: Vec<usize> = if rows.len() - added.len() == self.n_active {
+                Vec::new()
+            } else {
+                (0..self.active.len())
+                    .filter(|&r| self.active[r] && self.stamp[r] != g)
+                    .collect()
+            };
             self.grow(n_rows);
-            self.apply_changes(columns, &wanted)?;
+            self.apply_changes(columns, &added, &removed)?;
         }
-        self.refresh_weights(rows, row_weights)?;
+        if let Err(e) = self.refresh_weights(rows, row_weights) {
+            // Kernels already moved: start over on the next call rather than serve them.
+            self.est = None;
+            return Err(e);
+        }
         Ok(self.est.as_ref().expect("built above"))
     }
 
@@ -354,26 +381,22 @@ impl IncrementalAbove {
     }
 
     /// Move rows in and out of the set, refreshing the kernels whose neighbours changed.
-    fn apply_changes(&mut self, columns: &[&[f64]], wanted: &[bool]) -> CoreResult<()> {
-        let mut added = Vec::new();
-        let mut removed = Vec::new();
-        for (r, (&w, &a)) in wanted.iter().zip(&self.active).enumerate() {
-            if w && !a {
-                added.push(r);
-            } else if a && !w {
-                removed.push(r);
-            }
-        }
+    fn apply_changes(
+        &mut self,
+        columns: &[&[f64]],
+        added: &[usize],
+        removed: &[usize],
+    ) -> CoreResult<()> {
         if added.is_empty() && removed.is_empty() {
             return Ok(());
         }
         let mut touched: Vec<usize> = Vec::new();
-        for &r in &removed {
+        for &r in removed {
             self.active[r] = false;
             self.n_active -= 1;
             touched.push(r);
         }
-        for &r in &added {
+        for &r in added {
             self.active[r] = true;
             self.n_active += 1;
             self.set_centre(r, columns);
@@ -387,7 +410,7 @@ impl IncrementalAbove {
             let mut dirty: Vec<(u64, u32)> = Vec::new();
             {
                 let sorted = &mut self.numeric[j].sorted;
-                for &r in &removed {
+                for &r in removed {
                     let key = (order_key(spec.transform(columns[j][r])), r as u32);
                     if !sorted.remove(&key) {
                         return Err(CoreError::InvalidArgument(format!(
@@ -397,7 +420,7 @@ impl IncrementalAbove {
                     dirty.extend(sorted.range(..key).next_back());
                     dirty.extend(sorted.range((Excluded(key), Unbounded)).next());
                 }
-                for &r in &added {
+                for &r in added {
                     let key = (order_key(spec.transform(columns[j][r])), r as u32);
                     sorted.insert(key);
                     dirty.push(key);
@@ -422,7 +445,7 @@ impl IncrementalAbove {
                 touched.push(slot);
             }
         }
-        for &r in &removed {
+        for &r in removed {
             self.deactivate(r);
         }
         touched.sort_unstable();
@@ -515,7 +538,15 @@ impl IncrementalAbove {
         let est = self.est.as_mut().expect("built");
         let n_kernels = est.weights.len();
         let prior_weight = self.cfg.prior_weight;
-        let total: f64 = row_weights.iter().sum::<f64>() + prior_weight;
+        let mut total = prior_weight;
+        for &w in row_weights {
+            if !(w.is_finite() && w >= 0.0) {
+                return Err(CoreError::InvalidArgument(
+                    "weights must be finite and non-negative".into(),
+                ));
+            }
+            total += w;
+        }
         if total <= 0.0 || !total.is_finite() {
             return Err(CoreError::InvalidArgument("weights sum to zero".into()));
         }
