@@ -1086,7 +1086,7 @@ impl ParzenEstimator {
         let (mu, s) = (nd.mu[k], nd.sigma[k]);
         let a = (nd.lo - mu) / s;
         let b = (nd.hi - mu) / s;
-        let mut v = truncnorm::sample(u, a, b, mu, s).clamp(nd.lo, nd.hi);
+        let mut v = (truncnorm::ppf_linear(u, a, b) * s + mu).clamp(nd.lo, nd.hi);
         if spec.log {
             v = v.exp();
         }
