@@ -97,6 +97,13 @@ class TPEAboveState:
 
     def __init__(self) -> None: ...
 
+class TPESplitState:
+    """The split of a study's growing history, kept across trials for ``tpe_propose_split``."""
+
+    def __init__(self) -> None: ...
+    @property
+    def n_seen(self) -> int: ...
+
 def parzen_log_pdf(
     specs: NDArray[np.float64],
     obs: NDArray[np.float64],
@@ -135,6 +142,24 @@ def tpe_propose(
 ) -> tuple[
     int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
 ]: ...
+def tpe_propose_split(
+    specs: NDArray[np.float64],
+    n: int,
+    states: NDArray[np.int8],
+    values: NDArray[np.float64],
+    violation: NDArray[np.float64],
+    numbers: NDArray[np.int64],
+    minimize: bool,
+    columns: list[NDArray[np.float64]],
+    sorted: list[TPESortedColumn | None],
+    split_state: TPESplitState,
+    n_candidates: int,
+    seed: int,
+    prior_weight: float = 1.0,
+    consider_magic_clip: bool = True,
+    consider_endpoints: bool = False,
+    above_state: TPEAboveState | None = None,
+) -> list[float] | None: ...
 
 # --- multiobjective (rust/py/src/multiobjective.rs) ---
 def nondomination_rank(

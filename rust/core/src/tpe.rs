@@ -35,6 +35,7 @@ use crate::truncnorm::{self, log_gauss_mass, norm_logpdf, LOG_SQRT_2PI};
 
 mod fused;
 mod incremental;
+pub mod split;
 pub use incremental::IncrementalAbove;
 
 /// Optuna's lower bound on the bandwidth when magic clip is off.

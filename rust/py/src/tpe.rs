@@ -1,5 +1,6 @@
 //! Bindings for `ferrotune_core::tpe`: Parzen estimators and the TPE proposal.
 
+use ferrotune_core::tpe::split::{default_weights, SplitHistory, SplitState, StateCodes};
 use ferrotune_core::tpe::{
     self, IncrementalAbove, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator,
     SortedColumn,
@@ -192,6 +193,54 @@ fn parzen_sample<'py>(
     to_2d(py, out, d)
 }
 
+/// Observations of both estimators of one proposal.
+struct Estimators<'a> {
+    below: &'a [f64],
+    below_weights: &'a [f64],
+    columns: Vec<&'a [f64]>,
+    sorted: Vec<Option<&'a mut SortedColumn>>,
+    rows: &'a [u32],
+    row_weights: &'a [f64],
+    extra: &'a [f64],
+    extra_weights: &'a [f64],
+}
+
+/// Build l(x) and g(x) (g kept up to date in `state` when the incremental estimator
+/// applies) and run the proposal.
+fn propose_with(
+    specs: &[ParamSpec],
+    obs: Estimators<'_>,
+    cfg: &ParzenConfig,
+    n_candidates: usize,
+    seed: u64,
+    state: Option<&mut Option<IncrementalAbove>>,
+) -> Result<tpe::Proposal, ferrotune_core::CoreError> {
+    let below_est = ParzenEstimator::from_matrix(specs, obs.below, obs.below_weights, cfg)?;
+    let state = state
+        .filter(|_| IncrementalAbove::applicable(cfg, obs.rows.len(), obs.extra_weights.len()));
+    if let Some(state) = state {
+        if !state.as_ref().is_some_and(|s| s.matches(specs, cfg)) {
+            *state = Some(IncrementalAbove::new(specs, *cfg)?);
+        }
+        let inc = state.as_mut().expect("just set");
+        let above_est = inc.update(&obs.columns, obs.rows, obs.row_weights)?;
+        return tpe::propose(specs, &below_est, above_est, n_candidates, seed);
+    }
+    let above_est = ParzenEstimator::from_indexed(
+        specs,
+        IndexedObservations {
+            columns: obs.columns,
+            sorted: obs.sorted,
+            rows: obs.rows,
+            row_weights: obs.row_weights,
+            extra: obs.extra,
+            extra_weights: obs.extra_weights,
+        },
+        cfg,
+    )?;
+    tpe::propose(specs, &below_est, &above_est, n_candidates, seed)
+}
+
 type ProposalArrays<'py> = (
     usize,
     Bound<'py, PyArray2<f64>>,
@@ -260,23 +309,13 @@ fn tpe_propose<'py>(
         .collect();
     let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
     let mut above_state = above_state;
-    let state = above_state
-        .as_mut()
-        .filter(|_| IncrementalAbove::applicable(&cfg, rows.len(), extra_w.len()))
-        .map(|s| &mut s.inner);
+    let state = above_state.as_mut().map(|s| &mut s.inner);
     let p = util::run(py, || {
-        let below_est = ParzenEstimator::from_matrix(&specs, &below, &below_w, &cfg)?;
-        if let Some(state) = state {
-            if !state.as_ref().is_some_and(|s| s.matches(&specs, &cfg)) {
-                *state = Some(IncrementalAbove::new(&specs, cfg)?);
-            }
-            let inc = state.as_mut().expect("just set");
-            let above_est = inc.update(&cols, &rows, &row_w)?;
-            return tpe::propose(&specs, &below_est, above_est, n_candidates, seed);
-        }
-        let above_est = ParzenEstimator::from_indexed(
+        propose_with(
             &specs,
-            IndexedObservations {
+            Estimators {
+                below: &below,
+                below_weights: &below_w,
                 columns: cols,
                 sorted: sorted_refs,
                 rows: &rows,
@@ -285,8 +324,10 @@ fn tpe_propose<'py>(
                 extra_weights: &extra_w,
             },
             &cfg,
-        )?;
-        tpe::propose(&specs, &below_est, &above_est, n_candidates, seed)
+            n_candidates,
+            seed,
+            state,
+        )
     })?;
     Ok((
         p.best,
@@ -297,11 +338,169 @@ fn tpe_propose<'py>(
     ))
 }
 
+/// The split of a study's growing history, kept up to date across trials (see
+/// `ferrotune_core::tpe::split::SplitState`) for `tpe_propose_split`.
+#[pyclass(module = "ferrotune._core")]
+#[derive(Default)]
+struct TPESplitState {
+    inner: SplitState,
+}
+
+#[pymethods]
+impl TPESplitState {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Number of history rows taken in.
+    #[getter]
+    fn n_seen(&self) -> usize {
+        self.inner.n_seen
+    }
+}
+
+/// `TrialState.COMPLETE` and `TrialState.PRUNED`.
+const STATE_CODES: StateCodes = StateCodes {
+    complete: 1,
+    pruned: 2,
+};
+
+fn prefix<'a, T: numpy::Element>(
+    arr: &'a PyReadonlyArray1<'_, T>,
+    n: usize,
+    name: &str,
+) -> PyResult<&'a [T]> {
+    let s = arr
+        .as_slice()
+        .map_err(|_| PyValueError::new_err(format!("`{name}` must be contiguous")))?;
+    s.get(..n)
+        .ok_or_else(|| PyValueError::new_err(format!("`{name}` has fewer than {n} rows")))
+}
+
+/// The whole TPE step of the common case in one call: single objective, no PRUNED or
+/// constrained trial, default gamma and weights, no running-trial observations.
+///
+/// Takes the first `n` rows of the history arrays (`states`, `values` of shape `(.., 1)`,
+/// `violation`, `numbers`, one column per parameter), syncs the sorted columns and the row
+/// split state, splits (the `gamma(n)` best COMPLETE trials by value, ties by trial number),
+/// weighs both sets with Optuna's `default_weights` in trial-number order and proposes as
+/// `tpe_propose` does. Returns the best candidate's internal values, or `None` when the
+/// history is not the common case (a PRUNED or constrained row, a NaN value, a parameter
+/// missing in some row): the caller then takes the general path.
+#[pyfunction]
+#[pyo3(signature = (specs, n, states, values, violation, numbers, minimize, columns, sorted, split_state, n_candidates, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false, above_state=None))]
+#[allow(clippy::too_many_arguments)]
+fn tpe_propose_split<'py>(
+    py: Python<'py>,
+    specs: PyReadonlyArray2<'py, f64>,
+    n: usize,
+    states: PyReadonlyArray1<'py, i8>,
+    values: PyReadonlyArray2<'py, f64>,
+    violation: PyReadonlyArray1<'py, f64>,
+    numbers: PyReadonlyArray1<'py, i64>,
+    minimize: bool,
+    columns: Vec<PyReadonlyArray1<'py, f64>>,
+    mut sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
+    mut split_state: PyRefMut<'py, TPESplitState>,
+    n_candidates: usize,
+    seed: u64,
+    prior_weight: f64,
+    consider_magic_clip: bool,
+    consider_endpoints: bool,
+    above_state: Option<PyRefMut<'py, TPEAboveState>>,
+) -> PyResult<Option<Vec<f64>>> {
+    let specs = specs_from(&specs)?;
+    let d = specs.len();
+    if columns.len() != d || sorted.len() != d {
+        return Err(PyValueError::new_err(format!(
+            "expected {d} columns and sorted columns, got {} and {}",
+            columns.len(),
+            sorted.len()
+        )));
+    }
+    let states = prefix(&states, n, "states")?;
+    let violation = prefix(&violation, n, "violation")?;
+    let numbers = prefix(&numbers, n, "numbers")?;
+    if values.as_array().ncols() != 1 {
+        return Err(PyValueError::new_err("`values` must have one column"));
+    }
+    let values = values
+        .as_slice()
+        .map_err(|_| PyValueError::new_err("`values` must be contiguous"))?
+        .get(..n)
+        .ok_or_else(|| PyValueError::new_err(format!("`values` has fewer than {n} rows")))?;
+    let cols: Vec<&[f64]> = columns
+        .iter()
+        .map(|c| prefix(c, n, "columns"))
+        .collect::<PyResult<_>>()?;
+    let sorted_refs: Vec<Option<&mut SortedColumn>> = sorted
+        .iter_mut()
+        .map(|o| o.as_mut().map(|r| &mut r.inner))
+        .collect();
+    let split_state = &mut split_state.inner;
+    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    let mut above_state = above_state;
+    let state = above_state.as_mut().map(|s| &mut s.inner);
+    let p = util::run(py, || {
+        let mut sorted_refs = sorted_refs;
+        for (s, c) in sorted_refs.iter_mut().zip(&cols) {
+            let complete = match s {
+                Some(s) => {
+                    s.sync(c)?;
+                    s.len() == s.n_seen
+                }
+                None => !c.iter().any(|v| v.is_nan()),
+            };
+            if !complete {
+                return Ok(None); // a parameter is missing in some row
+            }
+        }
+        let history = SplitHistory {
+            states,
+            values,
+            violation,
+            numbers,
+        };
+        let Some(split) = split_state.split(history, None, minimize, STATE_CODES) else {
+            return Ok(None);
+        };
+        let below: Vec<f64> = split
+            .below
+            .iter()
+            .flat_map(|&r| cols.iter().map(move |c| c[r as usize]))
+            .collect();
+        let below_w = default_weights(split.below.len());
+        let row_w = default_weights(split.above.len());
+        let p = propose_with(
+            &specs,
+            Estimators {
+                below: &below,
+                below_weights: &below_w,
+                columns: cols.clone(),
+                sorted: sorted_refs,
+                rows: &split.above,
+                row_weights: &row_w,
+                extra: &[],
+                extra_weights: &[],
+            },
+            &cfg,
+            n_candidates,
+            seed,
+            state,
+        )?;
+        Ok(Some(p.candidates[p.best * d..(p.best + 1) * d].to_vec()))
+    })?;
+    Ok(p)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TPESortedColumn>()?;
     m.add_class::<TPEAboveState>()?;
+    m.add_class::<TPESplitState>()?;
     m.add_function(wrap_pyfunction!(parzen_log_pdf, m)?)?;
     m.add_function(wrap_pyfunction!(parzen_sample, m)?)?;
     m.add_function(wrap_pyfunction!(tpe_propose, m)?)?;
+    m.add_function(wrap_pyfunction!(tpe_propose_split, m)?)?;
     Ok(())
 }

@@ -126,6 +126,36 @@ def _spec_row(dist: BaseDistribution) -> list[float]:
 _COMPLETE_INT = int(TrialState.COMPLETE)
 _PRUNED_INT = int(TrialState.PRUNED)
 
+# Take the one-call Rust path (``_core.tpe_propose_split``) in the common case; tests turn
+# it off to check that it proposes exactly what the general path does.
+_SPLIT_IN_RUST = True
+
+
+class _Plan:
+    """What a proposal over one search space needs besides the history, built once."""
+
+    __slots__ = ("above", "dists", "floats_only", "sorted", "specs")
+
+    def __init__(self, cache: _StudyCache, names: tuple[str, ...], dists: list[BaseDistribution]):
+        self.dists = dists
+        self.specs = np.asarray([_spec_row(d) for d in dists], dtype=np.float64)
+        sorted_cols: list[_core.TPESortedColumn | None] = []
+        for name, dist in zip(names, dists, strict=True):
+            if isinstance(dist, CategoricalDistribution):
+                sorted_cols.append(None)
+                continue
+            sc = cache.sorted.get(name)
+            if sc is None:
+                sc = cache.sorted[name] = _core.TPESortedColumn()
+            sorted_cols.append(sc)
+        self.sorted = sorted_cols
+        above = cache.above.get(names)
+        if above is None:
+            above = cache.above[names] = _core.TPEAboveState()
+        self.above = above
+        # FloatDistribution's external representation is the internal float itself.
+        self.floats_only = all(type(d) is FloatDistribution for d in dists)
+
 
 class _StudyCache:
     """Per-study incremental state: sorted columns and the rows-by-number order."""
@@ -137,10 +167,12 @@ class _StudyCache:
         "lock",
         "n_perm",
         "perm",
+        "plans",
         "root",
         "sorted",
         "specs",
         "split_cache",
+        "split_state",
     )
 
     def __init__(self, history: TrialHistory) -> None:
@@ -156,6 +188,9 @@ class _StudyCache:
         # Above estimators kept up to date across trials, one per (sub)space.
         self.above: dict[tuple[str, ...], _core.TPEAboveState] = {}
         self.specs: dict[tuple[str, ...], tuple[list[BaseDistribution], FloatArray]] = {}
+        # State of the one-call path: the split, kept up to date; per-space plans.
+        self.split_state = _core.TPESplitState()
+        self.plans: dict[tuple[str, ...], _Plan] = {}
 
     def rows_by_number(self, history: TrialHistory) -> IntArray:
         """Rows of ``history`` sorted by trial number, maintained by O(n) merges."""
@@ -583,6 +618,16 @@ class TPESampler(BaseSampler):
         seed = self._next_seed()
         with cache.lock:
             history = study._get_trial_history()  # newest snapshot, monotone under the lock
+            if (
+                _SPLIT_IN_RUST
+                and extra_numbers.shape[0] == 0
+                and self._gamma is None
+                and self._weights is default_weights
+                and len(study.directions) == 1
+            ):
+                proposed = self._propose_split(study, cache, history, names, dists, seed)
+                if proposed is not None:
+                    return proposed
             below, above = self._split(study, cache, history, trial)
             columns = [np.ascontiguousarray(history.param(n)) for n in names]
             sorted_cols: list[_core.TPESortedColumn | None] = []
@@ -649,6 +694,52 @@ class TPESampler(BaseSampler):
         return {
             name: dist.to_external_repr(float(candidates[best, j]))
             for j, (name, dist) in enumerate(zip(names, dists, strict=True))
+        }
+
+    def _propose_split(
+        self,
+        study: Study,
+        cache: _StudyCache,
+        history: TrialHistory,
+        names: list[str],
+        dists: list[BaseDistribution],
+        seed: int,
+    ) -> dict[str, Any] | None:
+        """The whole TPE step in one Rust call; ``None`` outside the common case."""
+        key = tuple(names)
+        plan = cache.plans.get(key)
+        if plan is None or plan.dists != dists:
+            plan = cache.plans[key] = _Plan(cache, key, dists)
+        params = history._params
+        try:
+            columns = [params[name] for name in names]
+        except KeyError:  # never seen in a finished trial
+            return None
+        values = _core.tpe_propose_split(
+            plan.specs,
+            history.n,
+            history._states,
+            history._values,
+            history._violation,
+            history._numbers,
+            study.directions[0] == StudyDirection.MINIMIZE,
+            columns,
+            plan.sorted,
+            cache.split_state,
+            self._n_ei_candidates,
+            seed,
+            self._prior_weight,
+            self._consider_magic_clip,
+            self._consider_endpoints,
+            plan.above if self._incremental_above else None,
+        )
+        if values is None:
+            return None
+        if plan.floats_only:
+            return dict(zip(names, values, strict=True))
+        return {
+            name: dist.to_external_repr(v)
+            for name, dist, v in zip(names, dists, values, strict=True)
         }
 
     def _above_weights(
