@@ -60,6 +60,11 @@ class IntersectionSearchSpace:
 
     def calculate(self, study: Study, use_cache: bool = False) -> dict[str, BaseDistribution]:
         """Return the intersection search space of ``study``, sorted by name."""
+        return dict(self._shared(study))
+
+    def _shared(self, study: Study) -> dict[str, BaseDistribution]:
+        """:meth:`calculate` without the copy: the same dict object until the space
+        changes (callers may cache on its identity and must not modify it)."""
         key = (id(study._storage), study._study_id)
         if key != self._study_key:
             self._study_key, self._cursor, self._space, self._sorted = key, 0, None, {}
@@ -82,7 +87,7 @@ class IntersectionSearchSpace:
             if changed:
                 self._space = space
                 self._sorted = dict(sorted(space.items())) if space else {}
-        return dict(self._sorted)
+        return self._sorted
 
 
 def intersection_search_space(

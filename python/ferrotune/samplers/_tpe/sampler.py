@@ -341,6 +341,10 @@ class TPESampler(BaseSampler):
         self._constant_liar = constant_liar
         self._constraints_func = constraints_func
         self._search_space = IntersectionSearchSpace(include_pruned=True)
+        # (intersection space, its non-single part) of the last infer_relative_search_space.
+        self._relative_space: (
+            tuple[dict[str, BaseDistribution], dict[str, BaseDistribution]] | None
+        ) = None
         self._caches: dict[tuple[int, int], _StudyCache] = {}
         # Keep the above estimator across trials (exact; off only to test against rebuilds).
         self._incremental_above = True
@@ -351,12 +355,14 @@ class TPESampler(BaseSampler):
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_caches"] = {}
+        state["_relative_space"] = None
         del state["_caches_lock"]
         del state["_rng_lock"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
+        self.__dict__.setdefault("_relative_space", None)
         self._caches_lock = threading.Lock()
         self._rng_lock = threading.Lock()
 
@@ -395,9 +401,10 @@ class TPESampler(BaseSampler):
             return True
         return not study._is_multi_objective()
 
-    def _cache(self, study: Study) -> _StudyCache:
+    def _cache(self, study: Study, history: TrialHistory | None = None) -> _StudyCache:
         key = (id(study._storage), study._study_id)
-        history = study._get_trial_history()  # a consistent snapshot of the shared arrays
+        if history is None:
+            history = study._get_trial_history()  # a consistent snapshot of the shared arrays
         with self._caches_lock:
             cache = self._caches.get(key)
             if cache is None or history.root is not cache.root or history.n < cache.n_perm:
@@ -434,10 +441,13 @@ class TPESampler(BaseSampler):
                     if not distribution.single():
                         search_space[name] = distribution
             return search_space
-        for name, distribution in self._search_space.calculate(study).items():
-            if not distribution.single():
-                search_space[name] = distribution
-        return search_space
+        # The intersection only changes when a finished trial changes it: filter it once.
+        space = self._search_space._shared(study)
+        cached = self._relative_space
+        if cached is None or cached[0] is not space:
+            filtered = {name: dist for name, dist in space.items() if not dist.single()}
+            self._relative_space = cached = (space, filtered)
+        return dict(cached[1])
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -475,7 +485,7 @@ class TPESampler(BaseSampler):
         history = study._get_trial_history()
         if self._n_finished(history) < self._n_startup_trials:
             return {}
-        return self._sample(study, trial, search_space)
+        return self._sample(study, trial, search_space, history)
 
     def sample_independent(
         self,
@@ -506,7 +516,7 @@ class TPESampler(BaseSampler):
                     ),
                 )
             )
-        return self._sample(study, trial, {param_name: param_distribution})[param_name]
+        return self._sample(study, trial, {param_name: param_distribution}, history)[param_name]
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._random_sampler.before_trial(study, trial)
@@ -609,9 +619,13 @@ class TPESampler(BaseSampler):
         return below, above
 
     def _sample(
-        self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        search_space: dict[str, BaseDistribution],
+        history: TrialHistory | None = None,
     ) -> dict[str, Any]:
-        cache = self._cache(study)
+        cache = self._cache(study, history)
         names = list(search_space)
         dists = [search_space[n] for n in names]
         extra, extra_numbers = self._running_observations(study, trial, search_space)
