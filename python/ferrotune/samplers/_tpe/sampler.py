@@ -1,9 +1,13 @@
 """TPESampler: Optuna 5.0's Tree-structured Parzen Estimator on a Rust core.
 
-The Python side only splits the columnar trial history into the "below" (good) and
-"above" (bad) sets with numpy; building both Parzen estimators, sampling candidates
-from l(x) and ranking them by log l(x) - log g(x) happens in Rust
-(``rust/core/src/tpe.rs``) with the interpreter lock released.
+In the common case (one objective, no PRUNED or constrained trial, default gamma and
+weights, no running trial to treat as a bad observation) one Rust call does the whole
+step: ``_core.tpe_propose_split`` splits the columnar trial history into the "below"
+(good) and "above" (bad) sets (``rust/core/src/tpe/split.rs``, kept up to date across
+trials), weighs them, builds both Parzen estimators, samples candidates from l(x) and
+ranks them by log l(x) - log g(x) (``rust/core/src/tpe.rs``) with the interpreter lock
+released. Otherwise the split is done here with numpy (``_split.py``) and
+``_core.tpe_propose`` does the rest; both paths propose exactly the same values.
 """
 
 from __future__ import annotations
