@@ -55,6 +55,15 @@ def _pruned(trial: Any) -> float:
     return v
 
 
+def _reported(trial: Any) -> float:
+    v = sum(trial.suggest_float(f"x{i}", -5.0, 5.0) ** 2 for i in range(3))
+    for step in range(9):
+        trial.report(v + 1.0 / (step + 1), step)
+        if trial.should_prune():
+            raise ferrotune.TrialPruned()
+    return v
+
+
 def _conditional(trial: Any) -> float:
     if trial.suggest_categorical("k", ["a", "b"]) == "a":
         return trial.suggest_float("p", 0, 1)
@@ -104,6 +113,8 @@ CASES: dict[str, tuple[dict[str, Any], str, Callable[[Study], None], bool]] = {
     "failing": ({}, "minimize", _optimize(_failing), False),
     "pruned": ({}, "minimize", _optimize(_pruned), False),
     "custom_gamma": ({"gamma": lambda n: min(n, 3)}, "minimize", _optimize(_floats), False),
+    # The sampler sees one bracket's history at a time (its cache follows the bracket).
+    "hyperband": ({}, "hyperband", _optimize(_reported), True),
 }
 
 
@@ -130,7 +141,14 @@ def test_one_call_path_matches_general_path(
         monkeypatch.setattr(tpe_module, "_SPLIT_IN_RUST", one_call)
         sampler = TPESampler(seed=3, n_startup_trials=5, **kwargs)
         sampler._incremental_above = incremental
-        study = ferrotune.create_study(sampler=sampler, direction=direction)
+        if direction == "hyperband":
+            study = ferrotune.create_study(
+                study_name="fixed-brackets",
+                sampler=sampler,
+                pruner=ferrotune.pruners.HyperbandPruner(max_resource=9),
+            )
+        else:
+            study = ferrotune.create_study(sampler=sampler, direction=direction)
         run(study)
         runs.append(_trials(study))
     assert runs[0] == runs[1]
