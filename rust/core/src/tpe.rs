@@ -981,6 +981,8 @@ impl ParzenEstimator {
             };
             let dst = faer::MatMut::from_row_major_slice_mut(&mut acc, g, n);
             faer::linalg::matmul::matmul(dst, faer::Accum::Add, lhs, rhs, 1.0, faer::Par::Seq);
+            // faer's AVX kernels can return with the upper vector state dirty.
+            crate::simd::clear_upper_simd_state();
         }
         let mut alive: Vec<u32> = Vec::new();
         let out = points

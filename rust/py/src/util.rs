@@ -1,5 +1,6 @@
 //! Shared glue: release the interpreter lock for core work and map errors.
 
+use ferrotune_core::simd::clear_upper_simd_state;
 use ferrotune_core::CoreError;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -33,20 +34,4 @@ where
         work()
     })
     .map_err(to_py_err)
-}
-
-#[inline]
-#[allow(unsafe_code)] // the only unsafe in the bindings: one feature-checked intrinsic
-pub fn clear_upper_simd_state() {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: `zero_upper` only needs AVX, whose support was just checked.
-        unsafe { zero_upper() }
-    }
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx")]
-fn zero_upper() {
-    std::arch::x86_64::_mm256_zeroupper();
 }

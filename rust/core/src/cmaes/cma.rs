@@ -8,7 +8,7 @@
 //! same termination criteria.
 
 use super::codec::{Reader, Writer};
-use super::linalg::{b_mul, bt_mul, matmul, reconstruct, sym_eig, sym_eigvals};
+use super::linalg::{b_mul, b_mul_from_bt, bt_mul, matmul, reconstruct, sym_eig, sym_eigvals};
 use super::rng::Rng;
 use super::{
     check_bounds, check_finite_solutions, sort_by_value, Bounds, EPS, MEAN_MAX, SIGMA_MAX,
@@ -68,8 +68,8 @@ pub struct Cma {
     /// Covariance matrix, row-major `n x n`.
     pub(crate) c: Vec<f64>,
     pub(crate) sigma: f64,
-    /// Cached `(B row-major, D)` with `C = B diag(D^2) B^T`; `None` after an update.
-    eig: Option<(Vec<f64>, Vec<f64>)>,
+    /// Cached eigendecomposition of `C`; `None` after an update.
+    eig: Option<Eigen>,
     bounds: Option<Bounds>,
     n_max_resampling: usize,
     pub(crate) g: u64,
@@ -92,6 +92,18 @@ pub fn default_popsize(n: usize) -> usize {
 pub(crate) fn chi_n(n: usize) -> f64 {
     let nf = n as f64;
     nf.sqrt() * (1.0 - 1.0 / (4.0 * nf) + 1.0 / (21.0 * nf * nf))
+}
+
+/// `C = B diag(D^2) B^T`, with `B` kept in both layouts: rows of `B^T` make
+/// `B z` a sum of contiguous rows (vectorised) for sampling.
+#[derive(Clone, Debug)]
+pub(crate) struct Eigen {
+    /// `B`, row-major (eigenvectors in columns).
+    pub(crate) b: Vec<f64>,
+    /// `B^T`, row-major (eigenvectors in rows).
+    pub(crate) bt: Vec<f64>,
+    /// `D`: square roots of the eigenvalues (negative ones replaced by sqrt(eps)).
+    pub(crate) d: Vec<f64>,
 }
 
 impl Cma {
@@ -244,7 +256,7 @@ impl Cma {
     }
 
     /// `(B, D)` with `C = B diag(D)^2 B^T`, computed lazily (section 2.2 / B.2).
-    pub(crate) fn eigen(&mut self) -> CoreResult<(&[f64], &[f64])> {
+    pub(crate) fn eigen(&mut self) -> CoreResult<&Eigen> {
         if self.eig.is_none() {
             let n = self.n;
             for i in 0..n {
@@ -254,7 +266,7 @@ impl Cma {
                     self.c[j * n + i] = s;
                 }
             }
-            let (w, b) = sym_eig(&self.c, n)?;
+            let (w, b, bt) = sym_eig(&self.c, n)?;
             let any_neg = w.iter().any(|&x| x < 0.0);
             let d: Vec<f64> = w
                 .iter()
@@ -264,20 +276,19 @@ impl Cma {
                 let d2: Vec<f64> = d.iter().map(|x| x * x).collect();
                 self.c = reconstruct(&b, &d2, n);
             }
-            self.eig = Some((b, d));
+            self.eig = Some(Eigen { b, bt, d });
         }
-        let (b, d) = self.eig.as_ref().expect("just computed");
-        Ok((b, d))
+        Ok(self.eig.as_ref().expect("just computed"))
     }
 
     /// One draw `x = m + sigma B D z` (eq. 38-40) without bound handling.
     pub(crate) fn sample_solution(&mut self) -> CoreResult<Vec<f64>> {
         let n = self.n;
         let z: Vec<f64> = (0..n).map(|_| self.rng.normal()).collect();
-        let (b, d) = self.eigen()?;
-        let dz: Vec<f64> = z.iter().zip(d).map(|(z, d)| z * d).collect();
+        let e = self.eigen()?;
+        let dz: Vec<f64> = z.iter().zip(&e.d).map(|(z, d)| z * d).collect();
         let mut y = vec![0.0; n];
-        b_mul(b, &dz, n, &mut y);
+        b_mul_from_bt(&e.bt, &dz, n, &mut y);
         Ok(self
             .mean
             .iter()
@@ -329,7 +340,7 @@ impl Cma {
         self.funhist[fi + 1] = values[order[lambda - 1]];
 
         self.eigen()?;
-        let (b, d) = self.eig.take().expect("eigen computed");
+        let Eigen { b, bt, d } = self.eig.take().expect("eigen computed");
 
         let old = self.lr.as_ref().map(|_| {
             let inv_d: Vec<f64> = d.iter().map(|x| 1.0 / x).collect();
@@ -369,7 +380,7 @@ impl Cma {
             *t /= dd;
         }
         let mut cinv_yw = vec![0.0; n];
-        b_mul(&b, &tmp, n, &mut cinv_yw);
+        b_mul_from_bt(&bt, &tmp, n, &mut cinv_yw);
 
         // Step-size control: p_sigma cumulation (eq. 43) and sigma update (eq. 44).
         let ps_coef = (self.c_sigma * (2.0 - self.c_sigma) * self.mu_eff).sqrt();
@@ -511,7 +522,8 @@ impl Cma {
         let n = self.n;
         let g = self.g;
         self.eigen()?;
-        let (b, d) = self.eig.as_ref().expect("eigen computed");
+        let e = self.eig.as_ref().expect("eigen computed");
+        let (b, d) = (&e.b, &e.d);
         let dc: Vec<f64> = (0..n).map(|i| self.c[i * n + i]).collect();
 
         if g as usize > self.funhist_term {

@@ -5,14 +5,16 @@ use faer::{Mat, Side};
 
 /// Eigendecomposition `C = B diag(w) B^T` of a symmetric matrix.
 ///
-/// Returns `(w, b)` with `b` row-major, eigenvectors in its columns, eigenvalues
-/// ascending (the same convention as `numpy.linalg.eigh`). Only the lower
-/// triangle of `c` is read.
-pub fn sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
+/// Returns `(w, b, bt)` with `b` row-major, eigenvectors in its columns, and `bt`
+/// its transpose (row-major, eigenvectors in its rows; faer's column-major output
+/// as it is), eigenvalues ascending (the same convention as `numpy.linalg.eigh`).
+/// Only the lower triangle of `c` is read.
+pub fn sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>, Vec<f64>)> {
     let m = Mat::<f64>::from_fn(n, n, |i, j| c[i * n + j]);
-    let e = m
-        .self_adjoint_eigen(Side::Lower)
-        .map_err(|e| CoreError::Numerical(format!("eigendecomposition failed: {e:?}")))?;
+    let e = m.self_adjoint_eigen(Side::Lower);
+    // faer's AVX kernels can return with the upper vector state dirty.
+    crate::simd::clear_upper_simd_state();
+    let e = e.map_err(|e| CoreError::Numerical(format!("eigendecomposition failed: {e:?}")))?;
     let s = e.S().column_vector();
     let u = e.U();
     let w: Vec<f64> = (0..n).map(|i| s[i]).collect();
@@ -21,22 +23,25 @@ pub fn sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
             "eigendecomposition produced non-finite eigenvalues".into(),
         ));
     }
+    let mut bt = Vec::with_capacity(n * n);
+    for j in 0..n {
+        bt.extend(u.col(j).iter().copied());
+    }
     let mut b = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            b[i * n + j] = u[(i, j)];
+    for (j, col) in bt.chunks_exact(n).enumerate() {
+        for (i, &v) in col.iter().enumerate() {
+            b[i * n + j] = v;
         }
     }
-    Ok((w, b))
+    Ok((w, b, bt))
 }
 
 /// Eigenvalues only.
 pub fn sym_eigvals(c: &[f64], n: usize) -> CoreResult<Vec<f64>> {
     let m = Mat::<f64>::from_fn(n, n, |i, j| c[i * n + j]);
-    let v = m
-        .self_adjoint_eigenvalues(Side::Lower)
-        .map_err(|e| CoreError::Numerical(format!("eigenvalues failed: {e:?}")))?;
-    Ok(v)
+    let v = m.self_adjoint_eigenvalues(Side::Lower);
+    crate::simd::clear_upper_simd_state();
+    v.map_err(|e| CoreError::Numerical(format!("eigenvalues failed: {e:?}")))
 }
 
 /// Row-major product `a b` of two `n x n` matrices.
@@ -44,6 +49,7 @@ pub fn matmul(a: &[f64], b: &[f64], n: usize) -> Vec<f64> {
     let ma = Mat::<f64>::from_fn(n, n, |i, j| a[i * n + j]);
     let mb = Mat::<f64>::from_fn(n, n, |i, j| b[i * n + j]);
     let p = &ma * &mb;
+    crate::simd::clear_upper_simd_state();
     let mut out = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
@@ -58,6 +64,7 @@ pub fn reconstruct(b: &[f64], s: &[f64], n: usize) -> Vec<f64> {
     let mb = Mat::<f64>::from_fn(n, n, |i, j| b[i * n + j]);
     let mbs = Mat::<f64>::from_fn(n, n, |i, j| b[i * n + j] * s[j]);
     let p = &mbs * mb.transpose();
+    crate::simd::clear_upper_simd_state();
     let mut out = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
@@ -87,6 +94,20 @@ pub fn b_mul(b: &[f64], z: &[f64], n: usize, out: &mut [f64]) {
     }
 }
 
+/// `B z` from `bt = B^T` (row-major): `out = sum_k z_k bt[k, :]`.
+///
+/// Each `out[i]` is summed over `k` in the same order as [`b_mul`]'s dot product,
+/// so the result is bit-identical, but the inner loop runs along contiguous
+/// memory across `i` and vectorises.
+pub fn b_mul_from_bt(bt: &[f64], z: &[f64], n: usize, out: &mut [f64]) {
+    out.iter_mut().for_each(|o| *o = 0.0);
+    for (row, &zk) in bt.chunks_exact(n).zip(z) {
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o += v * zk;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,8 +123,13 @@ mod tests {
                     + if i == j { 1.0 } else { 0.0 };
             }
         }
-        let (w, b) = sym_eig(&c, n).unwrap();
+        let (w, b, bt) = sym_eig(&c, n).unwrap();
         assert!(w.windows(2).all(|p| p[0] <= p[1]));
+        let z: Vec<f64> = (0..n).map(|k| 0.3 * k as f64 - 0.7).collect();
+        let (mut y1, mut y2) = (vec![0.0; n], vec![0.0; n]);
+        b_mul(&b, &z, n, &mut y1);
+        b_mul_from_bt(&bt, &z, n, &mut y2);
+        assert_eq!(y1, y2);
         let r = reconstruct(&b, &w, n);
         for k in 0..n * n {
             assert!((r[k] - c[k]).abs() < 1e-10);

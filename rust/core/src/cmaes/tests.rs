@@ -242,3 +242,50 @@ fn warm_start_recovers_source_optimum() {
     assert!((det - 1.0).abs() < 1e-9);
     assert!(warm_start_mgd(&xs[..3 * n], &vs[..3], n, 0.1, 0.1).is_err());
 }
+
+/// Timing report for one full-CMA generation at d = 200 (the size `compare_cmaes.py`
+/// times against the `cmaes` package), split into eigendecomposition, sampling and tell.
+/// `cargo test --release -p ferrotune-core generation_timing -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn generation_timing() {
+    use std::time::Instant;
+    let n = 200;
+    let mut rng = Rng::new(3);
+    let mean: Vec<f64> = (0..n).map(|_| 2.0 * rng.uniform() - 1.0).collect();
+    let scale: Vec<f64> = (0..n)
+        .map(|i| 10f64.powf(3.0 * i as f64 / (n - 1) as f64))
+        .collect();
+    let f = |x: &[f64]| -> f64 { x.iter().zip(&scale).map(|(v, s)| (s * v).powi(2)).sum() };
+    let mut opt = Cma::new(&mean, 0.5, None, 10 * n, 0, None, None, false).unwrap();
+    let lambda = opt.popsize;
+    let (mut t_eig, mut t_ask, mut t_tell) = (vec![], vec![], vec![]);
+    for _ in 0..120 {
+        let t0 = Instant::now();
+        opt.eigen().unwrap();
+        let t1 = Instant::now();
+        let mut xs = Vec::with_capacity(lambda * n);
+        let mut vs = Vec::with_capacity(lambda);
+        for _ in 0..lambda {
+            let x = opt.ask().unwrap();
+            vs.push(f(&x));
+            xs.extend(x);
+        }
+        let t2 = Instant::now();
+        opt.tell(&xs, &vs).unwrap();
+        let t3 = Instant::now();
+        t_eig.push((t1 - t0).as_secs_f64());
+        t_ask.push((t2 - t1).as_secs_f64());
+        t_tell.push((t3 - t2).as_secs_f64());
+    }
+    let med = |v: &mut Vec<f64>| {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2] * 1e3
+    };
+    println!(
+        "d={n} popsize={lambda}: eigen {:.3} ms, sampling {:.3} ms, tell {:.3} ms (medians)",
+        med(&mut t_eig),
+        med(&mut t_ask),
+        med(&mut t_tell)
+    );
+}
