@@ -118,6 +118,50 @@ def test_samples_respect_bounds_and_seed() -> None:
     assert not np.array_equal(c.ask(200), xa)
 
 
+def test_sepcma_bounded_draws_are_truncated_normals() -> None:
+    """SepCMA abandons a draw at its first coordinate outside the box; what it returns
+    must still be "draw all, keep if inside": independent truncated normals per
+    coordinate (resampling always succeeds here), and the reference's clip-after-
+    ``n_max_resampling`` rule when it cannot succeed."""
+    stats = pytest.importorskip("scipy.stats")
+    n, sigma = 3, 1.0
+    mean = np.array([0.2, 0.8, 0.5])
+    opt = CmaEsOptimizer(
+        mean, sigma, bounds=np.array([[0.0, 1.0]] * n), seed=4, variant="sepcma",
+        n_max_resampling=10_000,
+    )  # fmt: skip
+    x = opt.ask(4000)
+    assert x.min() >= 0.0 and x.max() <= 1.0
+    for j in range(n):
+        a, b = (0.0 - mean[j]) / sigma, (1.0 - mean[j]) / sigma
+        cdf = stats.truncnorm(a, b, loc=mean[j], scale=sigma).cdf
+        assert stats.kstest(x[:, j], cdf).pvalue > 1e-3, j
+    # Coordinates independent: no correlation left between them.
+    corr = np.corrcoef(x.T)
+    assert np.all(np.abs(corr[np.triu_indices(n, 1)]) < 0.1)
+
+
+@pytest.mark.parametrize(("n", "n_max_resampling"), [(4, 1), (2, 10), (2, 30)])
+def test_sepcma_clipping_mass_matches_the_resampling_rule(n: int, n_max_resampling: int) -> None:
+    """After ``n_max_resampling`` draws outside the box the next draw is clipped: the
+    share of clipped candidates is ``(1 - P)^(K + 1)`` with ``P`` the box's mass (K > 4
+    takes the closed-form branch after four direct attempts)."""
+    stats = pytest.importorskip("scipy.stats")
+    opt = CmaEsOptimizer(
+        np.full(n, 0.5), 2.0, bounds=np.array([[0.0, 1.0]] * n), seed=5, variant="sepcma",
+        n_max_resampling=n_max_resampling,
+    )  # fmt: skip
+    draws = 6000
+    y = opt.ask(draws)
+    p_in = (stats.norm.cdf(0.25) - stats.norm.cdf(-0.25)) ** n
+    clipped = np.any((y == 0.0) | (y == 1.0), axis=1).mean()
+    expected = (1 - p_in) ** (n_max_resampling + 1)
+    assert abs(clipped - expected) < 4 * np.sqrt(expected * (1 - expected) / draws)
+    inside = y[~np.any((y == 0.0) | (y == 1.0), axis=1)]
+    cdf = stats.truncnorm(-0.25, 0.25, loc=0.5, scale=2.0).cdf
+    assert stats.kstest(inside[:, 0], cdf).pvalue > 1e-3
+
+
 @pytest.mark.parametrize("variant", ["cma", "sepcma", "cmawm"])
 def test_state_round_trip(variant: str) -> None:
     n = 4

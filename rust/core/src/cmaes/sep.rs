@@ -10,6 +10,10 @@ use super::{
     check_bounds, check_finite_solutions, sort_by_value, Bounds, EPS, MEAN_MAX, SIGMA_MAX,
 };
 use crate::error::{CoreError, CoreResult};
+use crate::truncnorm::{log_gauss_mass, ppf_linear};
+
+/// Plain rejection attempts before [`SepCma::ask`] switches to the closed form.
+const DIRECT_ATTEMPTS: usize = 4;
 
 /// Diagonal-covariance CMA-ES with ask/tell; O(n) per sample and update.
 #[derive(Clone, Debug)]
@@ -133,30 +137,71 @@ impl SepCma {
             .collect()
     }
 
-    fn sample_solution(&mut self) -> Vec<f64> {
-        let d = self.d();
+    /// One draw `x = m + sigma D z` (diagonal `C = D^2`), without bound handling.
+    fn sample_solution(&mut self, d: &[f64]) -> Vec<f64> {
         (0..self.n)
             .map(|j| self.mean[j] + self.sigma * d[j] * self.rng.normal())
             .collect()
     }
 
     /// Sample one candidate (resampling, then clipping, as [`super::Cma::ask`]).
+    ///
+    /// The result has exactly the distribution of the reference's rule "draw up to
+    /// `n_max_resampling` times until inside the bounds, else clip one more draw", at a
+    /// cost independent of how rarely a draw lands inside:
+    /// - the first [`DIRECT_ATTEMPTS`] attempts are plain draws, each abandoned at its
+    ///   first coordinate outside the bounds (the coordinates are independent, so this
+    ///   only saves normals);
+    /// - if they all fail, the remaining `k` attempts are resolved in closed form: with
+    ///   `P = prod_j P(coordinate j inside)`, some attempt succeeds with probability
+    ///   `1 - (1 - P)^k`, and the accepted draw is then a product of truncated normals;
+    ///   otherwise the reference clips one unconstrained draw.
     pub fn ask(&mut self) -> Vec<f64> {
-        for _ in 0..self.n_max_resampling {
-            let x = self.sample_solution();
-            let ok = match &self.bounds {
-                None => true,
-                Some(b) => x.iter().zip(b).all(|(v, [lo, hi])| *v >= *lo && *v <= *hi),
-            };
-            if ok {
-                return x;
+        let d = self.d();
+        let Some(bounds) = self.bounds.as_ref() else {
+            return self.sample_solution(&d);
+        };
+        let (mean, sigma, rng) = (&self.mean, self.sigma, &mut self.rng);
+        let n = self.n;
+        let mut x = vec![0.0; n];
+        let direct = self.n_max_resampling.min(DIRECT_ATTEMPTS);
+        'draw: for _ in 0..direct {
+            for (j, [lo, hi]) in bounds.iter().enumerate() {
+                let v = mean[j] + sigma * d[j] * rng.normal();
+                if !(v >= *lo && v <= *hi) {
+                    continue 'draw;
+                }
+                x[j] = v;
+            }
+            return x;
+        }
+        let remaining = self.n_max_resampling - direct;
+        if remaining > 0 {
+            // Standardised bounds of every coordinate and log P(inside).
+            let mut ab = Vec::with_capacity(n);
+            let mut log_p = 0.0;
+            for (j, [lo, hi]) in bounds.iter().enumerate() {
+                let scale = sigma * d[j];
+                let (a, b) = ((lo - mean[j]) / scale, (hi - mean[j]) / scale);
+                ab.push((a, b));
+                log_p += log_gauss_mass(a, b);
+            }
+            if log_p.is_nan() || ab.iter().any(|(a, b)| !(a < b)) {
+                // Degenerate scale (zero or non-finite): no closed form; clip below.
+            } else {
+                // (1 - P)^k, computed without cancellation when P is tiny.
+                let all_fail = (remaining as f64 * (-log_p.exp()).ln_1p()).exp();
+                if rng.uniform() >= all_fail {
+                    for (j, (a, b)) in ab.into_iter().enumerate() {
+                        let z = ppf_linear(rng.uniform(), a, b);
+                        x[j] = (mean[j] + sigma * d[j] * z).clamp(bounds[j][0], bounds[j][1]);
+                    }
+                    return x;
+                }
             }
         }
-        let mut x = self.sample_solution();
-        if let Some(b) = &self.bounds {
-            for (v, [lo, hi]) in x.iter_mut().zip(b) {
-                *v = v.clamp(*lo, *hi);
-            }
+        for (j, [lo, hi]) in bounds.iter().enumerate() {
+            x[j] = (mean[j] + sigma * d[j] * rng.normal()).clamp(*lo, *hi);
         }
         x
     }
