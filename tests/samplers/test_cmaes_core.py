@@ -119,10 +119,10 @@ def test_samples_respect_bounds_and_seed() -> None:
 
 
 def test_sepcma_bounded_draws_are_truncated_normals() -> None:
-    """SepCMA abandons a draw at its first coordinate outside the box; what it returns
-    must still be "draw all, keep if inside": independent truncated normals per
-    coordinate (resampling always succeeds here), and the reference's clip-after-
-    ``n_max_resampling`` rule when it cannot succeed."""
+    """SepCMA abandons a draw at its first coordinate outside the box and resolves
+    later attempts in closed form; what it returns must still be "draw all, keep if
+    inside": independent truncated normals per coordinate (with this many attempts
+    resampling practically always succeeds; clipping is tested below)."""
     stats = pytest.importorskip("scipy.stats")
     n, sigma = 3, 1.0
     mean = np.array([0.2, 0.8, 0.5])

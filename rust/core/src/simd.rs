@@ -6,7 +6,8 @@
 /// encoded. When AVX code that ran before it (numpy's kernels in the caller, or
 /// faer's runtime-dispatched AVX2/AVX-512 kernels inside the core) leaves the upper
 /// register state dirty, every such SSE instruction pays a false dependency until a
-/// `vzeroupper`: CMA-ES sampling after an eigendecomposition ran ~5x slower.
+/// `vzeroupper` (CMA-ES sampling after faer's eigendecomposition ran ~3x slower, and
+/// `ask` after some numpy calls up to ~5x).
 #[inline]
 #[allow(unsafe_code)] // one feature-checked intrinsic
 pub fn clear_upper_simd_state() {

@@ -186,18 +186,15 @@ impl SepCma {
                 ab.push((a, b));
                 log_p += log_gauss_mass(a, b);
             }
-            if log_p.is_nan() || ab.iter().any(|(a, b)| !(a < b)) {
-                // Degenerate scale (zero or non-finite): no closed form; clip below.
-            } else {
-                // (1 - P)^k, computed without cancellation when P is tiny.
-                let all_fail = (remaining as f64 * (-log_p.exp()).ln_1p()).exp();
-                if rng.uniform() >= all_fail {
-                    for (j, (a, b)) in ab.into_iter().enumerate() {
-                        let z = ppf_linear(rng.uniform(), a, b);
-                        x[j] = (mean[j] + sigma * d[j] * z).clamp(bounds[j][0], bounds[j][1]);
-                    }
-                    return x;
+            // A degenerate scale (zero or non-finite) has no closed form: clip below.
+            let closed_form = !log_p.is_nan() && ab.iter().all(|(a, b)| a < b);
+            // (1 - P)^k, computed without cancellation when P is tiny.
+            if closed_form && rng.uniform() >= (remaining as f64 * (-log_p.exp()).ln_1p()).exp() {
+                for (j, (a, b)) in ab.into_iter().enumerate() {
+                    let z = ppf_linear(rng.uniform(), a, b);
+                    x[j] = (mean[j] + sigma * d[j] * z).clamp(bounds[j][0], bounds[j][1]);
                 }
+                return x;
             }
         }
         for (j, [lo, hi]) in bounds.iter().enumerate() {
