@@ -164,3 +164,43 @@ def test_incremental_pruner_indexes_survive_new_snapshots() -> None:
     assert _completed_index(first) is _completed_index(second)
     _rung_index(second).sync(second)
     assert _rung_index(first).consumed == second.n
+
+
+def _finished(
+    number: int, x: float, dist: FloatDistribution, **extra: float
+) -> ferrotune.trial.FrozenTrial:
+    params = {"x": x, **extra}
+    dists = {"x": dist, **{name: FloatDistribution(0, 10) for name in extra}}
+    trial = create_trial(value=x, params=params, distributions=dists)
+    trial.number = number
+    return trial
+
+
+def test_columns_are_written_on_first_read_and_snapshots_keep_their_rows() -> None:
+    live = TrialHistory(1)
+    wide, narrow = FloatDistribution(0, 10), FloatDistribution(0, 5)
+    live.extend(_finished(i, float(i), wide) for i in range(3))
+    old = live.sync()
+    # Rows are there without any column written: a sampler reading only trials pays nothing.
+    assert old.n == 3 and [t.number for t in old.trials_from(1)] == [1, 2]
+    assert live._n_cols == 0
+    # Later rows: a new parameter and a changed distribution, folded after the old snapshot.
+    live.append(_finished(3, 4.0, narrow, y=1.5))
+    new = live.sync()
+    assert new.param("y").tolist()[3] == 1.5 and new.distribution("x") == narrow
+    assert live._n_cols == 4
+    # The old snapshot reads the shared arrays, but only its own three rows.
+    assert old.param("x").tolist() == [0.0, 1.0, 2.0]
+    assert old.values[:, 0].tolist() == [0.0, 1.0, 2.0]
+    assert old.param_names == ["x"]  # "y" first appeared after the snapshot
+    assert old.distribution("x") == wide and old.distribution("y") is None
+    assert old.trials_at([2, 0])[0].number == 2
+    with pytest.raises(IndexError):
+        old.trials_at([3])
+
+
+def test_empty_snapshot_has_empty_columns() -> None:
+    history = TrialHistory(2).sync()
+    assert history.n == 0
+    assert history.values.shape == (0, 2) and history.numbers.size == 0
+    assert history.param_names == [] and history.distribution("x") is None

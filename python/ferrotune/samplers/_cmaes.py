@@ -23,6 +23,7 @@ from ferrotune.samplers._random import RandomSampler
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial import FrozenTrial, TrialState
+from ferrotune.trial._constraints import has_constraints
 
 if TYPE_CHECKING:
     from ferrotune.storages._history import TrialHistory
@@ -314,12 +315,14 @@ class CmaEsSampler(BaseSampler):
             self._attr_prefix = "cma:"
         self._lock = threading.Lock()
         self._spaces: dict[tuple[tuple[str, BaseDistribution], ...], _Space] = {}
-        self._last_space: tuple[list[BaseDistribution], _Space] | None = None
+        self._last_space: tuple[dict[str, BaseDistribution], _Space] | None = None
         self._last_inferred: (
-            tuple[list[BaseDistribution], list[str], dict[str, BaseDistribution]] | None
+            tuple[dict[str, BaseDistribution], dict[str, BaseDistribution]] | None
         ) = None
         self._runs: dict[tuple[int, int, str], _Run] = {}
-        self._key_cache: dict[str, tuple[str, str]] = {}
+        self._key_cache: dict[str, tuple[str, str, str]] = {}
+        # The run of the last trial: (storage, study id, space key, run).
+        self._last_run: tuple[object, int, str, _Run] | None = None
 
     def reseed_rng(self) -> None:
         self._independent_sampler.reseed_rng()
@@ -327,25 +330,27 @@ class CmaEsSampler(BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        space = self._search_space.calculate(study)
+        # ``_shared`` hands out the same dict object until the space changes.
+        space = self._search_space._shared(study)
         last = self._last_inferred
-        # List comparison checks identity first: no distribution ``__eq__`` in the usual case.
-        if last is not None and last[1] == list(space) and last[0] == list(space.values()):
-            return dict(last[2])
+        if last is not None and last[0] is space:
+            return dict(last[1])
         result: dict[str, BaseDistribution] = {
             name: dist
             for name, dist in space.items()
             if not dist.single() and isinstance(dist, (FloatDistribution, IntDistribution))
         }
-        self._last_inferred = (list(space.values()), list(space), result)
+        self._last_inferred = (space, result)
         return dict(result)
 
     # -- helpers ---------------------------------------------------------------------------
-    def _keys(self, space: _Space) -> tuple[str, str]:
+    def _keys(self, space: _Space) -> tuple[str, str, str]:
+        """System-attr keys: generation, optimizer-state prefix, first state chunk."""
         keys = self._key_cache.get(space.key)
         if keys is None:
             base = f"{self._attr_prefix}{space.key}:"
-            keys = self._key_cache[space.key] = (base + "generation", base + "optimizer")
+            keys = (base + "generation", base + "optimizer", base + "optimizer:0")
+            self._key_cache[space.key] = keys
         return keys
 
     def _n_completed(self, history: TrialHistory) -> int:
@@ -356,34 +361,41 @@ class CmaEsSampler(BaseSampler):
 
     def _space(self, search_space: dict[str, BaseDistribution]) -> _Space:
         last = self._last_space
-        if (
-            last is not None
-            and last[1].names == list(search_space)
-            and last[0] == list(search_space.values())
-        ):
-            return last[1]  # same distributions as last trial: no hashing
+        # Dict equality compares the values by identity first: no distribution ``__eq__``
+        # when the trial has the same distribution objects as the last one (the usual case).
+        if last is not None and last[0] == search_space:
+            return last[1]
         key = tuple(search_space.items())
         space = self._spaces.get(key)
         if space is None:
             space = self._spaces[key] = _Space(search_space, transform_step=not self._with_margin)
-        self._last_space = (list(search_space.values()), space)
+        self._last_space = (dict(search_space), space)
         return space
 
     def _sync(self, study: Study, space: _Space, history: TrialHistory) -> _Run:
         """Index the trials finished since the last call (each row is visited once)."""
-        run_key = (id(study._storage), study._study_id, space.key)
-        run = self._runs.get(run_key)
-        if run is None:
-            run = self._runs[run_key] = _Run()
+        last = self._last_run
+        storage = study._storage
+        if (
+            last is not None
+            and last[0] is storage
+            and last[1] == study._study_id
+            and last[2] == space.key
+        ):
+            run = last[3]
+        else:
+            run_key = (id(storage), study._study_id, space.key)
+            found = self._runs.get(run_key)
+            if found is None:
+                found = self._runs[run_key] = _Run()
+            run = found
+            self._last_run = (storage, study._study_id, space.key, run)
         n = history.n
         if run.cursor >= n:
             return run
-        gen_key, opt_key = self._keys(space)
-        opt_key0 = opt_key + ":0"
-        trials = history.trials
+        gen_key, _, opt_key0 = self._keys(space)
         gen_rows = run.gen_rows
-        for row in range(run.cursor, n):
-            trial = trials[row]
+        for row, trial in enumerate(history.trials_from(run.cursor), run.cursor):
             attrs = trial.system_attrs
             generation = attrs.get(gen_key)
             if generation is None:
@@ -407,7 +419,7 @@ class CmaEsSampler(BaseSampler):
         if run.optimizer is not None and run.optimizer.generation >= generation:
             return run.optimizer
         attrs = history.trials[row].system_attrs
-        _, opt_key = self._keys(space)
+        opt_key = self._keys(space)[1]
         chunks = []
         i = 0
         while (chunk := attrs.get(f"{opt_key}:{i}")) is not None:
@@ -417,7 +429,7 @@ class CmaEsSampler(BaseSampler):
         return run.optimizer
 
     def _store(self, study: Study, trial: FrozenTrial, space: _Space, opt: CmaEsOptimizer) -> None:
-        _, opt_key = self._keys(space)
+        opt_key = self._keys(space)[1]
         text = base64.b64encode(opt.to_bytes()).decode("ascii")
         storage = study._storage
         for i, start in enumerate(range(0, len(text), _SYSTEM_ATTR_MAX_LENGTH)):
@@ -520,12 +532,11 @@ class CmaEsSampler(BaseSampler):
             return None
         # A population is a handful of rows: plain Python over the finished trials beats a
         # dozen small numpy gathers here.
-        trials = history.trials
+        trials = history.trials_at(rows_list)
         complete = TrialState.COMPLETE
         pruned = TrialState.PRUNED if self._consider_pruned_trials else None
         picked: list[tuple[int, float, FrozenTrial]] = []
-        for row in rows_list:
-            t = trials[row]
+        for t in trials:
             state = t.state
             if state == complete:
                 assert t.values is not None
@@ -570,8 +581,8 @@ class CmaEsSampler(BaseSampler):
         if self._n_completed(history) < self._n_startup_trials:
             return {}
         space = self._space(search_space)
-        gen_key, _ = self._keys(space)
-        sign = 1.0 if study.direction == StudyDirection.MINIMIZE else -1.0
+        gen_key = self._keys(space)[0]
+        sign = 1.0 if study._directions[0] == StudyDirection.MINIMIZE else -1.0
         storage = study._storage
         with self._lock:
             run = self._sync(study, space, history)
@@ -649,7 +660,7 @@ class CmaEsSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
-        if trial.constraints:
+        if trial.system_attrs and has_constraints(trial.system_attrs):
             warnings.warn(
                 "Constraints have been set, but CmaEsSampler will not use them for optimization.",
                 UserWarning,

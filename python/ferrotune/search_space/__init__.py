@@ -71,15 +71,15 @@ class IntersectionSearchSpace:
         history = study._get_trial_history()
         n = history.n
         if self._cursor < n:
-            trials = history.trials
             states = self._states
             space = self._space
             changed = False
-            for row in range(self._cursor, n):
-                trial = trials[row]
+            for trial in history.trials_from(self._cursor):
                 if trial.state not in states:
                     continue
-                if space is not None and _same(space, trial.distributions):
+                if space is not None and (
+                    space == trial.distributions or _same(space, trial.distributions)
+                ):
                     continue  # the usual case: this trial had every parameter, unchanged
                 space = _intersect(space, trial)
                 changed = True

@@ -6,6 +6,11 @@ order the trials finished. Storages hand finished trials to :meth:`TrialHistory.
 (O(1)); :meth:`TrialHistory.sync` folds the pending rows into the arrays, so the cost of
 keeping the history is O(1) amortised per trial and samplers never rebuild per-trial
 Python structures.
+
+Rows are cheap to add and the columns are filled lazily: :meth:`TrialHistory.sync` only
+appends the finished trials to the row list, and the arrays are written, row by row, the
+first time a reader asks for a column. Samplers that only look at the trials themselves
+(CMA-ES looks at one population at a time) never pay for the columns.
 """
 
 from __future__ import annotations
@@ -118,8 +123,13 @@ class TrialHistory:
         self._last_intermediate = np.empty(0, dtype=np.float64)
         self._violation = np.empty(0, dtype=np.float64)
         self._params: dict[str, FloatArray] = {}
-        self._distributions: dict[str, BaseDistribution] = {}
+        # First row of each parameter column, and the rows where its distribution changed.
+        self._first_row: dict[str, int] = {}
+        self._dist_changes: dict[str, list[tuple[int, BaseDistribution]]] = {}
+        self._last_dists: dict[str, BaseDistribution] | None = None
         self._steps: dict[int, _StepColumn] = {}
+        # Rows written into the column arrays (``<= _n``; the rest are written on first read).
+        self._n_cols = 0
         self._state_counts = [0] * len(TrialState)
         self._frozen = False
         # The last snapshot, handed out again until a trial is appended.
@@ -152,11 +162,11 @@ class TrialHistory:
             self.append(trial)
 
     def sync(self) -> TrialHistory:
-        """Fold queued trials into the arrays and return a consistent snapshot.
+        """Fold queued trials into the rows and return a consistent snapshot.
 
         The snapshot is a read-only ``TrialHistory`` whose rows stay fixed even if other
         threads finish trials meanwhile (all its arrays have the same ``n`` rows). It shares
-        the arrays: taking it costs O(number of parameters), not O(n).
+        the arrays: taking it costs O(1), not O(n), and its columns are written on first read.
         """
         if self._frozen:
             return self
@@ -170,14 +180,21 @@ class TrialHistory:
             if snap is not None and not self._pending:
                 return snap
             snap = TrialHistory.__new__(TrialHistory)
-            snap.__dict__.update(self.__dict__)
-            snap._frozen = True
-            snap._pending = []
-            snap._params = dict(self._params)
-            snap._distributions = dict(self._distributions)
-            snap._state_counts = list(self._state_counts)
-            snap._snap = None
-            snap.__dict__["_origin"] = self
+            # Rows only: the column arrays are taken from the live history on first read
+            # (:meth:`materialize`), so a sampler that never reads them never pays for them.
+            snap.__dict__.update(
+                n_objectives=self.n_objectives,
+                _lock=self._lock,
+                _pending=[],
+                _trials=self._trials,
+                _n=self._n,
+                _n_cols=-1,  # no columns taken yet (even for zero rows)
+                _params={},
+                _state_counts=list(self._state_counts),
+                _frozen=True,
+                _snap=None,
+                _origin=self,
+            )
             if not self._pending:
                 self._snap = snap
         return snap
@@ -195,13 +212,53 @@ class TrialHistory:
     def _fold(self) -> None:
         with self._lock:
             pending, self._pending = self._pending, []
-            needed = self._n + len(pending)
-            if needed > self._capacity:
-                self._reserve(max(needed, 2 * self._capacity, _MIN_CAPACITY))
-            for trial in pending:
-                self._write_row(self._n, trial)
-                self._trials.append(trial)
-                self._n += 1
+            self._trials.extend(pending)
+            self._n += len(pending)
+
+    def materialize(self) -> TrialHistory:
+        """Write every row of this history into the column arrays; return ``self``.
+
+        Column readers call this; code that reads the private arrays directly (the TPE
+        fast path) calls it first.
+        """
+        if self._n_cols >= self._n:
+            return self
+        if not self._frozen:
+            self._write_columns(self._n)
+            return self
+        origin: TrialHistory = self.__dict__["_origin"]
+        origin._write_columns(self._n)
+        n = self._n
+        with origin._lock:
+            first_row = origin._first_row
+            self._params = {
+                name: column for name, column in origin._params.items() if first_row[name] < n
+            }
+            self._numbers = origin._numbers
+            self._states = origin._states
+            self._values = origin._values
+            self._last_step = origin._last_step
+            self._last_intermediate = origin._last_intermediate
+            self._violation = origin._violation
+            self._capacity = origin._capacity
+            self._first_row = first_row
+            self._dist_changes = origin._dist_changes
+            self._steps = origin._steps
+            self._n_cols = n  # last: other readers of this snapshot wait for the arrays
+        return self
+
+    def _write_columns(self, upto: int) -> None:
+        """Write rows ``[_n_cols, upto)`` of the live history into the arrays."""
+        with self._lock:
+            start = self._n_cols
+            if start >= upto:
+                return
+            if upto > self._capacity:
+                self._reserve(max(upto, 2 * self._capacity, _MIN_CAPACITY))
+            trials = self._trials
+            for row in range(start, upto):
+                self._write_row(row, trials[row])
+            self._n_cols = upto
 
     def _reserve(self, capacity: int) -> None:
         self._numbers = _grow(self._numbers, capacity, -1)
@@ -232,8 +289,18 @@ class TrialHistory:
             if column is None:
                 column = np.full(self._capacity, math.nan)
                 params[name] = column
+                self._first_row[name] = row
             column[row] = value
-        self._distributions.update(trial.distributions)
+        dists = trial.distributions
+        if dists != self._last_dists:  # C-level compare; identical objects in the usual case
+            changes = self._dist_changes
+            for name, dist in dists.items():
+                seen = changes.get(name)
+                if seen is None:
+                    changes[name] = [(row, dist)]
+                elif seen[-1][1] != dist:
+                    seen.append((row, dist))
+            self._last_dists = dists
         intermediate = trial.intermediate_values
         if intermediate:
             last = max(intermediate)
@@ -254,6 +321,17 @@ class TrialHistory:
         """Number of synced rows."""
         return self._n
 
+    def trials_from(self, start: int) -> list[FrozenTrial]:
+        """Finished trials of rows ``[start, n)`` (shared references: do not mutate)."""
+        return self._trials[start : self._n]
+
+    def trials_at(self, rows: Sequence[int]) -> list[FrozenTrial]:
+        """Finished trials of the given rows (shared references: do not mutate)."""
+        if rows and not (min(rows) >= 0 and max(rows) < self._n):
+            raise IndexError(f"rows {list(rows)} out of range for {self._n} rows")
+        items = self._trials
+        return [items[row] for row in rows]
+
     def count(self, state: TrialState) -> int:
         """Number of finished trials in ``state`` (including not yet synced ones)."""
         return self._state_counts[state]
@@ -261,48 +339,55 @@ class TrialHistory:
     @property
     def numbers(self) -> IntArray:
         """Trial numbers, shape ``(n,)``."""
-        return _readonly(self._numbers[: self._n])
+        return _readonly(self.materialize()._numbers[: self._n])
 
     @property
     def states(self) -> npt.NDArray[np.int8]:
         """Trial states as ``TrialState`` ints, shape ``(n,)``."""
-        return _readonly(self._states[: self._n])
+        return _readonly(self.materialize()._states[: self._n])
 
     @property
     def values(self) -> FloatArray:
         """Objective values, shape ``(n, n_objectives)``; NaN unless COMPLETE."""
-        return _readonly(self._values[: self._n])
+        return _readonly(self.materialize()._values[: self._n])
 
     @property
     def last_step(self) -> IntArray:
         """Last reported step per row, -1 when none."""
-        return _readonly(self._last_step[: self._n])
+        return _readonly(self.materialize()._last_step[: self._n])
 
     @property
     def last_intermediate(self) -> FloatArray:
         """Intermediate value at the last step, NaN when none."""
-        return _readonly(self._last_intermediate[: self._n])
+        return _readonly(self.materialize()._last_intermediate[: self._n])
 
     @property
     def constraint_violation(self) -> FloatArray:
         """Sum of positive constraint values; NaN when the trial set no constraint."""
-        return _readonly(self._violation[: self._n])
+        return _readonly(self.materialize()._violation[: self._n])
 
     @property
     def param_names(self) -> list[str]:
         """Names of all parameters seen in finished trials."""
-        return list(self._params)
+        return list(self.materialize()._params)
 
     def param(self, name: str) -> FloatArray:
         """Internal values of parameter ``name``, NaN where a trial lacks it."""
-        column = self._params.get(name)
+        column = self.materialize()._params.get(name)
         if column is None:
             return np.full(self._n, math.nan)
         return _readonly(column[: self._n])
 
     def distribution(self, name: str) -> BaseDistribution | None:
         """Last distribution seen for ``name``, or ``None``."""
-        return self._distributions.get(name)
+        changes = self.materialize()._dist_changes.get(name)
+        if changes is None:
+            return None
+        n = self._n
+        for row, dist in reversed(changes):
+            if row < n:
+                return dist
+        return None
 
     @property
     def trials(self) -> TrialRows:
@@ -312,11 +397,11 @@ class TrialHistory:
     @property
     def steps(self) -> list[int]:
         """All steps at which some finished trial reported a value."""
-        return list(self._steps)
+        return list(self.materialize()._steps)
 
     def intermediate_at(self, step: int) -> tuple[IntArray, FloatArray]:
         """Rows that reported ``step`` and their values."""
-        column = self._steps.get(step)
+        column = self.materialize()._steps.get(step)
         if column is None:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float64)
         rows, values, count = column.rows, column.values, column.n

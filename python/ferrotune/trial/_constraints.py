@@ -24,6 +24,13 @@ def constraints_from_system_attrs(system_attrs: Mapping[str, Any]) -> dict[str, 
     return result
 
 
+def has_constraints(system_attrs: Mapping[str, Any]) -> bool:
+    """Whether ``system_attrs`` hold any constraint value (without collecting them)."""
+    if system_attrs.get(CONSTRAINTS_KEY):
+        return True
+    return any(key.startswith(_PREFIX) for key in system_attrs)
+
+
 def constraint_violation(system_attrs: Mapping[str, Any]) -> float:
     """Sum of the positive constraint values; NaN when no constraint is set."""
     constraints = constraints_from_system_attrs(system_attrs)

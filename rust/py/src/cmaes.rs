@@ -187,13 +187,7 @@ impl PyCmaEs {
     fn ask<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
-        let flat = util::run(py, || {
-            let mut out = Vec::with_capacity(n * d);
-            for _ in 0..n {
-                out.extend(inner.ask()?.0);
-            }
-            Ok(out)
-        })?;
+        let flat = util::run(py, || Ok(inner.ask_many(n)?.0))?;
         Ok(to_matrix(flat, n, d)?.into_pyarray(py))
     }
 
@@ -203,16 +197,7 @@ impl PyCmaEs {
     fn ask_with_raw<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<CandidatePair<'py>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
-        let (xs, raws) = util::run(py, || {
-            let mut xs = Vec::with_capacity(n * d);
-            let mut raws = Vec::with_capacity(n * d);
-            for _ in 0..n {
-                let (x, raw) = inner.ask()?;
-                xs.extend(x);
-                raws.extend(raw);
-            }
-            Ok((xs, raws))
-        })?;
+        let (xs, raws) = util::run(py, || inner.ask_many(n))?;
         Ok((
             to_matrix(xs, n, d)?.into_pyarray(py),
             to_matrix(raws, n, d)?.into_pyarray(py),

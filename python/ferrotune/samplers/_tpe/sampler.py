@@ -728,7 +728,7 @@ class TPESampler(BaseSampler):
         plan = cache.plans.get(key)
         if plan is None or plan.dists != dists:
             plan = cache.plans[key] = _Plan(cache, key, dists)
-        params = history._params
+        params = history.materialize()._params
         try:
             columns = [params[name] for name in names]
         except KeyError:  # never seen in a finished trial

@@ -8,7 +8,9 @@
 //! same termination criteria.
 
 use super::codec::{Reader, Writer};
-use super::linalg::{b_mul, b_mul_from_bt, bt_mul, matmul, reconstruct, sym_eig, sym_eigvals};
+use super::linalg::{
+    b_mul, b_mul_from_bt, bt_mul, gemm, matmul, reconstruct, sym_eig, sym_eigvals, weighted_gram,
+};
 use super::rng::Rng;
 use super::{
     check_bounds, check_finite_solutions, sort_by_value, Bounds, EPS, MEAN_MAX, SIGMA_MAX,
@@ -326,6 +328,37 @@ impl Cma {
         Ok(x)
     }
 
+    /// `k` candidates, row-major `k x n`, as `k` calls of [`Cma::ask`] would give them.
+    ///
+    /// Without bounds every draw is accepted, so the `k` draws take the same normal
+    /// variates in the same order and `B D z` becomes one matrix product
+    /// `(Z diag(D)) B^T`; with bounds, candidates are drawn one by one (resampling).
+    pub fn ask_many(&mut self, k: usize) -> CoreResult<Vec<f64>> {
+        let n = self.n;
+        if self.bounds.is_some() || k < 2 {
+            let mut out = Vec::with_capacity(k * n);
+            for _ in 0..k {
+                out.extend(self.ask()?);
+            }
+            return Ok(out);
+        }
+        let mut dz: Vec<f64> = (0..k * n).map(|_| self.rng.normal()).collect();
+        let sigma = self.sigma;
+        let e = self.eigen()?;
+        for row in dz.chunks_exact_mut(n) {
+            for (v, d) in row.iter_mut().zip(&e.d) {
+                *v *= d;
+            }
+        }
+        let mut xs = gemm(&dz, &e.bt, k, n, n);
+        for row in xs.chunks_exact_mut(n) {
+            for (v, m) in row.iter_mut().zip(&self.mean) {
+                *v = m + sigma * *v;
+            }
+        }
+        Ok(xs)
+    }
+
     /// Update the distribution from `popsize` solutions (`xs` row-major
     /// `popsize x n`) and their values (to be minimised).
     pub fn tell(&mut self, xs: &[f64], values: &[f64]) -> CoreResult<()> {
@@ -402,13 +435,17 @@ impl Cma {
             self.pc[j] = (1.0 - self.cc) * self.pc[j] + pc_coef * y_w[j];
         }
 
-        // Active weights w_i^o (eq. 46): negative ones rescaled by n / ||C^{-1/2} y_i||^2.
+        // Active weights w_i^o (eq. 46): negative ones rescaled by n / ||C^{-1/2} y_i||^2,
+        // with all B^T y_i at once: rows of Y B.
         let mut w_io = self.weights.clone();
-        for k in 0..lambda {
-            if self.weights[k] < 0.0 {
-                bt_mul(&b, &y[k * n..(k + 1) * n], n, &mut tmp);
-                let sq: f64 = tmp.iter().zip(&d).map(|(t, dd)| (t / dd) * (t / dd)).sum();
-                w_io[k] *= n as f64 / (sq + EPS);
+        if self.weights.iter().any(|&w| w < 0.0) {
+            let yb = gemm(&y, &b, lambda, n, n);
+            for k in 0..lambda {
+                if self.weights[k] < 0.0 {
+                    let row = &yb[k * n..(k + 1) * n];
+                    let sq: f64 = row.iter().zip(&d).map(|(t, dd)| (t / dd) * (t / dd)).sum();
+                    w_io[k] *= n as f64 / (sq + EPS);
+                }
             }
         }
 
@@ -416,26 +453,16 @@ impl Cma {
         let delta_h = (1.0 - h_sigma) * self.cc * (2.0 - self.cc);
         let sum_w: f64 = self.weights.iter().sum();
         let decay = 1.0 + self.c1 * delta_h - self.c1 - self.cmu * sum_w;
-        // Rank-mu term sum_k w_k^o y_k y_k^T, upper triangle, accumulated row-contiguously.
-        let mut rank_mu = vec![0.0; n * n];
-        for k in 0..lambda {
-            let yk = &y[k * n..(k + 1) * n];
-            let w = w_io[k];
-            for i in 0..n {
-                let a = w * yk[i];
-                let row = &mut rank_mu[i * n + i..(i + 1) * n];
-                for (r, &yj) in row.iter_mut().zip(&yk[i..]) {
-                    *r += a * yj;
-                }
-            }
-        }
+        // Rank-mu term sum_k w_k^o y_k y_k^T = Y^T diag(w^o) Y in one product.
+        let rank_mu = weighted_gram(&y, &w_io, lambda, n);
         for i in 0..n {
-            for j in i..n {
-                let v = decay * self.c[i * n + j]
-                    + self.c1 * self.pc[i] * self.pc[j]
-                    + self.cmu * rank_mu[i * n + j];
-                self.c[i * n + j] = v;
-                self.c[j * n + i] = v;
+            let (c1_pci, row) = (self.c1 * self.pc[i], i * n);
+            for (j, (c, r)) in self.c[row..row + n]
+                .iter_mut()
+                .zip(&rank_mu[row..row + n])
+                .enumerate()
+            {
+                *c = decay * *c + c1_pci * self.pc[j] + self.cmu * r;
             }
         }
 

@@ -338,6 +338,24 @@ impl CmaEs {
         }
     }
 
+    /// `k` candidates as row-major `k x dim` arrays `(x to evaluate, x to tell)`, the same
+    /// as `k` calls of [`CmaEs::ask`] (full CMA-ES without bounds draws them in one product).
+    pub fn ask_many(&mut self, k: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
+        if let Engine::Full(e) = &mut self.engine {
+            let xs = e.ask_many(k)?;
+            return Ok((xs.clone(), xs));
+        }
+        let d = self.dim();
+        let mut xs = Vec::with_capacity(k * d);
+        let mut raws = Vec::with_capacity(k * d);
+        for _ in 0..k {
+            let (x, raw) = self.ask()?;
+            xs.extend(x);
+            raws.extend(raw);
+        }
+        Ok((xs, raws))
+    }
+
     /// Termination criteria of the current engine.
     pub fn should_stop(&mut self) -> CoreResult<bool> {
         match &mut self.engine {

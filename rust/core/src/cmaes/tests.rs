@@ -243,6 +243,35 @@ fn warm_start_recovers_source_optimum() {
     assert!(warm_start_mgd(&xs[..3 * n], &vs[..3], n, 0.1, 0.1).is_err());
 }
 
+/// `ask_many` draws the candidates `ask` would, one by one: the same normal variates
+/// (one matrix product without bounds, so equal up to rounding) and, with bounds, the
+/// same resampling sequence exactly.
+#[test]
+fn ask_many_matches_sequential_asks() {
+    for bounded in [false, true] {
+        let n = 7;
+        let mean = vec![0.3; n];
+        let bounds = bounded.then(|| vec![[0.0, 1.0]; n]);
+        let mut one = Cma::new(&mean, 0.4, bounds.clone(), 10 * n, 5, None, None, false).unwrap();
+        let mut many = Cma::new(&mean, 0.4, bounds, 10 * n, 5, None, None, false).unwrap();
+        for generation in 0..4 {
+            let lambda = one.popsize;
+            let batch = many.ask_many(lambda).unwrap();
+            let single: Vec<f64> = (0..lambda).flat_map(|_| one.ask().unwrap()).collect();
+            for (a, b) in batch.iter().zip(&single) {
+                if bounded {
+                    assert_eq!(a, b, "generation {generation}");
+                } else {
+                    assert!((a - b).abs() <= 1e-12 * (1.0 + b.abs()), "{a} vs {b}");
+                }
+            }
+            let values: Vec<f64> = single.chunks_exact(n).map(|x| x.iter().sum()).collect();
+            one.tell(&single, &values).unwrap();
+            many.tell(&single, &values).unwrap();
+        }
+    }
+}
+
 /// Timing report for one full-CMA generation at d = 200 (the size `compare_cmaes.py`
 /// times against the `cmaes` package), split into eigendecomposition, sampling and tell.
 /// `cargo test --release -p ferrotune-core generation_timing -- --ignored --nocapture`
@@ -264,13 +293,8 @@ fn generation_timing() {
         let t0 = Instant::now();
         opt.eigen().unwrap();
         let t1 = Instant::now();
-        let mut xs = Vec::with_capacity(lambda * n);
-        let mut vs = Vec::with_capacity(lambda);
-        for _ in 0..lambda {
-            let x = opt.ask().unwrap();
-            vs.push(f(&x));
-            xs.extend(x);
-        }
+        let xs = opt.ask_many(lambda).unwrap();
+        let vs: Vec<f64> = xs.chunks_exact(n).map(f).collect();
         let t2 = Instant::now();
         opt.tell(&xs, &vs).unwrap();
         let t3 = Instant::now();
