@@ -17,7 +17,7 @@ thread_local! {
 /// (faer's default is 128; 64 is faster at the dimensions CMA-ES sees, e.g. ~3% at d = 200).
 const EVD_RECURSION_THRESHOLD: usize = 64;
 
-fn evd_params() -> Spec<SelfAdjointEvdParams, f64> {
+pub(crate) fn evd_params() -> Spec<SelfAdjointEvdParams, f64> {
     let mut params = <SelfAdjointEvdParams as Auto<f64>>::auto();
     params.recursion_threshold = EVD_RECURSION_THRESHOLD;
     params.into()
@@ -30,6 +30,30 @@ fn evd_params() -> Spec<SelfAdjointEvdParams, f64> {
 /// as it is), eigenvalues ascending (the same convention as `numpy.linalg.eigh`).
 /// Only the lower triangle of `c` is read.
 pub fn sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>, Vec<f64>)> {
+    if n < SPLIT_EIG_MIN_DIM {
+        return sym_eig_faer(c, n);
+    }
+    let (w, bt) = super::split_eig::split_sym_eig(c, n)?;
+    if w.iter().any(|x| !x.is_finite()) {
+        return Err(CoreError::Numerical(
+            "eigendecomposition produced non-finite eigenvalues".into(),
+        ));
+    }
+    let mut b = vec![0.0; n * n];
+    for (j, row) in bt.chunks_exact(n).enumerate() {
+        for (i, &v) in row.iter().enumerate() {
+            b[i * n + j] = v;
+        }
+    }
+    Ok((w, b, bt))
+}
+
+/// From this dimension on, [`sym_eig`] splits the tridiagonal problem in two halves
+/// solved on two threads (`split_eig.rs`); below it faer's decomposition is faster.
+pub const SPLIT_EIG_MIN_DIM: usize = 112;
+
+/// [`sym_eig`] by faer's self-adjoint eigendecomposition alone.
+pub fn sym_eig_faer(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>, Vec<f64>)> {
     let m = MatRef::from_row_major_slice(c, n, n);
     let mut s = Diag::<f64>::zeros(n);
     let mut u = Mat::<f64>::zeros(n, n);

@@ -20,6 +20,7 @@ mod linalg;
 mod margin;
 mod rng;
 mod sep;
+mod split_eig;
 mod warm;
 
 pub use cma::{default_popsize, Cma};
