@@ -1,19 +1,21 @@
-//! Symmetric eigendecomposition for larger matrices: one divide-and-conquer split done
-//! here, with its two halves solved by faer on two threads.
+//! Symmetric eigendecomposition for larger matrices: faer's Householder reduction, then
+//! divide and conquer on the tridiagonal matrix here.
 //!
-//! 1. faer reduces `C` to a tridiagonal `T = Q^T C Q` (Householder).
-//! 2. Cuppen's split: `T = diag(T1, T2) + rho v v^T` with `rho = T[m, m-1]` and
-//!    `v = e_{m-1} + e_m`; the two halves are solved concurrently by faer.
-//! 3. The merge is the eigenproblem of `D + rho z z^T` (`z = diag(Q1, Q2)^T v`): deflation
-//!    of negligible `z_i` and of close eigenvalue pairs (Givens rotations), the secular
-//!    equation `1 + rho sum z_j^2 / (d_j - lambda) = 0` for each remaining root, and the
-//!    eigenvectors from Gu & Eisenstat's recomputed `z` (SIAM J. Matrix Anal. Appl. 16,
-//!    1995), which keeps them orthogonal to working precision.
+//! 1. faer reduces `C` to a tridiagonal `T = Q^T C Q`.
+//! 2. Cuppen's split, recursively: `T = diag(T1, T2) + rho v v^T` with `rho = T[m, m-1]`
+//!    and `v = e_{m-1} + e_m`; the halves are solved the same way down to small leaves.
+//! 3. Each merge is the eigenproblem of `D + rho z z^T` (`z = diag(Q1, Q2)^T v`): deflation
+//!    of negligible `z_i` and of close eigenvalue pairs (Givens rotations, as LAPACK's
+//!    dlaed2), the secular equation `1 + rho sum z_j^2 / (d_j - lambda) = 0` for each
+//!    remaining root (the two-pole rational model of Bunch, Nielsen & Sorensen, Numer.
+//!    Math. 31, 1978, with bisection as the safeguard), and the eigenvectors from Gu &
+//!    Eisenstat's recomputed `z` (SIAM J. Matrix Anal. Appl. 16, 1995), which keeps them
+//!    orthogonal to working precision.
 //! 4. The eigenvectors of `T` are mapped back through the Householder sequence.
 //!
-//! Every step after the reduction is O(n^2) apart from two matrix products, and the
-//! halves cost an eighth each of the whole, so the decomposition runs in about the time
-//! of the reduction plus one half on two cores.
+//! faer's own divide and conquer does the same steps; at the sizes CMA-ES sees (d >= 112)
+//! this one's merges are cheaper, about a quarter less time for the whole decomposition at
+//! d = 200 (`split_eig_timing` below).
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, tridiag, ComputeEigenvectors};
@@ -299,14 +301,16 @@ fn solve_quadratic_in(qa: f64, qb: f64, qc: f64, lo: f64, hi: f64) -> f64 {
     }
 }
 
-/// Tridiagonal problems below this size go to faer whole.
-const LEAF_DIM: usize = 16;
+/// Tridiagonal problems below this size go to faer whole (1 x 1 ones are solved here).
+const LEAF_DIM: usize = 8;
 
 /// Eigenpairs of the symmetric tridiagonal matrix (`diag`, `off`) by Cuppen's divide and
 /// conquer: eigenvalues unsorted, eigenvectors in the matching columns of the result.
-/// With `parallel`, the two halves of the top split run on two threads.
-fn tridiagonal_dc(diag: &[f64], off: &[f64], parallel: bool) -> CoreResult<(Vec<f64>, Mat<f64>)> {
+fn tridiagonal_dc(diag: &[f64], off: &[f64]) -> CoreResult<(Vec<f64>, Mat<f64>)> {
     let n = diag.len();
+    if n == 1 {
+        return Ok((vec![diag[0]], Mat::<f64>::from_fn(1, 1, |_, _| 1.0)));
+    }
     if n < LEAF_DIM {
         return faer_tridiagonal_evd(diag, off);
     }
@@ -317,22 +321,8 @@ fn tridiagonal_dc(diag: &[f64], off: &[f64], parallel: bool) -> CoreResult<(Vec<
     let mut d2 = diag[m..].to_vec();
     d1[m - 1] -= rho;
     d2[0] -= rho;
-    let (r1, r2) = if parallel {
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| tridiagonal_dc(&d2, &off[m..], false));
-            let mine = tridiagonal_dc(&d1, &off[..m - 1], false);
-            let other = other.join().unwrap_or_else(|_| {
-                Err(CoreError::Numerical("eigensolver thread panicked".into()))
-            });
-            (mine, other)
-        })
-    } else {
-        (
-            tridiagonal_dc(&d1, &off[..m - 1], false),
-            tridiagonal_dc(&d2, &off[m..], false),
-        )
-    };
-    let ((w1, q1), (w2, q2)) = (r1?, r2?);
+    let (w1, q1) = tridiagonal_dc(&d1, &off[..m - 1])?;
+    let (w2, q2) = tridiagonal_dc(&d2, &off[m..])?;
 
     // Merge: D + rho z z^T with z = diag(Q1, Q2)^T v = [last row of Q1; first row of Q2].
     let mut dd = w1;
@@ -392,32 +382,23 @@ pub fn split_sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
     let off: Vec<f64> = (0..n - 1).map(|i| trid[(i + 1, i)]).collect();
 
     // 2-3. Divide and conquer on the tridiagonal matrix.
-    let (values, mut u) = tridiagonal_dc(&diag, &off, true)?;
+    let (values, mut u) = tridiagonal_dc(&diag, &off)?;
 
-    // 4. Back to the eigenvectors of C, the two column halves on two threads.
-    let basis = trid.as_ref().submatrix(1, 0, n - 1, n - 1);
-    let half = n / 2;
-    let (left, right) = u.as_mut().subrows_mut(1, n - 1).split_at_col_mut(half);
-    let apply =
-        |block: faer::MatMut<'_, f64>| {
-            let req = householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<
-                f64,
-            >(n - 1, bs, block.ncols());
-            householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
-                basis,
-                hh.as_ref(),
-                Conj::No,
-                block,
-                Par::Seq,
-                MemStack::new(&mut MemBuffer::new(req)),
-            );
-            crate::simd::clear_upper_simd_state();
-        };
-    std::thread::scope(|scope| {
-        scope.spawn(|| apply(right));
-        apply(left);
-    });
-
+    // 4. Back to the eigenvectors of C.
+    let req = householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+        n - 1,
+        bs,
+        n,
+    );
+    householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+        trid.as_ref().submatrix(1, 0, n - 1, n - 1),
+        hh.as_ref(),
+        Conj::No,
+        u.as_mut().subrows_mut(1, n - 1),
+        Par::Seq,
+        MemStack::new(&mut MemBuffer::new(req)),
+    );
+    crate::simd::clear_upper_simd_state();
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     let w: Vec<f64> = order.iter().map(|&i| values[i]).collect();
