@@ -361,11 +361,12 @@ fn tridiagonal_dc(diag: &[f64], off: &[f64]) -> CoreResult<(Vec<f64>, Mat<f64>)>
     Ok((values, u))
 }
 
-/// `C = B diag(w) B^T` for a symmetric row-major `n x n` `c` (both triangles read);
+/// `C = B diag(w) B^T` for a symmetric row-major `n x n` `c` (read as column-major);
 /// returns `w` ascending and `B^T` row-major (eigenvectors in rows).
 pub fn split_sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
     // 1. Householder reduction to tridiagonal form (faer).
-    let mut trid = Mat::<f64>::from_fn(n, n, |i, j| c[i * n + j]);
+    // Column j of the symmetric `c` is its row j: contiguous reads.
+    let mut trid = Mat::<f64>::from_fn(n, n, |i, j| c[j * n + i]);
     let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
     let mut hh = Mat::<f64>::zeros(bs, n - 1);
     let tparams = <tridiag::TridiagParams as Auto<f64>>::auto().into();
