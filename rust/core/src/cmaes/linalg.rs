@@ -28,7 +28,8 @@ pub(crate) fn evd_params() -> Spec<SelfAdjointEvdParams, f64> {
 /// Returns `(w, b, bt)` with `b` row-major, eigenvectors in its columns, and `bt`
 /// its transpose (row-major, eigenvectors in its rows; faer's column-major output
 /// as it is), eigenvalues ascending (the same convention as `numpy.linalg.eigh`).
-/// Only the lower triangle of `c` is read.
+/// `c` must be exactly symmetric (the caller symmetrises it): below
+/// [`SPLIT_EIG_MIN_DIM`] only its lower triangle is read, from it on all of it.
 pub fn sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>, Vec<f64>)> {
     if n < SPLIT_EIG_MIN_DIM {
         return sym_eig_faer(c, n);
