@@ -3,14 +3,11 @@
 Finished trials never change, so everything a sampler or pruner needs from them is kept
 as growing numpy arrays: one row per finished trial (COMPLETE, PRUNED or FAIL), in the
 order the trials finished. Storages hand finished trials to :meth:`TrialHistory.append`
-(O(1)); :meth:`TrialHistory.sync` folds the pending rows into the arrays, so the cost of
-keeping the history is O(1) amortised per trial and samplers never rebuild per-trial
-Python structures.
-
-Rows are cheap to add and the columns are filled lazily: :meth:`TrialHistory.sync` only
-appends the finished trials to the row list, and the arrays are written, row by row, the
-first time a reader asks for a column. Samplers that only look at the trials themselves
-(CMA-ES looks at one population at a time) never pay for the columns.
+(O(1)); :meth:`TrialHistory.sync` appends them to the row list (O(1) per trial), and the
+arrays are written, row by row, the first time a reader asks for a column
+(:meth:`TrialHistory.materialize`). Keeping the history is O(1) amortised per trial,
+samplers never rebuild per-trial Python structures, and samplers that only look at the
+trials themselves (CMA-ES reads one population at a time) never pay for the columns.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@
 
 use super::codec::{Reader, Writer};
 use super::linalg::{
-    b_mul, b_mul_from_bt, bt_mul, gemm, matmul, reconstruct, sym_eig, sym_eigvals, weighted_gram,
+    b_mul, b_mul_from_bt, bt_mul, gemm, matmul, reconstruct, sym_eig, sym_eigvals, symmetrize,
+    weighted_gram,
 };
 use super::rng::Rng;
 use super::{
@@ -261,13 +262,7 @@ impl Cma {
     pub(crate) fn eigen(&mut self) -> CoreResult<&Eigen> {
         if self.eig.is_none() {
             let n = self.n;
-            for i in 0..n {
-                for j in 0..i {
-                    let s = 0.5 * (self.c[i * n + j] + self.c[j * n + i]);
-                    self.c[i * n + j] = s;
-                    self.c[j * n + i] = s;
-                }
-            }
+            symmetrize(&mut self.c, n);
             let (w, b, bt) = sym_eig(&self.c, n)?;
             let any_neg = w.iter().any(|&x| x < 0.0);
             let d: Vec<f64> = w

@@ -23,6 +23,18 @@ pub(crate) fn evd_params() -> Spec<SelfAdjointEvdParams, f64> {
     params.into()
 }
 
+/// Make the row-major `n x n` matrix exactly symmetric: both halves become the mean of
+/// the two (the covariance update accumulates them with different rounding).
+pub fn symmetrize(c: &mut [f64], n: usize) {
+    for i in 0..n {
+        for j in 0..i {
+            let s = 0.5 * (c[i * n + j] + c[j * n + i]);
+            c[i * n + j] = s;
+            c[j * n + i] = s;
+        }
+    }
+}
+
 /// Eigendecomposition `C = B diag(w) B^T` of a symmetric matrix.
 ///
 /// Returns `(w, b, bt)` with `b` row-major, eigenvectors in its columns, and `bt`

@@ -412,6 +412,7 @@ pub fn split_sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::linalg::symmetrize;
     use super::*;
 
     fn check(c: &[f64], n: usize) {
@@ -482,13 +483,7 @@ mod tests {
             opt.tell(&xs, &values).unwrap();
             if generation % 4 == 0 {
                 let mut c = opt.c.clone();
-                for i in 0..n {
-                    for j in 0..i {
-                        let s = 0.5 * (c[i * n + j] + c[j * n + i]);
-                        c[i * n + j] = s;
-                        c[j * n + i] = s;
-                    }
-                }
+                symmetrize(&mut c, n);
                 check(&c, n);
             }
         }
@@ -540,54 +535,39 @@ mod tests {
                 c[i * n + j] = (0..n).map(|k| qt[k * n + i] * lam[k] * qt[k * n + j]).sum();
             }
         }
-        for i in 0..n {
-            for j in 0..i {
-                let s = 0.5 * (c[i * n + j] + c[j * n + i]);
-                c[i * n + j] = s;
-                c[j * n + i] = s;
-            }
-        }
+        symmetrize(&mut c, n);
         check(&c, n);
     }
-}
 
-/// Timing report, faer's decomposition against the split one, interleaved, at d = 200
-/// (or `SPLIT_EIG_DIM`):
-/// `cargo test --release -p ferrotune-core split_eig_timing -- --ignored --nocapture`
-#[cfg(test)]
-#[test]
-#[ignore]
-fn split_eig_timing() {
-    use std::time::Instant;
-    let n: usize = std::env::var("SPLIT_EIG_DIM")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let mut rng = crate::cmaes::rng::Rng::new(5);
-    let x: Vec<f64> = (0..n * n).map(|_| rng.normal()).collect();
-    let mut c = vec![0.0; n * n];
-    for i in 0..n {
-        for j in 0..n {
-            c[i * n + j] = (0..n).map(|k| x[i * n + k] * x[j * n + k]).sum::<f64>() / n as f64;
+    /// Timing report, faer's decomposition against the split one, interleaved, at d = 200
+    /// (or `SPLIT_EIG_DIM`):
+    /// `cargo test --release -p ferrotune-core split_eig_timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn split_eig_timing() {
+        use std::time::Instant;
+        let n: usize = std::env::var("SPLIT_EIG_DIM")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200);
+        let c = random_spd(n, 5, 3.0);
+        let (mut t_faer, mut t_split) = (vec![], vec![]);
+        for _ in 0..60 {
+            let t0 = Instant::now();
+            std::hint::black_box(super::super::linalg::sym_eig_faer(&c, n).unwrap());
+            let t1 = Instant::now();
+            std::hint::black_box(split_sym_eig(&c, n).unwrap());
+            t_faer.push((t1 - t0).as_secs_f64());
+            t_split.push(t1.elapsed().as_secs_f64());
         }
-        c[i * n + i] += 10f64.powf(3.0 * i as f64 / (n - 1) as f64);
+        let med = |v: &mut Vec<f64>| {
+            v.sort_by(|a, b| a.total_cmp(b));
+            v[v.len() / 2] * 1e3
+        };
+        println!(
+            "d={n}: faer {:.3} ms, split {:.3} ms (medians, interleaved)",
+            med(&mut t_faer),
+            med(&mut t_split)
+        );
     }
-    let (mut t_faer, mut t_split) = (vec![], vec![]);
-    for _ in 0..60 {
-        let t0 = Instant::now();
-        std::hint::black_box(super::linalg::sym_eig_faer(&c, n).unwrap());
-        let t1 = Instant::now();
-        std::hint::black_box(split_sym_eig(&c, n).unwrap());
-        t_faer.push((t1 - t0).as_secs_f64());
-        t_split.push(t1.elapsed().as_secs_f64());
-    }
-    let med = |v: &mut Vec<f64>| {
-        v.sort_by(|a, b| a.total_cmp(b));
-        v[v.len() / 2] * 1e3
-    };
-    println!(
-        "d={n}: faer {:.3} ms, split {:.3} ms (medians, interleaved)",
-        med(&mut t_faer),
-        med(&mut t_split)
-    );
 }
