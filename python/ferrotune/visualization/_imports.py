@@ -47,4 +47,5 @@ def pyplot() -> ModuleType:
             "installed correctly to use this feature: `pip install ferrotune[visualization]` "
             "or `pip install matplotlib`. Actual error: " + str(e)
         ) from e
-    return plt
+    module: ModuleType = plt  # typed whether or not matplotlib's stubs are installed
+    return module

@@ -1,4 +1,5 @@
-//! CPU vector-state housekeeping shared by the core and the bindings.
+//! CPU vector features: run-time dispatch of vectorised kernels, and vector-state
+//! housekeeping shared by the core and the bindings.
 
 /// Clear the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX.
 ///
@@ -22,4 +23,48 @@ pub fn clear_upper_simd_state() {
 #[target_feature(enable = "avx")]
 fn zero_upper() {
     std::arch::x86_64::_mm256_zeroupper();
+}
+
+/// Work compiled once per instruction set by [`dispatch`]: `run` is inlined into a
+/// function with the target features enabled, so its loops vectorise for them.
+pub(crate) trait Kernel {
+    type Output;
+    /// `FMA`: whether fused multiply-add is an instruction (else `a * b + c`); true only
+    /// when the CPU has AVX2 and FMA (checked by [`dispatch`]), which kernels may rely on.
+    fn run<const FMA: bool>(self) -> Self::Output;
+}
+
+/// Run `job` with the widest vector instructions the CPU has: AVX-512, AVX2 + FMA, or
+/// the baseline.
+pub(crate) fn dispatch<K: Kernel>(job: K) -> K::Output {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has every feature `run_avx512` is compiled for (checked above).
+            #[allow(unsafe_code)]
+            return unsafe { run_avx512(job) };
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            // SAFETY: the CPU has every feature `run_avx2` is compiled for (checked above).
+            #[allow(unsafe_code)]
+            return unsafe { run_avx2(job) };
+        }
+    }
+    job.run::<false>()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
+fn run_avx512<K: Kernel>(job: K) -> K::Output {
+    job.run::<true>()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn run_avx2<K: Kernel>(job: K) -> K::Output {
+    job.run::<true>()
 }

@@ -23,6 +23,7 @@ use faer::linalg::householder;
 use faer::{diag::Diag, Accum, Auto, Conj, Mat, MatRef, Par};
 
 use crate::error::{CoreError, CoreResult};
+use crate::simd::Kernel;
 
 const EPS: f64 = f64::EPSILON;
 
@@ -63,8 +64,31 @@ fn faer_tridiagonal_evd(diag: &[f64], off: &[f64]) -> CoreResult<(Vec<f64>, Mat<
 /// Eigenpairs of `diag(d) + rho z z^T` (any sign of `rho`).
 ///
 /// Returns the eigenvalues (unsorted) and the eigenvectors as the columns of a
-/// column-major `n x n` matrix in the coordinates of `d`.
+/// column-major `n x n` matrix in the coordinates of `d`. Compiled for the CPU's vector
+/// instructions (the secular equation and the vectors are division-bound); the lanes are
+/// explicit, so every instruction set gives the same bits.
 fn rank_one_evd(d: &[f64], z: &[f64], rho: f64) -> (Vec<f64>, Vec<f64>) {
+    crate::simd::dispatch(RankOne { d, z, rho })
+}
+
+struct RankOne<'a> {
+    d: &'a [f64],
+    z: &'a [f64],
+    rho: f64,
+}
+
+impl Kernel for RankOne<'_> {
+    type Output = (Vec<f64>, Vec<f64>);
+
+    #[inline(always)]
+    fn run<const FMA: bool>(self) -> Self::Output {
+        rank_one_evd_impl::<FMA>(self.d, self.z, self.rho)
+    }
+}
+
+/// `AVX`: the CPU has AVX2 and FMA (the hot loops then use them).
+#[inline(always)]
+fn rank_one_evd_impl<const AVX: bool>(d: &[f64], z: &[f64], rho: f64) -> (Vec<f64>, Vec<f64>) {
     let n = d.len();
     // D + rho z z^T = -((-D) + (-rho) z z^T): solve with rho > 0 and flip back.
     let flip = rho < 0.0;
@@ -134,22 +158,23 @@ fn rank_one_evd(d: &[f64], z: &[f64], rho: f64) -> (Vec<f64>, Vec<f64>) {
     let mut origin = vec![0usize; k];
     let mut mu = vec![0.0; k];
     for i in 0..k {
-        let (o, m) = secular_root(&dk, &z2, z2sum, rho, i);
+        let (o, m) = secular_root::<AVX>(&dk, &z2, z2sum, rho, i);
         origin[i] = o;
         mu[i] = m;
     }
-    // lambda_i - d_j computed from the root's own origin (exact differences of poles).
-    let gap = |i: usize, j: usize| (dk[origin[i]] - dk[j]) + mu[i];
+    // lambda_i - d_j is computed from the root's own origin (exact differences of poles):
+    // (base_i - d_j) + mu_i.
+    let base: Vec<f64> = origin.iter().map(|&o| dk[o]).collect();
 
-    // Gu-Eisenstat: the z for which the computed roots are exact eigenvalues.
+    // Gu-Eisenstat: the z for which the computed roots are exact eigenvalues,
+    // zhat_j^2 = (lambda_j - d_j) / rho * prod_{i != j} (lambda_i - d_j) / (d_i - d_j).
     let mut zhat = vec![0.0; k];
     for j in 0..k {
-        let mut prod = gap(j, j) / rho;
-        for i in 0..k {
-            if i != j {
-                prod *= gap(i, j) / (dk[i] - dk[j]);
-            }
-        }
+        let dj = dk[j];
+        let mut lanes = [1.0f64; 4];
+        gap_ratio_product::<AVX>(&base[..j], &mu[..j], &dk[..j], dj, &mut lanes);
+        gap_ratio_product::<AVX>(&base[j + 1..], &mu[j + 1..], &dk[j + 1..], dj, &mut lanes);
+        let prod = ((base[j] - dj) + mu[j]) / rho * ((lanes[0] * lanes[1]) * (lanes[2] * lanes[3]));
         zhat[j] = prod.abs().sqrt().copysign(zk[j]);
     }
 
@@ -160,16 +185,13 @@ fn rank_one_evd(d: &[f64], z: &[f64], rho: f64) -> (Vec<f64>, Vec<f64>) {
     }
     let mut v = vec![0.0; k];
     for (i, &col) in kept.iter().enumerate() {
-        let (base, m) = (dk[origin[i]], mu[i]);
-        for ((vj, zj), dj) in v.iter_mut().zip(&zhat).zip(&dk) {
-            *vj = zj / (dj - base - m);
-        }
-        let inv = 1.0 / v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        let (b, m) = (base[i], mu[i]);
+        let inv = 1.0 / pole_vector::<AVX>(&zhat, &dk, b, m, &mut v).sqrt();
         let column = &mut vectors[col * n..(col + 1) * n];
         for (&row, vj) in kept.iter().zip(&v) {
             column[row] = vj * inv;
         }
-        values[col] = base + m;
+        values[col] = b + m;
     }
     // Undo the deflation rotations (last first) on the rows of every column: the vectors
     // above are in the rotated coordinates.
@@ -188,29 +210,38 @@ fn rank_one_evd(d: &[f64], z: &[f64], rho: f64) -> (Vec<f64>, Vec<f64>) {
 
 /// Root `i` of `1/rho + sum_j z2_j / (d_j - lambda) = 0` (`d` ascending, `rho > 0`),
 /// as `(origin index, mu)` with `lambda = d[origin] + mu`.
-fn secular_root(d: &[f64], z2: &[f64], z2sum: f64, rho: f64, i: usize) -> (usize, f64) {
+#[inline(always)]
+fn secular_root<const AVX: bool>(
+    d: &[f64],
+    z2: &[f64],
+    z2sum: f64,
+    rho: f64,
+    i: usize,
+) -> (usize, f64) {
     let k = d.len();
     let last = i + 1 == k;
-    // Pick the origin: the pole the root is closer to.
-    let (o, mut lo, mut hi) = if last {
-        (i, 0.0, rho * z2sum)
+    // Origin at the pole the root is closer to, found from the sign at the midpoint; that
+    // evaluation is also the first iterate.
+    let (o, mut lo, mut hi, mut x, mut at_x) = if last {
+        let x = 0.5 * rho * z2sum;
+        (
+            i,
+            0.0,
+            rho * z2sum,
+            x,
+            split_pole_sums::<AVX>(d, z2, i, i, x),
+        )
     } else {
-        let width = d[i + 1] - d[i];
-        let mid = 0.5 * width;
-        let shifted: Vec<f64> = d.iter().map(|dj| dj - d[i]).collect();
-        let f_mid = 1.0 / rho + pole_sums(&shifted, z2, mid).0;
-        if f_mid >= 0.0 {
-            (i, 0.0, mid)
+        let mid = 0.5 * (d[i + 1] - d[i]);
+        let at_mid = split_pole_sums::<AVX>(d, z2, i, i, mid);
+        if 1.0 / rho + at_mid.0 + at_mid.2 >= 0.0 {
+            (i, 0.0, mid, mid, at_mid)
         } else {
-            (i + 1, -mid, 0.0)
+            (i + 1, -mid, 0.0, -mid, at_mid)
         }
     };
-    let delta: Vec<f64> = d.iter().map(|dj| dj - d[o]).collect();
-    let mut x = 0.5 * (lo + hi);
     for _ in 0..100 {
-        // psi: poles at or left of root i (negative terms), phi: poles right of it.
-        let (psi, dpsi) = pole_sums(&delta[..=i], &z2[..=i], x);
-        let (phi, dphi) = pole_sums(&delta[i + 1..], &z2[i + 1..], x);
+        let (psi, dpsi, phi, dphi) = at_x;
         let abs_sum = phi - psi;
         let f = 1.0 / rho + psi + phi;
         if f.abs() <= 8.0 * EPS * (k as f64) * (1.0 / rho + abs_sum) {
@@ -225,8 +256,8 @@ fn secular_root(d: &[f64], z2: &[f64], z2sum: f64, rho: f64, i: usize) -> (usize
             break;
         }
         // Two-pole rational model (Bunch, Nielsen & Sorensen; "middle way" of dlaed4):
-        // psi ~ a + b / (delta_i - x), phi ~ c + e / (delta_{i+1} - x).
-        let di = delta[i];
+        // psi ~ a + b / (delta_i - x), phi ~ c + e / (delta_{i+1} - x), delta_j = d_j - d_o.
+        let di = d[i] - d[o];
         let b = dpsi * (di - x) * (di - x);
         let a = psi - dpsi * (di - x);
         let next = if last {
@@ -237,7 +268,7 @@ fn secular_root(d: &[f64], z2: &[f64], z2sum: f64, rho: f64, i: usize) -> (usize
                 f64::NAN
             }
         } else {
-            let dn = delta[i + 1];
+            let dn = d[i + 1] - d[o];
             let e = dphi * (dn - x) * (dn - x);
             let c = phi - dphi * (dn - x);
             let aa = 1.0 / rho + a + c;
@@ -252,37 +283,239 @@ fn secular_root(d: &[f64], z2: &[f64], z2sum: f64, rho: f64, i: usize) -> (usize
         } else {
             0.5 * (lo + hi)
         };
+        at_x = split_pole_sums::<AVX>(d, z2, i, o, x);
     }
     (o, x)
 }
 
-/// `(sum_j z2_j / (delta_j - x), sum_j z2_j / (delta_j - x)^2)`, in four lanes so that the
-/// divisions vectorise.
-fn pole_sums(delta: &[f64], z2: &[f64], x: f64) -> (f64, f64) {
+/// Pole sums of root `i` at `lambda = d[o] + x`: psi over the poles at or left of it
+/// (negative terms), phi over those right of it, each with its derivative.
+#[inline(always)]
+fn split_pole_sums<const AVX: bool>(
+    d: &[f64],
+    z2: &[f64],
+    i: usize,
+    o: usize,
+    x: f64,
+) -> (f64, f64, f64, f64) {
+    let (psi, dpsi) = pole_sums::<AVX>(&d[..=i], &z2[..=i], d[o], x);
+    let (phi, dphi) = pole_sums::<AVX>(&d[i + 1..], &z2[i + 1..], d[o], x);
+    (psi, dpsi, phi, dphi)
+}
+
+// The three division-bound loops below, in four lanes: element `4 c + l` goes to lane
+// `l`, lanes summed as `(l0 + l1) + (l2 + l3)`, no fused multiply-add; the AVX versions
+// (LLVM keeps the portable ones scalar) follow the same order, so both give the same bits.
+
+/// `(sum_j z2_j / ((d_j - origin) - x), sum_j z2_j / ((d_j - origin) - x)^2)`.
+#[inline(always)]
+fn pole_sums<const AVX: bool>(d: &[f64], z2: &[f64], origin: f64, x: f64) -> (f64, f64) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        // SAFETY: `AVX` is true only on `simd::dispatch`'s paths for CPUs with AVX2 + FMA.
+        #[allow(unsafe_code)]
+        return unsafe { avx::pole_sums(d, z2, origin, x) };
+    }
+    portable_pole_sums(d, z2, origin, x)
+}
+
+/// Multiply `lanes` by `((base_i - dj) + mu_i) / (d_i - dj)` over `i`.
+#[inline(always)]
+fn gap_ratio_product<const AVX: bool>(
+    base: &[f64],
+    mu: &[f64],
+    d: &[f64],
+    dj: f64,
+    lanes: &mut [f64; 4],
+) {
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        // SAFETY: as in `pole_sums`.
+        #[allow(unsafe_code)]
+        return unsafe { avx::gap_ratio_product(base, mu, d, dj, lanes) };
+    }
+    portable_gap_ratio_product(base, mu, d, dj, lanes)
+}
+
+/// `v_j = zhat_j / ((d_j - base) - mu)`; returns `sum_j v_j^2`.
+#[inline(always)]
+fn pole_vector<const AVX: bool>(zhat: &[f64], d: &[f64], base: f64, mu: f64, v: &mut [f64]) -> f64 {
+    #[cfg(target_arch = "x86_64")]
+    if AVX {
+        // SAFETY: as in `pole_sums`.
+        #[allow(unsafe_code)]
+        return unsafe { avx::pole_vector(zhat, d, base, mu, v) };
+    }
+    portable_pole_vector(zhat, d, base, mu, v)
+}
+
+#[inline(always)]
+fn portable_pole_sums(d: &[f64], z2: &[f64], origin: f64, x: f64) -> (f64, f64) {
     let (mut s, mut ds) = ([0.0f64; 4], [0.0f64; 4]);
-    let mut chunks_d = delta.chunks_exact(4);
+    let mut chunks_d = d.chunks_exact(4);
     let mut chunks_z = z2.chunks_exact(4);
     for (cd, cz) in (&mut chunks_d).zip(&mut chunks_z) {
-        for lane in 0..4 {
-            let t = 1.0 / (cd[lane] - x);
-            let term = cz[lane] * t;
-            s[lane] += term;
-            ds[lane] += term * t;
-        }
+        let (cd, cz): (&[f64; 4], &[f64; 4]) = (cd.try_into().unwrap(), cz.try_into().unwrap());
+        let t: [f64; 4] = std::array::from_fn(|lane| 1.0 / ((cd[lane] - origin) - x));
+        let term: [f64; 4] = std::array::from_fn(|lane| cz[lane] * t[lane]);
+        s = std::array::from_fn(|lane| s[lane] + term[lane]);
+        ds = std::array::from_fn(|lane| ds[lane] + term[lane] * t[lane]);
     }
     let (mut total, mut dtotal) = (
         (s[0] + s[1]) + (s[2] + s[3]),
         (ds[0] + ds[1]) + (ds[2] + ds[3]),
     );
     for (d, z) in chunks_d.remainder().iter().zip(chunks_z.remainder()) {
-        let t = 1.0 / (d - x);
+        let t = 1.0 / ((d - origin) - x);
         total += z * t;
         dtotal += z * t * t;
     }
     (total, dtotal)
 }
 
+#[inline(always)]
+fn portable_gap_ratio_product(base: &[f64], mu: &[f64], d: &[f64], dj: f64, lanes: &mut [f64; 4]) {
+    let chunks = base
+        .chunks_exact(4)
+        .zip(mu.chunks_exact(4))
+        .zip(d.chunks_exact(4));
+    for ((cb, cm), cd) in chunks {
+        for lane in 0..4 {
+            lanes[lane] *= ((cb[lane] - dj) + cm[lane]) / (cd[lane] - dj);
+        }
+    }
+    let done = base.len() / 4 * 4;
+    for (lane, i) in (done..base.len()).enumerate() {
+        lanes[lane] *= ((base[i] - dj) + mu[i]) / (d[i] - dj);
+    }
+}
+
+#[inline(always)]
+fn portable_pole_vector(zhat: &[f64], d: &[f64], base: f64, mu: f64, v: &mut [f64]) -> f64 {
+    for ((vj, zj), dj) in v.iter_mut().zip(zhat).zip(d) {
+        *vj = zj / ((dj - base) - mu);
+    }
+    let mut acc = [0.0f64; 4];
+    let mut chunks = v.chunks_exact(4);
+    for c in &mut chunks {
+        for lane in 0..4 {
+            acc[lane] += c[lane] * c[lane];
+        }
+    }
+    let mut total = (acc[0] + acc[1]) + (acc[2] + acc[3]);
+    for x in chunks.remainder() {
+        total += x * x;
+    }
+    total
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx {
+    //! AVX versions of the portable loops above (same lanes and order of operations).
+    use std::arch::x86_64::*;
+
+    /// `(l0 + l1) + (l2 + l3)`.
+    #[target_feature(enable = "avx2,fma")]
+    fn lane_sum(v: __m256d) -> f64 {
+        let lo = _mm256_castpd256_pd128(v);
+        let hi = _mm256_extractf128_pd::<1>(v);
+        let a = _mm_add_sd(lo, _mm_unpackhi_pd(lo, lo));
+        let b = _mm_add_sd(hi, _mm_unpackhi_pd(hi, hi));
+        _mm_cvtsd_f64(_mm_add_sd(a, b))
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn load(c: &[f64]) -> __m256d {
+        _mm256_set_pd(c[3], c[2], c[1], c[0])
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn pole_sums(d: &[f64], z2: &[f64], origin: f64, x: f64) -> (f64, f64) {
+        let (mut s, mut ds) = (_mm256_setzero_pd(), _mm256_setzero_pd());
+        let (one, vo, vx) = (
+            _mm256_set1_pd(1.0),
+            _mm256_set1_pd(origin),
+            _mm256_set1_pd(x),
+        );
+        let mut chunks_d = d.chunks_exact(4);
+        let mut chunks_z = z2.chunks_exact(4);
+        for (cd, cz) in (&mut chunks_d).zip(&mut chunks_z) {
+            let t = _mm256_div_pd(one, _mm256_sub_pd(_mm256_sub_pd(load(cd), vo), vx));
+            let term = _mm256_mul_pd(load(cz), t);
+            s = _mm256_add_pd(s, term);
+            ds = _mm256_add_pd(ds, _mm256_mul_pd(term, t));
+        }
+        let (mut total, mut dtotal) = (lane_sum(s), lane_sum(ds));
+        for (d, z) in chunks_d.remainder().iter().zip(chunks_z.remainder()) {
+            let t = 1.0 / ((d - origin) - x);
+            total += z * t;
+            dtotal += z * t * t;
+        }
+        (total, dtotal)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn gap_ratio_product(
+        base: &[f64],
+        mu: &[f64],
+        d: &[f64],
+        dj: f64,
+        lanes: &mut [f64; 4],
+    ) {
+        let vdj = _mm256_set1_pd(dj);
+        let mut acc = load(lanes);
+        let chunks = base
+            .chunks_exact(4)
+            .zip(mu.chunks_exact(4))
+            .zip(d.chunks_exact(4));
+        for ((cb, cm), cd) in chunks {
+            let gap = _mm256_add_pd(_mm256_sub_pd(load(cb), vdj), load(cm));
+            acc = _mm256_mul_pd(acc, _mm256_div_pd(gap, _mm256_sub_pd(load(cd), vdj)));
+        }
+        let lo = _mm256_castpd256_pd128(acc);
+        let hi = _mm256_extractf128_pd::<1>(acc);
+        *lanes = [
+            _mm_cvtsd_f64(lo),
+            _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo)),
+            _mm_cvtsd_f64(hi),
+            _mm_cvtsd_f64(_mm_unpackhi_pd(hi, hi)),
+        ];
+        let done = base.len() / 4 * 4;
+        for (lane, i) in (done..base.len()).enumerate() {
+            lanes[lane] *= ((base[i] - dj) + mu[i]) / (d[i] - dj);
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub(super) fn pole_vector(zhat: &[f64], d: &[f64], base: f64, mu: f64, v: &mut [f64]) -> f64 {
+        let (vb, vm) = (_mm256_set1_pd(base), _mm256_set1_pd(mu));
+        let mut acc = _mm256_setzero_pd();
+        let k = v.len() / 4 * 4;
+        for ((cv, cz), cd) in v[..k]
+            .chunks_exact_mut(4)
+            .zip(zhat.chunks_exact(4))
+            .zip(d.chunks_exact(4))
+        {
+            let q = _mm256_div_pd(load(cz), _mm256_sub_pd(_mm256_sub_pd(load(cd), vb), vm));
+            acc = _mm256_add_pd(acc, _mm256_mul_pd(q, q));
+            let lo = _mm256_castpd256_pd128(q);
+            let hi = _mm256_extractf128_pd::<1>(q);
+            cv[0] = _mm_cvtsd_f64(lo);
+            cv[1] = _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo));
+            cv[2] = _mm_cvtsd_f64(hi);
+            cv[3] = _mm_cvtsd_f64(_mm_unpackhi_pd(hi, hi));
+        }
+        let mut total = lane_sum(acc);
+        for ((vj, zj), dj) in v[k..].iter_mut().zip(&zhat[k..]).zip(&d[k..]) {
+            *vj = zj / ((dj - base) - mu);
+            total += *vj * *vj;
+        }
+        total
+    }
+}
+
 /// The root of `qa y^2 + qb y + qc` inside `(lo, hi)`, or NaN.
+#[inline(always)]
 fn solve_quadratic_in(qa: f64, qb: f64, qc: f64, lo: f64, hi: f64) -> f64 {
     if qa == 0.0 {
         return if qb != 0.0 { -qc / qb } else { f64::NAN };
@@ -364,42 +597,9 @@ fn tridiagonal_dc(diag: &[f64], off: &[f64]) -> CoreResult<(Vec<f64>, Mat<f64>)>
 /// `C = B diag(w) B^T` for a symmetric row-major `n x n` `c` (read as column-major);
 /// returns `w` ascending and `B^T` row-major (eigenvectors in rows).
 pub fn split_sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
-    // 1. Householder reduction to tridiagonal form (faer).
-    // Column j of the symmetric `c` is its row j: contiguous reads.
-    let mut trid = Mat::<f64>::from_fn(n, n, |i, j| c[j * n + i]);
-    let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
-    let mut hh = Mat::<f64>::zeros(bs, n - 1);
-    let tparams = <tridiag::TridiagParams as Auto<f64>>::auto().into();
-    let req = tridiag::tridiag_in_place_scratch::<f64>(n, Par::Seq, tparams);
-    tridiag::tridiag_in_place(
-        trid.as_mut(),
-        hh.as_mut(),
-        Par::Seq,
-        MemStack::new(&mut MemBuffer::new(req)),
-        tparams,
-    );
-    crate::simd::clear_upper_simd_state();
-    let diag: Vec<f64> = (0..n).map(|i| trid[(i, i)]).collect();
-    let off: Vec<f64> = (0..n - 1).map(|i| trid[(i + 1, i)]).collect();
-
-    // 2-3. Divide and conquer on the tridiagonal matrix.
-    let (values, mut u) = tridiagonal_dc(&diag, &off)?;
-
-    // 4. Back to the eigenvectors of C.
-    let req = householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
-        n - 1,
-        bs,
-        n,
-    );
-    householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
-        trid.as_ref().submatrix(1, 0, n - 1, n - 1),
-        hh.as_ref(),
-        Conj::No,
-        u.as_mut().subrows_mut(1, n - 1),
-        Par::Seq,
-        MemStack::new(&mut MemBuffer::new(req)),
-    );
-    crate::simd::clear_upper_simd_state();
+    let reduction = Tridiagonal::reduce(c, n);
+    let (values, mut u) = tridiagonal_dc(&reduction.diag, &reduction.off)?;
+    reduction.back_transform(&mut u);
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     let w: Vec<f64> = order.iter().map(|&i| values[i]).collect();
@@ -408,6 +608,61 @@ pub fn split_sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
         bt.extend(u.col(col).iter().copied());
     }
     Ok((w, bt))
+}
+
+/// `C = Q T Q^T` with `T` tridiagonal (faer's Householder reduction): `diag`, `off` are
+/// `T`, the reflectors of `Q` stay in `factors` and `block` as faer stores them.
+struct Tridiagonal {
+    diag: Vec<f64>,
+    off: Vec<f64>,
+    factors: Mat<f64>,
+    block: Mat<f64>,
+}
+
+impl Tridiagonal {
+    fn reduce(c: &[f64], n: usize) -> Self {
+        // Column j of the symmetric `c` is its row j: contiguous reads.
+        let mut factors = Mat::<f64>::from_fn(n, n, |i, j| c[j * n + i]);
+        let bs = faer::linalg::qr::no_pivoting::factor::recommended_block_size::<f64>(n, n);
+        let mut block = Mat::<f64>::zeros(bs, n - 1);
+        let tparams = <tridiag::TridiagParams as Auto<f64>>::auto().into();
+        let req = tridiag::tridiag_in_place_scratch::<f64>(n, Par::Seq, tparams);
+        tridiag::tridiag_in_place(
+            factors.as_mut(),
+            block.as_mut(),
+            Par::Seq,
+            MemStack::new(&mut MemBuffer::new(req)),
+            tparams,
+        );
+        crate::simd::clear_upper_simd_state();
+        let diag: Vec<f64> = (0..n).map(|i| factors[(i, i)]).collect();
+        let off: Vec<f64> = (0..n - 1).map(|i| factors[(i + 1, i)]).collect();
+        Self {
+            diag,
+            off,
+            factors,
+            block,
+        }
+    }
+
+    /// `u <- Q u`: eigenvectors of `T` (columns) to eigenvectors of `C`.
+    fn back_transform(&self, u: &mut Mat<f64>) {
+        let n = self.diag.len();
+        let req = householder::apply_block_householder_sequence_on_the_left_in_place_scratch::<f64>(
+            n - 1,
+            self.block.nrows(),
+            n,
+        );
+        householder::apply_block_householder_sequence_on_the_left_in_place_with_conj(
+            self.factors.as_ref().submatrix(1, 0, n - 1, n - 1),
+            self.block.as_ref(),
+            Conj::No,
+            u.as_mut().subrows_mut(1, n - 1),
+            Par::Seq,
+            MemStack::new(&mut MemBuffer::new(req)),
+        );
+        crate::simd::clear_upper_simd_state();
+    }
 }
 
 #[cfg(test)]
@@ -542,14 +797,72 @@ mod tests {
     /// Timing report, faer's decomposition against the split one, interleaved, at d = 200
     /// (or `SPLIT_EIG_DIM`):
     /// `cargo test --release -p ferrotune-core split_eig_timing -- --ignored --nocapture`
+    /// The AVX loops and the portable ones give the same bits (same lanes, same order).
+    #[test]
+    fn vector_and_portable_merges_agree_bitwise() {
+        #[cfg(target_arch = "x86_64")]
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            let mut rng = crate::cmaes::rng::Rng::new(21);
+            for k in [1usize, 2, 5, 8, 13, 64, 101] {
+                let d: Vec<f64> = (0..k).map(|_| 3.0 * rng.normal()).collect();
+                let z: Vec<f64> = (0..k).map(|_| rng.normal()).collect();
+                for rho in [0.7, -1.3] {
+                    let portable = rank_one_evd_impl::<false>(&d, &z, rho);
+                    let vector = crate::simd::dispatch(RankOne { d: &d, z: &z, rho });
+                    assert_eq!(portable.0, vector.0, "eigenvalues, k = {k}");
+                    assert_eq!(portable.1, vector.1, "eigenvectors, k = {k}");
+                }
+            }
+        }
+    }
+
+    /// Time per phase of the split decomposition at d = 200 (or `SPLIT_EIG_DIM`):
+    /// `cargo test --release -p ferrotune-core split_phase_timing -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn split_phase_timing() {
+        use std::time::Instant;
+        let n = timing_dim();
+        let c = random_spd(n, 5, 3.0);
+        let (mut reduce, mut dc, mut back) = (vec![], vec![], vec![]);
+        for _ in 0..100 {
+            let t0 = Instant::now();
+            let reduction = Tridiagonal::reduce(&c, n);
+            let t1 = Instant::now();
+            let (_, mut u) = tridiagonal_dc(&reduction.diag, &reduction.off).unwrap();
+            let t2 = Instant::now();
+            reduction.back_transform(&mut u);
+            std::hint::black_box(&u);
+            reduce.push((t1 - t0).as_secs_f64());
+            dc.push((t2 - t1).as_secs_f64());
+            back.push(t2.elapsed().as_secs_f64());
+        }
+        println!(
+            "d={n}: tridiagonal reduction {:.3} ms, divide and conquer {:.3} ms, \
+             back-transform {:.3} ms (medians)",
+            median_ms(&mut reduce),
+            median_ms(&mut dc),
+            median_ms(&mut back)
+        );
+    }
+
+    fn timing_dim() -> usize {
+        std::env::var("SPLIT_EIG_DIM")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(200)
+    }
+
+    fn median_ms(v: &mut [f64]) -> f64 {
+        v.sort_by(|a, b| a.total_cmp(b));
+        v[v.len() / 2] * 1e3
+    }
+
     #[test]
     #[ignore]
     fn split_eig_timing() {
         use std::time::Instant;
-        let n: usize = std::env::var("SPLIT_EIG_DIM")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(200);
+        let n = timing_dim();
         let c = random_spd(n, 5, 3.0);
         let (mut t_faer, mut t_split) = (vec![], vec![]);
         for _ in 0..60 {
@@ -560,14 +873,10 @@ mod tests {
             t_faer.push((t1 - t0).as_secs_f64());
             t_split.push(t1.elapsed().as_secs_f64());
         }
-        let med = |v: &mut Vec<f64>| {
-            v.sort_by(|a, b| a.total_cmp(b));
-            v[v.len() / 2] * 1e3
-        };
         println!(
             "d={n}: faer {:.3} ms, split {:.3} ms (medians, interleaved)",
-            med(&mut t_faer),
-            med(&mut t_split)
+            median_ms(&mut t_faer),
+            median_ms(&mut t_split)
         );
     }
 }

@@ -19,6 +19,7 @@
 use rayon::prelude::*;
 
 use super::{Gemm, LSE_CUTOFF};
+use crate::simd::{dispatch, Kernel};
 
 /// Candidates evaluated together (vector lanes).
 const LANES: usize = 8;
@@ -354,49 +355,6 @@ fn accumulate_range(
         end,
     };
     dispatch(job)
-}
-
-/// Work compiled once per instruction set by [`dispatch`]: `run` is inlined into a
-/// function with the target features enabled, so its loops vectorise for them.
-trait Kernel {
-    type Output;
-    /// `FMA`: whether fused multiply-add is an instruction (else `a * b + c`).
-    fn run<const FMA: bool>(self) -> Self::Output;
-}
-
-/// Run `job` with the widest vector instructions the CPU has: AVX-512, AVX2 + FMA, or
-/// the baseline.
-fn dispatch<K: Kernel>(job: K) -> K::Output {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512dq")
-            && is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the CPU has every feature `run_avx512` is compiled for (checked above).
-            #[allow(unsafe_code)]
-            return unsafe { run_avx512(job) };
-        }
-        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
-            // SAFETY: the CPU has every feature `run_avx2` is compiled for (checked above).
-            #[allow(unsafe_code)]
-            return unsafe { run_avx2(job) };
-        }
-    }
-    job.run::<false>()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq,avx2,fma")]
-fn run_avx512<K: Kernel>(job: K) -> K::Output {
-    job.run::<true>()
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn run_avx2<K: Kernel>(job: K) -> K::Output {
-    job.run::<true>()
 }
 
 /// Log-density at the `m` candidates `u` (`(m, dc)` row-major, centred coordinates of the
