@@ -24,7 +24,7 @@ def _bounds(n: int) -> np.ndarray:
 
 
 @pytest.mark.parametrize("lr_adapt", [False, True])
-@pytest.mark.parametrize("n", [2, 7])
+@pytest.mark.parametrize("n", [2, 7, 120])  # 120: the divide-and-conquer eigensolver (d >= 80)
 def test_full_cma_update_matches_cmaes(n: int, lr_adapt: bool) -> None:
     rng = np.random.default_rng(n)
     mean = rng.uniform(-1, 1, n)
