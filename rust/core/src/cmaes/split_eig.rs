@@ -355,11 +355,12 @@ fn portable_pole_sums(d: &[f64], z2: &[f64], origin: f64, x: f64) -> (f64, f64) 
     let mut chunks_d = d.chunks_exact(4);
     let mut chunks_z = z2.chunks_exact(4);
     for (cd, cz) in (&mut chunks_d).zip(&mut chunks_z) {
-        let (cd, cz): (&[f64; 4], &[f64; 4]) = (cd.try_into().unwrap(), cz.try_into().unwrap());
-        let t: [f64; 4] = std::array::from_fn(|lane| 1.0 / ((cd[lane] - origin) - x));
-        let term: [f64; 4] = std::array::from_fn(|lane| cz[lane] * t[lane]);
-        s = std::array::from_fn(|lane| s[lane] + term[lane]);
-        ds = std::array::from_fn(|lane| ds[lane] + term[lane] * t[lane]);
+        for lane in 0..4 {
+            let t = 1.0 / ((cd[lane] - origin) - x);
+            let term = cz[lane] * t;
+            s[lane] += term;
+            ds[lane] += term * t;
+        }
     }
     let (mut total, mut dtotal) = (
         (s[0] + s[1]) + (s[2] + s[3]),
@@ -414,14 +415,24 @@ mod avx {
     //! AVX versions of the portable loops above (same lanes and order of operations).
     use std::arch::x86_64::*;
 
+    /// The four lanes of `v`.
+    #[target_feature(enable = "avx2,fma")]
+    fn lanes(v: __m256d) -> [f64; 4] {
+        let lo = _mm256_castpd256_pd128(v);
+        let hi = _mm256_extractf128_pd::<1>(v);
+        [
+            _mm_cvtsd_f64(lo),
+            _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo)),
+            _mm_cvtsd_f64(hi),
+            _mm_cvtsd_f64(_mm_unpackhi_pd(hi, hi)),
+        ]
+    }
+
     /// `(l0 + l1) + (l2 + l3)`.
     #[target_feature(enable = "avx2,fma")]
     fn lane_sum(v: __m256d) -> f64 {
-        let lo = _mm256_castpd256_pd128(v);
-        let hi = _mm256_extractf128_pd::<1>(v);
-        let a = _mm_add_sd(lo, _mm_unpackhi_pd(lo, lo));
-        let b = _mm_add_sd(hi, _mm_unpackhi_pd(hi, hi));
-        _mm_cvtsd_f64(_mm_add_sd(a, b))
+        let l = lanes(v);
+        (l[0] + l[1]) + (l[2] + l[3])
     }
 
     #[target_feature(enable = "avx2,fma")]
@@ -460,10 +471,10 @@ mod avx {
         mu: &[f64],
         d: &[f64],
         dj: f64,
-        lanes: &mut [f64; 4],
+        products: &mut [f64; 4],
     ) {
         let vdj = _mm256_set1_pd(dj);
-        let mut acc = load(lanes);
+        let mut acc = load(products);
         let chunks = base
             .chunks_exact(4)
             .zip(mu.chunks_exact(4))
@@ -472,17 +483,10 @@ mod avx {
             let gap = _mm256_add_pd(_mm256_sub_pd(load(cb), vdj), load(cm));
             acc = _mm256_mul_pd(acc, _mm256_div_pd(gap, _mm256_sub_pd(load(cd), vdj)));
         }
-        let lo = _mm256_castpd256_pd128(acc);
-        let hi = _mm256_extractf128_pd::<1>(acc);
-        *lanes = [
-            _mm_cvtsd_f64(lo),
-            _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo)),
-            _mm_cvtsd_f64(hi),
-            _mm_cvtsd_f64(_mm_unpackhi_pd(hi, hi)),
-        ];
+        *products = lanes(acc);
         let done = base.len() / 4 * 4;
         for (lane, i) in (done..base.len()).enumerate() {
-            lanes[lane] *= ((base[i] - dj) + mu[i]) / (d[i] - dj);
+            products[lane] *= ((base[i] - dj) + mu[i]) / (d[i] - dj);
         }
     }
 
@@ -498,12 +502,7 @@ mod avx {
         {
             let q = _mm256_div_pd(load(cz), _mm256_sub_pd(_mm256_sub_pd(load(cd), vb), vm));
             acc = _mm256_add_pd(acc, _mm256_mul_pd(q, q));
-            let lo = _mm256_castpd256_pd128(q);
-            let hi = _mm256_extractf128_pd::<1>(q);
-            cv[0] = _mm_cvtsd_f64(lo);
-            cv[1] = _mm_cvtsd_f64(_mm_unpackhi_pd(lo, lo));
-            cv[2] = _mm_cvtsd_f64(hi);
-            cv[3] = _mm_cvtsd_f64(_mm_unpackhi_pd(hi, hi));
+            cv.copy_from_slice(&lanes(q));
         }
         let mut total = lane_sum(acc);
         for ((vj, zj), dj) in v[k..].iter_mut().zip(&zhat[k..]).zip(&d[k..]) {
