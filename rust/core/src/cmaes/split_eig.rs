@@ -13,9 +13,10 @@
 //!    orthogonal to working precision.
 //! 4. The eigenvectors of `T` are mapped back through the Householder sequence.
 //!
-//! faer's own divide and conquer does the same steps; at the sizes CMA-ES sees (d >= 112)
-//! this one's merges are cheaper, about a quarter less time for the whole decomposition at
-//! d = 200 (`split_eig_timing` below).
+//! faer's own divide and conquer does the same steps; from `SPLIT_EIG_MIN_DIM` (80) on, this
+//! one's merges are cheaper (their division-bound loops run on AVX2 when the CPU has it):
+//! 15-25% less time for the whole decomposition at d = 200, depending on the machine's
+//! load (`split_eig_timing` below; per phase: `split_phase_timing`).
 
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::evd::{self, tridiag, ComputeEigenvectors};
