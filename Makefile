@@ -3,12 +3,15 @@ PYTHON ?= python3
 PIP ?= $(PYTHON) -m pip
 PYTEST_ARGS ?=
 
-.PHONY: help deps dev demo test test-deps test-rust test-python lint fmt bench clean
+.PHONY: help deps dev demo test test-deps test-rust test-python lint fmt bench docs wheel \
+	wheel-smoke msrv clean
 
 help:
-	@echo "make demo   - build ferrotune and run the demo study (SQLite-backed when available)"
+	@echo "make demo   - build ferrotune and tune a RandomForest on iris (SQLite study, plots)"
 	@echo "make test   - install test deps, build, run cargo test and pytest"
 	@echo "make lint   - ruff, ruff format --check, mypy, cargo fmt --check, clippy"
+	@echo "make docs   - build the documentation site into site/ (mkdocs --strict)"
+	@echo "make wheel  - build an abi3 manylinux wheel into dist/ (installs without Rust)"
 	@echo "make bench  - side-by-side benchmarks against optuna and rustuna"
 
 deps:
@@ -18,8 +21,10 @@ deps:
 dev: deps
 	$(PIP) install --quiet --disable-pip-version-check --no-build-isolation -e .
 
-demo: dev
-	$(PIP) install --quiet --disable-pip-version-check scikit-learn
+# The demo needs the plots (visualization extra) and scikit-learn for its model.
+demo: deps
+	$(PIP) install --quiet --disable-pip-version-check --no-build-isolation -e ".[visualization]" \
+		scikit-learn
 	$(PYTHON) examples/demo.py
 
 test-deps: deps
@@ -39,21 +44,48 @@ test-python:
 
 lint:
 	$(PIP) install --quiet --disable-pip-version-check "ruff>=0.6" "mypy>=1.10"
-	ruff check python tests benches examples
-	ruff format --check python tests benches examples
+	$(PYTHON) -m ruff check python tests benches examples docs .ci
+	$(PYTHON) -m ruff format --check python tests benches examples docs .ci
 	$(PYTHON) -m mypy
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 
 fmt:
-	ruff format python tests benches examples
-	ruff check --fix python tests benches examples
+	$(PYTHON) -m ruff format python tests benches examples docs .ci
+	$(PYTHON) -m ruff check --fix python tests benches examples docs .ci
 	cargo fmt --all
 
 bench: dev
 	$(PIP) install --quiet --disable-pip-version-check -e ".[bench]" --no-build-isolation
 	$(PYTHON) benches/compare_random.py
 
+# The documentation site: API reference from the docstrings (mkdocstrings), plot pictures
+# drawn by docs/_scripts/plot_images.py. --strict turns every warning (broken link, bad
+# reference) into a failure.
+docs: deps
+	$(PIP) install --quiet --disable-pip-version-check --no-build-isolation -e ".[docs]"
+	$(PYTHON) docs/_scripts/plot_images.py
+	$(PYTHON) -m mkdocs build --strict --site-dir site
+
+# An abi3 (CPython >= 3.11) manylinux2014 wheel, release profile: zig (the ziglang package
+# from PyPI) links against glibc 2.17 symbols, so the wheel installs on any x86_64 Linux with
+# glibc >= 2.17, not only on machines as new as the build machine. auditwheel checks the tag.
+wheel: deps
+	$(PIP) install --quiet --disable-pip-version-check "ziglang>=0.13" "auditwheel>=6"
+	rm -rf dist
+	$(PYTHON) -m maturin build --release --locked --zig --compatibility manylinux2014 --out dist
+	$(PYTHON) .ci/check_wheel.py dist
+
+# Installs dist/*.whl into a fresh virtual environment with no Rust toolchain on PATH and
+# runs .ci/wheel_smoke.py there (a TPE study, a SQLite study that resumes, a plot).
+wheel-smoke:
+	bash .ci/wheel_smoke.sh
+
+# Builds the crates with the oldest Rust that Cargo.toml's rust-version claims.
+msrv:
+	bash .ci/msrv.sh
+
 clean:
 	cargo clean
 	rm -f python/ferrotune/_core*.so
+	rm -rf dist site demo_out

@@ -1,6 +1,8 @@
 """ferrotune demo: tune a RandomForest on iris, stored in a SQLite file that later runs resume.
 
 Run with ``make demo`` (or ``python examples/demo.py [--trials 100] [--storage URL]``).
+Writes ``demo_out/demo.db`` (the study) and three plotly pages to ``demo_out/``:
+the optimization history, the parameter importances and a slice plot.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.model_selection import cross_val_score
 
 import ferrotune
+from ferrotune import visualization
 
 OUT_DIR = Path("demo_out")
 
@@ -32,12 +35,8 @@ def objective(trial: ferrotune.Trial) -> float:
     return float(cross_val_score(clf, X, y, cv=3).mean())
 
 
-def default_storage() -> str | None:
-    """The embedded default: a SQLite file next to the demo's outputs, if available."""
-    try:
-        from ferrotune.storages import RDBStorage  # noqa: F401
-    except ImportError:
-        return None
+def default_storage() -> str:
+    """The embedded default: a SQLite file next to the demo's outputs."""
     OUT_DIR.mkdir(exist_ok=True)
     return f"sqlite:///{OUT_DIR / 'demo.db'}"
 
@@ -59,15 +58,20 @@ def main() -> None:
     if before:
         print(f"Resuming study 'iris-random-forest' with {before} trials from {storage}")
     study.optimize(objective, n_trials=args.trials, show_progress_bar=True)
-    print(f"Storage: {storage or 'in-memory (RDB storage not available in this build)'}")
+    print(f"Storage: {storage}")
     print(f"Trials in study: {len(study.trials)} ({len(study.trials) - before} new)")
     print(f"Best value (CV accuracy): {study.best_value:.4f}")
     print(f"Best params: {study.best_params}")
-    try:
-        from ferrotune.visualization import _write_demo_plots  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    for path in _write_demo_plots(study, OUT_DIR):
+    figures = {
+        "history": visualization.plot_optimization_history(study),
+        "importances": visualization.plot_param_importances(study),
+        "slice": visualization.plot_slice(study),
+    }
+    OUT_DIR.mkdir(exist_ok=True)
+    for name, figure in figures.items():
+        path = OUT_DIR / f"{name}.html"
+        # "directory": one shared plotly.min.js next to the pages, viewable offline.
+        figure.write_html(str(path), include_plotlyjs="directory")
         print(f"Wrote {path}")
 
 
