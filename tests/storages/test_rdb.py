@@ -237,3 +237,18 @@ def test_postgres_server_restart_mid_optimize(postgres_url: str) -> None:
     assert [t.number for t in trials] == list(range(60))
     assert all(t.state == TrialState.COMPLETE for t in trials)
     storage.close()
+
+
+def test_unnamed_study_logs_its_generated_name(
+    tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    caplog.set_level(logging.INFO, logger="ferrotune")
+    ft.logging.enable_propagation()
+    try:
+        study = ft.create_study(storage=f"sqlite:///{tmp_path / 'unnamed.db'}")
+    finally:
+        ft.logging.disable_propagation()
+    assert study.study_name.startswith("no-name-")
+    assert f"A new study created in RDB with name: {study.study_name}" in caplog.text

@@ -34,15 +34,15 @@ def _value_equal(a: Any, b: Any) -> bool:
 class GridSampler(BaseSampler):
     """Evaluate every combination of the given values once, in a seeded random order.
 
+    The study stops once every grid point has been evaluated. Visited points are tracked
+    incrementally from the study's finished trials, so each trial costs O(1) amortised.
+
     Parameters
     ----------
     search_space
         ``{name: [values...]}``; every suggested parameter must be listed.
     seed
         Seed of the order in which grid points are visited.
-
-    The study stops once every grid point has been evaluated. Visited points are tracked
-    incrementally from the study's finished trials, so each trial costs O(1) amortised.
     """
 
     def __init__(

@@ -98,12 +98,12 @@ class TrialRows(Sequence[FrozenTrial]):
 class TrialHistory:
     """Append-only columnar record of finished trials.
 
+    Attributes are read-only numpy views valid until the next :meth:`sync`; arrays only grow.
+
     Parameters
     ----------
     n_objectives
         Number of objective values per trial.
-
-    Attributes are read-only numpy views valid until the next :meth:`sync`; arrays only grow.
     """
 
     def __init__(self, n_objectives: int) -> None:

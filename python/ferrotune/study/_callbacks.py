@@ -14,14 +14,14 @@ if TYPE_CHECKING:
 class MaxTrialsCallback:
     """Stop the study once ``n_trials`` trials are in ``states``.
 
+    The count comes from the storage's indexes, so the check costs O(1) per trial.
+
     Parameters
     ----------
     n_trials
         Number of trials after which the study stops.
     states
         States that count (default: COMPLETE only); ``None`` counts all trials.
-
-    The count comes from the storage's indexes, so the check costs O(1) per trial.
     """
 
     def __init__(

@@ -689,12 +689,13 @@ class RDBStorage(BaseStorage):
             if not isinstance(d, StudyDirection):
                 raise TypeError(f"Directions must be StudyDirection, but got {d!r}.")
 
-        def create(conn: Connection) -> int:
-            name = study_name
-            if name is None:
-                import uuid
+        if study_name is None:
+            import uuid
 
-                name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+            study_name = DEFAULT_STUDY_NAME_PREFIX + str(uuid.uuid4())
+        name = study_name
+
+        def create(conn: Connection) -> int:
             result = conn.execute(S.studies.insert().values(study_name=name))
             study_id = int(result.inserted_primary_key[0])  # type: ignore[index]
             conn.execute(
