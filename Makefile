@@ -47,6 +47,8 @@ lint:
 	$(PYTHON) -m ruff check python tests benches examples docs .ci
 	$(PYTHON) -m ruff format --check python tests benches examples docs .ci
 	$(PYTHON) -m mypy
+	# the hand-written stub of the compiled module against the module itself
+	$(PYTHON) -m mypy.stubtest ferrotune._core
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 

@@ -5,6 +5,30 @@ from typing import final
 import numpy as np
 from numpy.typing import NDArray
 
+__all__ = [
+    "CmaEsOptimizer",
+    "TPEAboveState",
+    "TPESortedColumn",
+    "TPESplitState",
+    "__version__",
+    "cmaes_warm_start_mgd",
+    "fanova_importances",
+    "forest_mdi_importances",
+    "hypervolume",
+    "log_gauss_mass",
+    "log_ndtr",
+    "ndtri_exp",
+    "nondomination_rank",
+    "parzen_log_pdf",
+    "parzen_sample",
+    "solve_hssp",
+    "tpe_propose",
+    "tpe_propose_split",
+    "truncnorm_logpdf",
+    "truncnorm_ppf",
+    "truncnorm_sample",
+]
+
 __version__: str
 
 # --- truncnorm (rust/py/src/truncnorm.rs): element-wise over equal-length 1-D arrays ---
@@ -81,6 +105,7 @@ def cmaes_warm_start_mgd(
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]: ...
 
 # --- tpe (rust/py/src/tpe.rs) ---
+@final
 class TPESortedColumn:
     """Incrementally sorted ``(value, row)`` pairs of one history column."""
 
@@ -92,11 +117,13 @@ class TPESortedColumn:
     def __getstate__(self) -> bytes: ...
     def __setstate__(self, state: bytes) -> None: ...
 
+@final
 class TPEAboveState:
     """The above Parzen estimator of one study and search space, kept across trials."""
 
     def __init__(self) -> None: ...
 
+@final
 class TPESplitState:
     """The split of a study's growing history, kept across trials for ``tpe_propose_split``."""
 
