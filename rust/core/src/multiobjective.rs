@@ -19,7 +19,7 @@ fn check_matrix(points: &[f64], m: usize) -> CoreResult<usize> {
             "need at least one objective".into(),
         ));
     }
-    if points.len() % m != 0 {
+    if !points.len().is_multiple_of(m) {
         return Err(CoreError::ShapeMismatch(format!(
             "{} values is not a multiple of {m} objectives",
             points.len()

@@ -789,7 +789,7 @@ impl ParzenEstimator {
         if d == 0 {
             return Err(CoreError::InvalidArgument("empty search space".into()));
         }
-        if x.len() % d != 0 {
+        if !x.len().is_multiple_of(d) {
             return Err(CoreError::ShapeMismatch(format!(
                 "{} values is not a multiple of {d} columns",
                 x.len()

@@ -104,7 +104,7 @@ impl TPESortedColumn {
     }
 
     fn __setstate__(&mut self, state: &[u8]) -> PyResult<()> {
-        if state.len() < 8 || (state.len() - 8) % 12 != 0 {
+        if state.len() < 8 || !(state.len() - 8).is_multiple_of(12) {
             return Err(PyValueError::new_err("corrupt TPESortedColumn state"));
         }
         let mut n = [0u8; 8];

@@ -209,7 +209,7 @@ pub fn marginal_variance(
     for g in 0..k {
         let stride = strides[g];
         for idx in 0..size {
-            if (idx / stride) % padded[g] != 0 {
+            if !(idx / stride).is_multiple_of(padded[g]) {
                 acc_v[idx] += acc_v[idx - stride];
                 acc_w[idx] += acc_w[idx - stride];
             }

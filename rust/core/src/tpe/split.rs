@@ -454,7 +454,13 @@ mod tests {
                 numbers.swap(i, j);
             }
             let states: Vec<i8> = (0..n)
-                .map(|_| if lcg(&mut rng) % 9 == 0 { 3 } else { 1 })
+                .map(|_| {
+                    if lcg(&mut rng).is_multiple_of(9) {
+                        3
+                    } else {
+                        1
+                    }
+                })
                 .collect();
             let values: Vec<f64> = states
                 .iter()
