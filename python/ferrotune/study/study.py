@@ -615,7 +615,6 @@ def get_all_study_summaries(
                 directions=frozen.directions,
                 best_trial=best,
                 user_attrs=frozen.user_attrs,
-                system_attrs=frozen.system_attrs,
                 n_trials=len(trials),
                 datetime_start=min(starts) if starts else None,
                 study_id=sid,
