@@ -27,6 +27,9 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         Redis cluster mode: appends are then not atomic.
     prefix
         Key prefix, to keep several journals in one Redis database.
+
+    The connection is opened lazily, at the first read or write (as in Optuna), so an
+    unreachable server raises ``redis.exceptions.ConnectionError`` then.
     """
 
     def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
@@ -45,10 +48,6 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
             self._redis = redis.Redis.from_url(url)
         except ValueError as e:
             raise ValueError(f"Invalid Redis URL {url!r}: {e}") from e
-        try:
-            self._redis.ping()
-        except redis.exceptions.ConnectionError as e:
-            raise ConnectionError(f"Could not connect to Redis at {url}: {e}") from e
         self._append = self._redis.register_script(_APPEND_SCRIPT)
 
     def __getstate__(self) -> dict[str, Any]:
