@@ -105,6 +105,7 @@ class GridSampler(BaseSampler):
         return True
 
     def _unvisited(self, study: Study) -> list[int]:
+        study = study._whole_study()  # every trial, also under HyperbandPruner (as Optuna)
         key = (id(study._storage), study._study_id)
         if key != self._study_key:
             self._study_key, self._cursor, self._visited = key, 0, set()

@@ -174,6 +174,11 @@ class Study:
         """Columnar history of finished trials, synced with the storage."""
         return self._storage.get_trial_history(self._study_id)
 
+    def _whole_study(self) -> Study:
+        """The study with all its trials, undoing :meth:`_filtered_for_sampler` (samplers
+        that must see every trial, e.g. the grid samplers, as Optuna's read the storage)."""
+        return self
+
     def _filtered_for_sampler(self, trial: FrozenTrial) -> Study:
         """The study as the sampler should see it (a pruner may restrict it, e.g. Hyperband)."""
         hook = getattr(self.pruner, "_filter_study", None)
