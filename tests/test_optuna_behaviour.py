@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 import ferrotune
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from ferrotune.study import StudyDirection, StudySummary
 
 
@@ -62,3 +70,79 @@ def test_fixed_trial_set_constraint() -> None:
     fixed = ferrotune.trial.FixedTrial({"x": 0.75})
     objective(fixed)
     assert fixed.constraints == {"c": 0.25}
+
+
+def _sample_relative_points(
+    search_space: dict[str, BaseDistribution], n_startup_trials: int = 1
+) -> list[dict[str, Any]]:
+    """Optuna's sampler-harness setting: one told trial, then direct sample_relative calls."""
+    sampler = ferrotune.samplers.CmaEsSampler(seed=0, n_startup_trials=n_startup_trials)
+    study = ferrotune.create_study(sampler=sampler)
+    trial = study.ask(search_space)
+    study.tell(trial, sum(trial.params.values()))
+    points = []
+    for _ in range(12):
+        trial_id = study._storage.create_new_trial(study._study_id)
+        frozen = study._storage.get_trial(trial_id)
+        points.append(sampler.sample_relative(study, frozen, search_space))
+    return points
+
+
+def test_cmaes_sample_relative_with_categorical_distributions() -> None:
+    space: dict[str, BaseDistribution] = {
+        "x": CategoricalDistribution([1, 10, 100]),
+        "y": CategoricalDistribution([-1, -10, -100]),
+    }
+    points = _sample_relative_points(space)
+    for params in points:
+        assert set(params) == {"x", "y"}
+        assert params["x"] in (1, 10, 100) and params["y"] in (-1, -10, -100)
+        assert all(type(v) is int for v in params.values())
+    assert len({p["x"] for p in points}) > 1  # sampled, not a constant
+
+
+@pytest.mark.parametrize(
+    "x_distribution",
+    [
+        FloatDistribution(-1.0, 1.0),
+        FloatDistribution(1e-7, 1.0, log=True),
+        FloatDistribution(-10, 10, step=0.5),
+        IntDistribution(1, 10),
+        IntDistribution(1, 100, log=True),
+    ],
+)
+def test_cmaes_sample_relative_with_mixed_distributions(x_distribution: BaseDistribution) -> None:
+    assert isinstance(x_distribution, (FloatDistribution, IntDistribution))
+    space = {"x": x_distribution, "y": CategoricalDistribution([-1, -10, -100])}
+    for params in _sample_relative_points(space):
+        assert set(params) == {"x", "y"}
+        assert x_distribution.low <= params["x"] <= x_distribution.high
+        assert type(params["x"]) is (int if isinstance(x_distribution, IntDistribution) else float)
+        assert params["y"] in (-1, -10, -100)
+
+
+class _CategoricalCmaEs(ferrotune.samplers.CmaEsSampler):
+    """CMA-ES given the categorical parameters too (as a subclass or a caller may)."""
+
+    def infer_relative_search_space(
+        self, study: ferrotune.Study, trial: ferrotune.trial.FrozenTrial
+    ) -> dict[str, BaseDistribution]:
+        return ferrotune.search_space.intersection_search_space(study.get_trials(deepcopy=False))
+
+
+def test_cmaes_learns_over_one_hot_encoded_categoricals() -> None:
+    def objective(trial: ferrotune.Trial) -> float:
+        x = trial.suggest_float("x", -5, 5)
+        c = trial.suggest_categorical("c", ["bad", "worse", "good"])
+        return x**2 + {"good": 0.0, "bad": 10.0, "worse": 20.0}[c]
+
+    sampler = _CategoricalCmaEs(seed=1, n_startup_trials=1, popsize=6)
+    study = ferrotune.create_study(sampler=sampler)
+    study.optimize(objective, n_trials=90)
+    # Every trial after the first was sampled by CMA-ES, categorical included.
+    assert all(any(k.startswith("cma:") for k in t.system_attrs) for t in study.trials[1:])
+    assert [t.params["c"] for t in study.trials[-12:]].count("good") >= 10
+    assert study.best_value < 0.5
+    assert ferrotune.samplers.CmaEsSampler().infer_relative_search_space(
+        study, study.trials[-1]
+    ) == {"x": FloatDistribution(-5, 5)}
