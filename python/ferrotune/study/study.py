@@ -351,9 +351,14 @@ class Study:
         has_waiting = getattr(self._storage, "_has_waiting", None)
         if has_waiting is not None and not has_waiting(self._study_id):
             return None
-        for trial in self._storage.get_all_trials(
-            self._study_id, deepcopy=False, states=(TrialState.WAITING,)
-        ):
+        waiting_records = getattr(self._storage, "_waiting_records", None)
+        if waiting_records is not None:
+            waiting: list[FrozenTrial] = waiting_records(self._study_id)
+        else:
+            waiting = self._storage.get_all_trials(
+                self._study_id, deepcopy=False, states=(TrialState.WAITING,)
+            )
+        for trial in waiting:
             try:  # another process may have popped and even finished it meanwhile
                 if self._storage.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
                     return trial._trial_id

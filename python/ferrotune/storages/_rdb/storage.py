@@ -1393,7 +1393,8 @@ class RDBStorage(BaseStorage):
                     local = self._local.get(trial_id)
                     # Trials this process runs are kept up to date locally.
                     if local is not None and local.state.name in unfinished_wanted:
-                        trials.append(local if not deepcopy else _snapshot(local))
+                        # A copy: the local record changes with later writes.
+                        trials.append(_snapshot(local))
                     else:
                         missing.append(trial_id)
             if missing:
