@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,3 +148,123 @@ def test_cmaes_learns_over_one_hot_encoded_categoricals() -> None:
     assert ferrotune.samplers.CmaEsSampler().infer_relative_search_space(
         study, study.trials[-1]
     ) == {"x": FloatDistribution(-5, 5)}
+
+
+def _future_warning(make: Callable[[], object]) -> tuple[object, str]:
+    with pytest.warns(FutureWarning) as record:
+        obj = make()
+    messages = [str(w.message) for w in record if issubclass(w.category, FutureWarning)]
+    assert len(messages) == 1
+    return obj, messages[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "kind", "attributes"),
+    [
+        ("UniformDistribution", (0, 1), "FloatDistribution", {"low": 0.0, "high": 1.0}),
+        ("LogUniformDistribution", (1, 2), "FloatDistribution", {"low": 1.0, "high": 2.0}),
+        (
+            "DiscreteUniformDistribution",
+            (0, 1, 0.25),
+            "FloatDistribution",
+            {"low": 0.0, "high": 1.0, "q": 0.25},
+        ),
+        (
+            "IntUniformDistribution",
+            (0, 10, 2),
+            "IntDistribution",
+            {"low": 0, "high": 10, "step": 2},
+        ),
+        (
+            "IntLogUniformDistribution",
+            (1, 10),
+            "IntDistribution",
+            {"low": 1, "high": 10, "step": 1},
+        ),
+    ],
+)
+def test_deprecated_distributions_as_in_optuna(
+    name: str, args: tuple[float, ...], kind: str, attributes: dict[str, float]
+) -> None:
+    import json
+
+    import optuna
+
+    ours, message = _future_warning(lambda: getattr(ferrotune.distributions, name)(*args))
+    theirs, their_message = _future_warning(lambda: getattr(optuna.distributions, name)(*args))
+    assert message == their_message
+    assert isinstance(ours, getattr(ferrotune.distributions, kind))
+    assert type(ours) in ferrotune.distributions.DISTRIBUTION_CLASSES
+    assert isinstance(ours, BaseDistribution)
+    assert repr(ours) == repr(theirs)
+    text = ferrotune.distributions.distribution_to_json(ours)
+    assert json.loads(text) == {"name": name, "attributes": attributes}
+    assert text == optuna.distributions.distribution_to_json(theirs)  # type: ignore[arg-type]
+    # JSON with the old name: the deprecated class, with its warning (as Optuna's).
+    back, _ = _future_warning(lambda: ferrotune.distributions.json_to_distribution(text))
+    assert type(back) is type(ours) and back == ours
+    current = getattr(ferrotune.distributions, kind)(**{"low": args[0], "high": args[1]})
+    assert ours != current  # another class, as in Optuna
+    with pytest.raises(ValueError, match="different distribution kind"):
+        ferrotune.distributions.check_distribution_compatibility(ours, current)
+
+
+def test_deprecated_distributions_are_converted_where_optuna_converts() -> None:
+    with pytest.warns(FutureWarning, match="DiscreteUniformDistribution"):
+        old = ferrotune.distributions.DiscreteUniformDistribution(0, 1, 0.25)
+    assert old.q == 0.25 and old.step == 0.25
+    study = ferrotune.create_study()
+    with pytest.warns(FutureWarning, match="internally converted to FloatDistribution"):
+        trial = study.ask({"x": old})
+    assert trial.distributions == {"x": FloatDistribution(0, 1, step=0.25)}
+    with pytest.warns(FutureWarning, match="internally converted"):
+        frozen = ferrotune.trial.create_trial(params={"x": 0.5}, distributions={"x": old}, value=1)
+    assert frozen.distributions == {"x": FloatDistribution(0, 1, step=0.25)}
+    # Storages read the old names, silently, as the current classes.
+    assert ferrotune.distributions._json_to_distribution(
+        '{"name": "IntLogUniformDistribution", "attributes": {"low": 1, "high": 8, "step": 1}}'
+    ) == IntDistribution(1, 8, log=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "current"),
+    [
+        ("JournalFileStorage", "JournalFileBackend"),
+        ("JournalFileOpenLock", "JournalFileOpenLock"),
+        ("JournalFileSymlinkLock", "JournalFileSymlinkLock"),
+    ],
+)
+def test_deprecated_journal_file_names_as_in_optuna(
+    name: str, current: str, tmp_path: Path
+) -> None:
+    import optuna
+
+    path = str(tmp_path / "journal.log")
+    ours, message = _future_warning(lambda: getattr(ferrotune.storages, name)(path))
+    _, their_message = _future_warning(lambda: getattr(optuna.storages, name)(path))
+    assert message == their_message
+    assert isinstance(ours, getattr(ferrotune.storages.journal, current))
+    assert name in ferrotune.storages.__all__
+
+
+def test_deprecated_journal_storage_names_work(tmp_path: Path) -> None:
+    path = str(tmp_path / "journal.log")
+    with pytest.warns(FutureWarning, match="JournalFileStorage has been deprecated in v4.0.0"):
+        backend = ferrotune.storages.JournalFileStorage(path)
+    study = ferrotune.create_study(storage=ferrotune.storages.JournalStorage(backend))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    assert len(study.trials) == 2
+    with pytest.warns(FutureWarning, match="JournalRedisStorage has been deprecated in v4.0.0"):
+        redis_backend = ferrotune.storages.JournalRedisStorage("redis://127.0.0.1:1/0")
+    assert isinstance(redis_backend, ferrotune.storages.journal.JournalRedisBackend)
+
+    class Backend(ferrotune.storages.BaseJournalLogStorage):
+        def read_logs(self, log_number_from: int) -> list[dict[str, Any]]:
+            return []
+
+        def append_logs(self, logs: list[dict[str, Any]]) -> None:
+            pass
+
+    with pytest.warns(FutureWarning, match="BaseJournalLogStorage has been deprecated"):
+        log_storage = Backend()
+    assert isinstance(log_storage, ferrotune.storages.journal.BaseJournalBackend)

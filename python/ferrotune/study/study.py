@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import ferrotune.storages as _storages
+from ferrotune import distributions as _dists
 from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
@@ -308,7 +309,11 @@ class Study:
             trial_id = self._storage.create_new_trial(self._study_id)
         trial = Trial(self, trial_id)
         for name, distribution in (fixed_distributions or {}).items():
-            trial._suggest(name, distribution)
+            # Deprecated classes (UniformDistribution, ...) become the current ones, with
+            # Optuna's FutureWarning.
+            trial._suggest(
+                name, _dists._convert_old_distribution_to_new_distribution(distribution)
+            )
         return trial
 
     def tell(

@@ -27,9 +27,9 @@ from sqlalchemy.engine import Connection, Engine
 from ferrotune import logging as _logging
 from ferrotune.distributions import (
     BaseDistribution,
+    _json_to_distribution,
     check_distribution_compatibility,
     distribution_to_json,
-    json_to_distribution,
 )
 from ferrotune.exceptions import (
     DuplicatedStudyError,
@@ -615,7 +615,7 @@ class RDBStorage(BaseStorage):
     def _dist(self, text: str) -> BaseDistribution:
         dist = self._dist_cache.get(text)
         if dist is None:
-            dist = self._dist_cache[text] = json_to_distribution(text)
+            dist = self._dist_cache[text] = _json_to_distribution(text)
         return dist
 
     def _upsert(

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from ferrotune._deprecated import deprecated_class
 from ferrotune.storages.journal._base import BaseJournalBackend, BaseJournalSnapshot
 
 _APPEND_SCRIPT = (
@@ -54,7 +55,8 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         return {"_url": self._url, "_use_cluster": self._use_cluster, "_prefix": self._prefix}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["_url"], state["_use_cluster"], state["_prefix"])  # type: ignore[misc]
+        # Not ``self.__init__``: a deprecated subclass would warn again on unpickling.
+        JournalRedisBackend.__init__(self, state["_url"], state["_use_cluster"], state["_prefix"])
 
     def _key(self, number: int) -> str:
         return f"{self._prefix}:log:{number}"
@@ -98,3 +100,10 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
     def load_snapshot(self) -> bytes | None:
         value: Any = self._redis.get(f"{self._prefix}:snapshot")
         return None if value is None else bytes(value)
+
+
+@deprecated_class(
+    "4.0.0", "6.0.0", text="Use :class:`~optuna.storages.journal.JournalRedisBackend` instead."
+)
+class JournalRedisStorage(JournalRedisBackend):
+    """Deprecated name of :class:`JournalRedisBackend`."""
