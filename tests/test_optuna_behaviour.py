@@ -268,3 +268,31 @@ def test_deprecated_journal_storage_names_work(tmp_path: Path) -> None:
     with pytest.warns(FutureWarning, match="BaseJournalLogStorage has been deprecated"):
         log_storage = Backend()
     assert isinstance(log_storage, ferrotune.storages.journal.BaseJournalBackend)
+
+
+def test_deprecation_decorators_word_warnings_as_optuna() -> None:
+    from ferrotune._deprecated import deprecated_class, deprecated_func
+
+    @deprecated_func("1.0.0", "2.0.0", text="Use g instead.")
+    def f(x: int) -> int:
+        """Double."""
+        return 2 * x
+
+    with pytest.warns(FutureWarning) as record:
+        assert f(2) == 4
+    assert str(record[0].message) == (
+        "f has been deprecated in v1.0.0. This feature will be removed in v2.0.0. "
+        "See https://github.com/optuna/optuna/releases/tag/v1.0.0. Use g instead."
+    )
+    assert f.__doc__ is not None and "Deprecated in v1.0.0" in f.__doc__
+
+    @deprecated_class("1.0.0", "2.0.0", name="The thing")
+    class Thing:
+        pass
+
+    with pytest.warns(FutureWarning, match=r"^The thing has been deprecated in v1\.0\.0\."):
+        Thing()
+    with pytest.raises(ValueError, match="x.y.z"):
+        deprecated_func("1.0", "2.0.0")
+    with pytest.raises(ValueError, match="version relationship"):
+        deprecated_class("3.0.0", "2.0.0")

@@ -367,6 +367,8 @@ class InMemoryStorage(BaseStorage):
                 for trial in (*record.running.values(), *record.waiting.values()):
                     trials[trial.number] = _snapshot(trial)
                 return trials
+            if TrialState.RUNNING not in states and TrialState.WAITING not in states:
+                return trials  # finished trials only
             return [t if t.state.is_finished() else _snapshot(t) for t in trials]
 
     def _select(self, study_id: int, states: Container[TrialState] | None) -> list[FrozenTrial]:
