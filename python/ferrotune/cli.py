@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import ferrotune
-from ferrotune.distributions import json_to_distribution
+from ferrotune.distributions import _json_to_distribution
 from ferrotune.exceptions import CLIUsageError
 from ferrotune.storages import BaseStorage, JournalStorage
 from ferrotune.storages.journal import JournalFileBackend, JournalRedisBackend
@@ -326,7 +326,7 @@ def _ask(args: argparse.Namespace) -> int:
     space = {}
     if args.search_space is not None:
         space = {
-            name: json_to_distribution(json.dumps(d))
+            name: _json_to_distribution(json.dumps(d))
             for name, d in json.loads(args.search_space).items()
         }
     try:

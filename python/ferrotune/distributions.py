@@ -17,14 +17,22 @@ from collections.abc import Hashable, Sequence
 from numbers import Real
 from typing import Any
 
+from ferrotune._deprecated import deprecated_class
+
 CategoricalChoiceType = None | bool | int | float | str
 
 __all__ = [
+    "DISTRIBUTION_CLASSES",
     "BaseDistribution",
     "CategoricalChoiceType",
     "CategoricalDistribution",
+    "DiscreteUniformDistribution",
     "FloatDistribution",
     "IntDistribution",
+    "IntLogUniformDistribution",
+    "IntUniformDistribution",
+    "LogUniformDistribution",
+    "UniformDistribution",
     "check_distribution_compatibility",
     "distribution_to_json",
     "json_to_distribution",
@@ -247,7 +255,160 @@ class CategoricalDistribution(BaseDistribution):
         return hash((self.__class__, self.choices))
 
 
-# Optuna < 3 distribution names, still found in old storages: mapped to the current classes.
+_FLOAT_DEPRECATED = "Use :class:`~optuna.distributions.FloatDistribution` instead."
+_INT_DEPRECATED = "Use :class:`~optuna.distributions.IntDistribution` instead."
+
+
+@deprecated_class("3.0.0", "6.0.0", text=_FLOAT_DEPRECATED)
+class UniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high)``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds.
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(low=low, high=high, log=False, step=None)
+
+    def _asdict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        del d["log"], d["step"]
+        return d
+
+
+@deprecated_class("3.0.0", "6.0.0", text=_FLOAT_DEPRECATED)
+class LogUniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high, log=True)``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds, ``0 < low <= high``.
+    """
+
+    def __init__(self, low: float, high: float) -> None:
+        super().__init__(low=low, high=high, log=True, step=None)
+
+    def _asdict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        del d["log"], d["step"]
+        return d
+
+
+@deprecated_class("3.0.0", "6.0.0", text=_FLOAT_DEPRECATED)
+class DiscreteUniformDistribution(FloatDistribution):
+    """Deprecated: ``FloatDistribution(low, high, step=q)``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds.
+    q
+        Discretisation step (also readable as ``step``).
+    """
+
+    def __init__(self, low: float, high: float, q: float) -> None:
+        super().__init__(low=low, high=high, step=q)
+
+    def _asdict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        del d["log"]
+        d["q"] = d.pop("step")
+        return d
+
+    @property
+    def q(self) -> float:
+        """The discretisation step (``step``)."""
+        assert self.step is not None
+        return self.step
+
+    @q.setter
+    def q(self, v: float) -> None:
+        self.step = v
+
+
+@deprecated_class("3.0.0", "6.0.0", text=_INT_DEPRECATED)
+class IntUniformDistribution(IntDistribution):
+    """Deprecated: ``IntDistribution(low, high, step=step)``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds.
+    step
+        Spacing between values.
+    """
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        super().__init__(low=low, high=high, log=False, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        del d["log"]
+        return d
+
+
+@deprecated_class("3.0.0", "6.0.0", text=_INT_DEPRECATED)
+class IntLogUniformDistribution(IntDistribution):
+    """Deprecated: ``IntDistribution(low, high, log=True)``.
+
+    Parameters
+    ----------
+    low, high
+        Inclusive bounds, ``1 <= low <= high``.
+    step
+        Must be 1.
+    """
+
+    def __init__(self, low: int, high: int, step: int = 1) -> None:
+        super().__init__(low=low, high=high, log=True, step=step)
+
+    def _asdict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        del d["log"]
+        return d
+
+
+DISTRIBUTION_CLASSES = (
+    IntDistribution,
+    IntLogUniformDistribution,
+    IntUniformDistribution,
+    FloatDistribution,
+    UniformDistribution,
+    LogUniformDistribution,
+    DiscreteUniformDistribution,
+    CategoricalDistribution,
+)
+
+
+def _convert_old_distribution_to_new_distribution(
+    distribution: BaseDistribution, suppress_warning: bool = False
+) -> BaseDistribution:
+    """A deprecated distribution as the current class (with Optuna's ``FutureWarning``)."""
+    new: BaseDistribution
+    if isinstance(distribution, (UniformDistribution, LogUniformDistribution)):
+        new = FloatDistribution(distribution.low, distribution.high, log=distribution.log)
+    elif isinstance(distribution, DiscreteUniformDistribution):
+        new = FloatDistribution(distribution.low, distribution.high, step=distribution.step)
+    elif isinstance(distribution, (IntUniformDistribution, IntLogUniformDistribution)):
+        new = IntDistribution(
+            distribution.low, distribution.high, log=distribution.log, step=distribution.step
+        )
+    else:
+        return distribution
+    if not suppress_warning:
+        warnings.warn(
+            f"{distribution} is deprecated and internally converted to {new}. "
+            "See https://github.com/optuna/optuna/issues/2941.",
+            FutureWarning,
+            stacklevel=3,
+        )
+    return new
+
+
+# Optuna < 3 distribution names, still found in old storages: read as the current classes.
 def _legacy(name: str, attrs: dict[str, Any]) -> BaseDistribution | None:
     if name == "UniformDistribution":
         return FloatDistribution(attrs["low"], attrs["high"])
@@ -262,12 +423,34 @@ def _legacy(name: str, attrs: dict[str, Any]) -> BaseDistribution | None:
     return None
 
 
+_DEPRECATED_BY_NAME: dict[str, type[BaseDistribution]] = {
+    cls.__name__: cls
+    for cls in (
+        UniformDistribution,
+        LogUniformDistribution,
+        DiscreteUniformDistribution,
+        IntUniformDistribution,
+        IntLogUniformDistribution,
+    )
+}
+
+
 def json_to_distribution(json_str: str) -> BaseDistribution:
     """Deserialize a distribution from the JSON written by :func:`distribution_to_json`.
 
-    Also accepts Optuna's abbreviated form (``{"type": "float", "low": ..., ...}``) and the
-    legacy Optuna distribution names.
+    Also accepts Optuna's abbreviated form (``{"type": "float", "low": ..., ...}``). The
+    deprecated names (``"UniformDistribution"``, ...) give instances of the deprecated
+    classes, with their ``FutureWarning``, as in Optuna.
     """
+    data = json.loads(json_str)
+    if "name" in data and data["name"] in _DEPRECATED_BY_NAME:
+        return _DEPRECATED_BY_NAME[data["name"]](**data["attributes"])
+    return _json_to_distribution(json_str)
+
+
+def _json_to_distribution(json_str: str) -> BaseDistribution:
+    """:func:`json_to_distribution` for storages: deprecated names are read, silently, as
+    the current classes (``FloatDistribution`` / ``IntDistribution``)."""
     data = json.loads(json_str)
     if "name" in data:
         name, attrs = data["name"], dict(data["attributes"])

@@ -11,6 +11,7 @@ import pytest
 import ferrotune
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers import BruteForceSampler
+from ferrotune.trial import TrialState
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
@@ -177,3 +178,27 @@ def test_incremental_tree_matches_exact_rebuild_with_running_trials(
         return [t.params for t in study.trials]
 
     assert run(exact=False) == run(exact=True)
+
+
+@pytest.mark.parametrize("grid", [False, True])
+def test_grid_samplers_stop_after_the_grid_with_hyperband(grid: bool) -> None:
+    # Hyperband shows the sampler one bracket's trials; the grid samplers look at all of
+    # them (as Optuna's, which read the storage), so the study stops after the grid.
+    def objective(trial: ferrotune.Trial) -> float:
+        x = trial.suggest_int("x", 0, 9)
+        for step in range(10):
+            trial.report(x * step, step)
+            if trial.should_prune():
+                raise ferrotune.TrialPruned()
+        return x
+
+    sampler: ferrotune.samplers.BaseSampler
+    if grid:
+        sampler = ferrotune.samplers.GridSampler({"x": list(range(10))}, seed=0)
+    else:
+        sampler = _sampler(seed=0)
+    pruner = ferrotune.pruners.HyperbandPruner(min_resource=1, max_resource=10)
+    study = ferrotune.create_study(sampler=sampler, pruner=pruner)
+    study.optimize(objective, n_trials=50)
+    assert sorted(t.params["x"] for t in study.trials) == list(range(10))
+    assert {t.state for t in study.trials} == {TrialState.COMPLETE, TrialState.PRUNED}

@@ -65,3 +65,19 @@ def test_partial_fixed_sampler() -> None:
     assert len({t.params["x"] for t in study.trials}) == 20
     with pytest.raises(TypeError, match="base_sampler"):
         PartialFixedSampler({"c": "b"}, object())  # type: ignore[arg-type]
+
+
+def test_grid_accepts_numpy_arrays() -> None:
+    np = pytest.importorskip("numpy")
+    space = {"x": np.array([-5.0, 0.0, 5.0, 7.5]), "c": np.array(["a", "b", "c"])}
+    study = ferrotune.create_study(sampler=GridSampler(space, seed=3))  # type: ignore[arg-type]
+    study.optimize(_objective, n_trials=100)
+    assert {(t.params["x"], t.params["c"]) for t in study.trials} == {
+        (x, c) for x in SPACE["x"] for c in SPACE["c"]
+    }
+    assert all(type(t.params["c"]) is str for t in study.trials)
+    ints = ferrotune.create_study(sampler=GridSampler({"n": np.arange(3)}))  # type: ignore[dict-item]
+    ints.optimize(lambda t: t.suggest_int("n", 0, 2), n_trials=10)
+    assert sorted(t.params["n"] for t in ints.trials) == [0, 1, 2]
+    with pytest.raises(ValueError, match="one-dimensional"):
+        GridSampler({"x": np.zeros((2, 2))})  # type: ignore[dict-item]

@@ -128,5 +128,12 @@ def test_redis_backend(redis_url: str, redis_prefix: str) -> None:
 def test_redis_errors() -> None:
     with pytest.raises(ValueError, match="Redis URL"):
         JournalRedisBackend("localhost:6379")
-    with pytest.raises(ConnectionError, match="Could not connect"):
-        JournalRedisBackend("redis://127.0.0.1:1/0")
+
+
+def test_redis_backend_connects_lazily() -> None:
+    redis = pytest.importorskip("redis")
+    backend = JournalRedisBackend("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    with pytest.raises(redis.exceptions.ConnectionError):
+        list(backend.read_logs(0))
+    with pytest.raises(redis.exceptions.ConnectionError):
+        JournalStorage(backend)

@@ -252,3 +252,44 @@ def test_unnamed_study_logs_its_generated_name(
         ft.logging.disable_propagation()
     assert study.study_name.startswith("no-name-")
     assert f"A new study created in RDB with name: {study.study_name}" in caplog.text
+
+
+def test_scoped_session_as_optunas(rdb_url: str) -> None:
+    import pickle
+
+    from sqlalchemy import orm
+
+    storage = RDBStorage(rdb_url)
+    study = ft.create_study(storage=storage, study_name="s")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+
+    assert isinstance(storage.scoped_session, orm.scoped_session)
+    assert storage.scoped_session.get_bind() is storage.engine
+    session = storage.scoped_session()
+    assert isinstance(session, orm.Session)
+    assert storage.scoped_session() is session  # one session per thread
+    count = session.execute(sa.text("SELECT COUNT(*) FROM trials")).scalar_one()
+    assert count == 3
+    # Writes through the session are seen by the storage as another client's.
+    study_id = storage.get_study_id_from_name("s")
+    session.execute(
+        sa.text(
+            "INSERT INTO study_user_attributes (study_id, key, value_json) "
+            "VALUES (:sid, 'from_session', '1')"
+        ),
+        {"sid": study_id},
+    )
+    session.commit()
+    assert storage.get_study_user_attrs(study_id) == {"from_session": 1}
+
+    storage.remove_session()
+    with storage.scoped_session() as other:
+        assert other is not session
+        names = other.execute(sa.text("SELECT study_name FROM studies")).scalars().all()
+        assert names == ["s"]
+    storage.scoped_session.remove()
+
+    copy = pickle.loads(pickle.dumps(storage))
+    assert copy.scoped_session().execute(sa.text("SELECT 1")).scalar_one() == 1
+    copy.close()
+    storage.close()

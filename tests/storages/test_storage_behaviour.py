@@ -192,3 +192,68 @@ def test_trials_dataframe_to_csv(storage_factory: Factory, tmp_path: Any) -> Non
     assert frame["number"].tolist() == list(range(6))
     assert frame["params_n"].tolist() == [t.params["n"] for t in study.trials]
     assert (frame["state"] == "COMPLETE").all()
+
+
+def _finish_or_touch_unfinished(storage: BaseStorage, trials: list[ft.trial.FrozenTrial]) -> None:
+    """The writes of Optuna's ``test_get_all_trials_not_modified``."""
+    for trial in trials:
+        if not trial.state.is_finished():
+            storage.set_trial_param(trial._trial_id, "paramX", 0, FloatDistribution(0, 1))
+            storage.set_trial_user_attr(trial._trial_id, "usr_attrX", 0)
+            storage.set_trial_system_attr(trial._trial_id, "sys_attrX", 0)
+        if trial.state == TrialState.RUNNING:
+            if trial.number % 3 == 0:
+                storage.set_trial_state_values(trial._trial_id, TrialState.COMPLETE, [0])
+            elif trial.number % 3 == 1:
+                storage.set_trial_intermediate_value(trial._trial_id, 0, 0)
+                storage.set_trial_state_values(trial._trial_id, TrialState.PRUNED, [0])
+            else:
+                storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
+        elif trial.state == TrialState.WAITING:
+            storage.set_trial_state_values(trial._trial_id, TrialState.RUNNING)
+
+
+def _check_get_all_trials_not_modified(storage: BaseStorage) -> None:
+    import copy
+
+    study_id = storage.create_new_study(MIN)
+    states = [TrialState.RUNNING, TrialState.WAITING, TrialState.COMPLETE, TrialState.PRUNED]
+    for i in range(12):
+        state = states[i % 4]
+        template = create_trial(
+            state=state,
+            value=float(i) if state == TrialState.COMPLETE else None,
+            params={"paramA": 0.5},
+            distributions={"paramA": FloatDistribution(0, 1)},
+            user_attrs={"u": i},
+            intermediate_values={0: 1.0} if state == TrialState.PRUNED else None,
+        )
+        storage.create_new_trial(study_id, template)
+    for selection in (None, (TrialState.RUNNING,), (TrialState.WAITING,), tuple(states)):
+        trials = storage.get_all_trials(study_id, deepcopy=False, states=selection)
+        before = copy.deepcopy(trials)
+        _finish_or_touch_unfinished(storage, trials)
+        assert trials == before
+        for trial, snapshot in zip(trials, before):
+            assert trial.params == snapshot.params and trial.state == snapshot.state
+
+    # A trial run by this process through Trial (the storages' fast paths for it).
+    study = ft.load_study(study_name=storage.get_study_name_from_id(study_id), storage=storage)
+    trial = study.ask()
+    listed = storage.get_all_trials(study_id, deepcopy=False)
+    running = storage.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,))
+    before = copy.deepcopy((listed, running))
+    trial.suggest_float("x", 0, 1)
+    trial.report(1.0, 0)
+    trial.set_user_attr("a", 1)
+    study.tell(trial, 1.0)
+    assert (listed, running) == before
+    assert storage.get_all_trials(study_id, deepcopy=False)[-1].params.keys() == {"x"}
+
+
+def test_get_all_trials_not_modified(storage_factory: Factory) -> None:
+    _check_get_all_trials_not_modified(storage_factory())
+
+
+def test_get_all_trials_not_modified_in_memory() -> None:
+    _check_get_all_trials_not_modified(ft.storages.InMemoryStorage())

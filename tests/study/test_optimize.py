@@ -201,6 +201,55 @@ def test_progress_bar_is_drawn(capsys: pytest.CaptureFixture[str]) -> None:
     assert "7/7" in err and "Best value" in err
 
 
+def test_progress_bar_with_timeout_alone_is_time_based(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def objective(trial: Trial) -> float:
+        time.sleep(0.02)
+        return trial.suggest_float("x", 0, 1)
+
+    _study().optimize(objective, timeout=0.1, show_progress_bar=True)
+    err = capsys.readouterr().err
+    # Optuna's format: "{desc} {percentage}%|{bar}| {elapsed}/{timeout}", no trial count.
+    assert "100%|" in err and "| 00:00/00:00" in err and "it/s" not in err
+
+
+def test_progress_bar_with_trials_and_timeout_shows_the_seconds(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _study().optimize(
+        lambda t: t.suggest_float("x", 0, 1), n_trials=3, timeout=100, show_progress_bar=True
+    )
+    err = capsys.readouterr().err
+    assert "3/3" in err and "/100 seconds" in err
+
+
+def test_progress_bar_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    study = _study()
+    with pytest.warns(UserWarning, match="n_trials and timeout are None"):
+        study.optimize(lambda t: 1.0, show_progress_bar=True, callbacks=[lambda s, t: s.stop()])
+    with pytest.warns(UserWarning, match="not supported with n_jobs != 1"):
+        study.optimize(lambda t: 1.0, timeout=0.05, n_jobs=2, show_progress_bar=True)
+    assert "%|" not in capsys.readouterr().err  # no bar in either case
+
+
+def test_progress_bar_routes_log_lines_through_tqdm(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tqdm.auto import tqdm
+
+    written: list[str] = []
+    monkeypatch.setattr(tqdm, "write", staticmethod(lambda msg, *a, **k: written.append(msg)))
+    logger = ferrotune.logging.get_logger("ferrotune.test")
+
+    def objective(trial: Trial) -> float:
+        logger.warning("inside the bar")
+        return 1.0
+
+    _study().optimize(objective, n_trials=1, show_progress_bar=True)
+    assert any("inside the bar" in line for line in written)
+    root = logging.getLogger("ferrotune")
+    assert ferrotune.logging._default_handler in root.handlers  # given back afterwards
+
+
 def test_gc_after_trial_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 

@@ -78,7 +78,7 @@ class _DistributionMap:
         if isinstance(dist, od.CategoricalDistribution):
             return fd.CategoricalDistribution(dist.choices)
         # Deprecated Optuna distributions (UniformDistribution, ...) go through JSON.
-        return fd.json_to_distribution(od.distribution_to_json(dist))
+        return fd._json_to_distribution(od.distribution_to_json(dist))
 
     @staticmethod
     def _convert_to_optuna(dist: fd.BaseDistribution) -> od.BaseDistribution:

@@ -173,6 +173,9 @@ class _BracketStudy(Study):
     def _filtered_for_sampler(self, trial: FrozenTrial) -> Study:
         return self
 
+    def _whole_study(self) -> Study:
+        return self._study
+
 
 class HyperbandPruner(BasePruner):
     """Hyperband: several Successive Halving brackets with different early-stopping rates.

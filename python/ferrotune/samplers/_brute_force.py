@@ -420,6 +420,7 @@ class BruteForceSampler(BaseSampler):
         param_name: str,
         param_distribution: BaseDistribution,
     ) -> Any:
+        study = study._whole_study()  # every trial, also under HyperbandPruner (as Optuna)
         exclude_running = not self._avoid_premature_stop
         args = _grid_args(param_distribution)
         _grid(*args)  # a float without step is rejected here
@@ -446,6 +447,7 @@ class BruteForceSampler(BaseSampler):
         state: TrialState,
         values: Sequence[float] | None,
     ) -> None:
+        study = study._whole_study()
         exclude_running = not self._avoid_premature_stop
         finished = FrozenTrial(
             number=trial.number,

@@ -16,7 +16,12 @@ import numpy.typing as npt
 
 from ferrotune import logging
 from ferrotune._core import CmaEsOptimizer, cmaes_warm_start_mgd
-from ferrotune.distributions import BaseDistribution, FloatDistribution, IntDistribution
+from ferrotune.distributions import (
+    BaseDistribution,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+)
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._random import RandomSampler
@@ -53,11 +58,28 @@ class _Space:
     Maps internal parameter values to the unit cube the optimizer works in (log for
     ``log=True``, half a step of padding on both sides for stepped/integer parameters
     unless CMA-ES with margin handles the discreteness) and back.
+
+    Categorical parameters (only in a search space given to ``sample_relative`` directly:
+    ``infer_relative_search_space`` leaves them out, as Optuna's) are one-hot encoded, as in
+    Optuna: one column per choice, after the numerical columns, decoded by argmax.
+    ``names`` / ``dists`` are the numerical parameters; ``all_names`` / ``all_dists`` are
+    the columns of the internal values that :meth:`transform` takes (numerical first).
     """
 
     def __init__(self, search_space: dict[str, BaseDistribution], transform_step: bool) -> None:
-        self.names = list(search_space)
-        self.dists = list(search_space.values())
+        numerical = {
+            n: d for n, d in search_space.items() if not isinstance(d, CategoricalDistribution)
+        }
+        self.names = list(numerical)
+        self.dists = list(numerical.values())
+        self.cat_names = [n for n in search_space if n not in numerical]
+        self.cat_dists = [
+            d for d in search_space.values() if isinstance(d, CategoricalDistribution)
+        ]
+        self.all_names = self.names + self.cat_names
+        self.all_dists: list[BaseDistribution] = [*self.dists, *self.cat_dists]
+        self._cat_sizes = [len(d.choices) for d in self.cat_dists]
+        self._cat_offsets: list[int] = np.cumsum([0, *self._cat_sizes]).tolist()
         d = len(self.names)
         self.lo = np.empty(d)
         self.hi = np.empty(d)
@@ -67,7 +89,8 @@ class _Space:
         self.low = np.empty(d)
         self.high = np.empty(d)
         for i, dist in enumerate(self.dists):
-            assert isinstance(dist, (FloatDistribution, IntDistribution))
+            if not isinstance(dist, (FloatDistribution, IntDistribution)):
+                raise TypeError(f"CmaEsSampler cannot sample the distribution {dist!r}.")
             self.low[i], self.high[i] = dist.low, dist.high
             self.is_log[i] = dist.log
             self.is_int[i] = isinstance(dist, IntDistribution)
@@ -103,10 +126,20 @@ class _Space:
 
     @property
     def dim(self) -> int:
-        return len(self.names)
+        return len(self.names) + self._cat_offsets[-1]
 
     def transform(self, internal: FloatArray) -> FloatArray:
-        """Internal values, shape ``(k, d)``, to the unit cube."""
+        """Internal values, shape ``(k, len(all_names))``, to the unit cube."""
+        if self.cat_names:
+            n = len(self.names)
+            one_hot = np.zeros((internal.shape[0], self._cat_offsets[-1]))
+            rows = np.arange(internal.shape[0])
+            for j, offset in enumerate(self._cat_offsets[:-1]):
+                one_hot[rows, offset + internal[:, n + j].astype(np.int64)] = 1.0
+            return np.hstack([self._transform_numerical(internal[:, :n]), one_hot])
+        return self._transform_numerical(internal)
+
+    def _transform_numerical(self, internal: FloatArray) -> FloatArray:
         if self._any_log:
             t = np.where(self.is_log, np.log(np.where(self.is_log, internal, 1.0)), internal)
         else:
@@ -115,6 +148,8 @@ class _Space:
 
     def untransform(self, x: FloatArray) -> dict[str, Any]:
         """A point of the unit cube to external parameter values (vectorised)."""
+        if self.cat_names:
+            return self.untransform_rows(x[None, :])[0]
         raw = self.lo + x * self.width
         if self._any_log:
             v = np.where(self.is_log, np.exp(np.where(self.is_log, raw, 0.0)), raw)
@@ -138,6 +173,20 @@ class _Space:
 
     def untransform_rows(self, x: FloatArray) -> list[dict[str, Any]]:
         """Points of the unit cube, shape ``(k, d)``, to external parameter values."""
+        if not self.cat_names:
+            return self._untransform_numerical_rows(x)
+        n = len(self.names)
+        out = self._untransform_numerical_rows(x[:, :n])
+        offsets = self._cat_offsets
+        for j, (name, dist) in enumerate(zip(self.cat_names, self.cat_dists)):
+            indices = x[:, n + offsets[j] : n + offsets[j + 1]].argmax(axis=1).tolist()
+            for params, index in zip(out, indices):
+                params[name] = dist.to_external_repr(index)
+        return out
+
+    def _untransform_numerical_rows(self, x: FloatArray) -> list[dict[str, Any]]:
+        if not self.names:
+            return [{} for _ in range(x.shape[0])]
         raw = x * self.width
         raw += self.lo
         if self._any_log:
@@ -481,11 +530,16 @@ class CmaEsSampler(BaseSampler):
 
     def _x0_to_unit(self, space: _Space) -> FloatArray:
         assert self._x0 is not None
-        internal = np.empty(space.dim)
-        for i, (name, dist) in enumerate(zip(space.names, space.dists)):
+        internal = np.empty(len(space.all_names))
+        for i, (name, dist) in enumerate(zip(space.all_names, space.all_dists)):
             if name not in self._x0:
                 raise ValueError(f"`x0` has no value for parameter {name!r}.")
             value = self._x0[name]
+            if isinstance(dist, CategoricalDistribution):
+                if not dist._contains(dist.to_internal_repr(value)):
+                    raise ValueError(f"`x0[{name!r}]` = {value!r} is not one of its choices.")
+                internal[i] = dist.to_internal_repr(value)
+                continue
             assert isinstance(dist, (FloatDistribution, IntDistribution))
             if not (
                 isinstance(value, (int, float))
@@ -507,14 +561,17 @@ class CmaEsSampler(BaseSampler):
         states = [TrialState.COMPLETE]
         if self._consider_pruned_trials:
             states.append(TrialState.PRUNED)
-        wanted = set(space.names)
+        wanted = set(space.all_names)
         rows = []
         values = []
         for t in self._source_trials:
             if t.state not in states or t.value is None or set(t.distributions) != wanted:
                 continue
             rows.append(
-                [dist.to_internal_repr(t.params[n]) for n, dist in zip(space.names, space.dists)]
+                [
+                    dist.to_internal_repr(t.params[n])
+                    for n, dist in zip(space.all_names, space.all_dists)
+                ]
             )
             values.append(t.value if direction == StudyDirection.MINIMIZE else -t.value)
         if not rows:
@@ -553,7 +610,7 @@ class CmaEsSampler(BaseSampler):
         if self._with_margin:
             x = np.array([t.system_attrs["x_for_tell"] for _, _, t in picked], dtype=np.float64)
         else:
-            names = space.names
+            names = space.all_names
             internal = []
             for _, _, t in picked:
                 ip = t._internal_params

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from numbers import Real
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution
 from ferrotune.samplers._base import BaseSampler
@@ -31,6 +33,17 @@ def _value_equal(a: Any, b: Any) -> bool:
     return bool(a == b) or (a_nan and b_nan)
 
 
+def _as_grid(name: str, values: Any) -> Any:
+    """A numpy array grid as a list of Python scalars; anything else unchanged."""
+    if not isinstance(values, np.ndarray):
+        return values
+    if values.ndim != 1:
+        raise ValueError(
+            f"The grid of {name!r} must be one-dimensional, got an array of shape {values.shape}."
+        )
+    return values.tolist()
+
+
 class GridSampler(BaseSampler):
     """Evaluate every combination of the given values once, in a seeded random order.
 
@@ -40,7 +53,8 @@ class GridSampler(BaseSampler):
     Parameters
     ----------
     search_space
-        ``{name: [values...]}``; every suggested parameter must be listed.
+        ``{name: [values...]}``; every suggested parameter must be listed. A grid may also be
+        a one-dimensional numpy array; its values are converted to Python scalars.
     seed
         Seed of the order in which grid points are visited.
     """
@@ -50,6 +64,7 @@ class GridSampler(BaseSampler):
     ) -> None:
         if not isinstance(search_space, Mapping):
             raise TypeError(f"`search_space` must be a dict of lists, but got {search_space!r}.")
+        search_space = {name: _as_grid(name, values) for name, values in search_space.items()}
         for name, values in search_space.items():
             if isinstance(values, str) or not isinstance(values, Sequence):
                 raise TypeError(f"The grid of {name!r} must be a list of values, got {values!r}.")
@@ -90,6 +105,7 @@ class GridSampler(BaseSampler):
         return True
 
     def _unvisited(self, study: Study) -> list[int]:
+        study = study._whole_study()  # every trial, also under HyperbandPruner (as Optuna)
         key = (id(study._storage), study._study_id)
         if key != self._study_key:
             self._study_key, self._cursor, self._visited = key, 0, set()

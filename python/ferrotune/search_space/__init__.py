@@ -40,7 +40,8 @@ class IntersectionSearchSpace:
     """Parameters present, with identical distributions, in every completed trial.
 
     The result is updated incrementally from the study's columnar history: each call only
-    looks at trials finished since the previous call.
+    looks at trials finished since the previous call. An instance serves one study: passing
+    a study with another study id to :meth:`calculate` raises ``ValueError``, as in Optuna.
 
     Parameters
     ----------
@@ -57,14 +58,30 @@ class IntersectionSearchSpace:
         self._space: dict[str, BaseDistribution] | None = None
         self._sorted: dict[str, BaseDistribution] = {}
         self._study_key: tuple[int, int] | None = None
+        self._study_id: int | None = None
 
     def calculate(self, study: Study, use_cache: bool = False) -> dict[str, BaseDistribution]:
-        """Return the intersection search space of ``study``, sorted by name."""
+        """Return the intersection search space of ``study``, sorted by name.
+
+        Raises
+        ------
+        ValueError
+            If an earlier call was given a study with another study id.
+        """
+        if self._study_id is None:
+            self._study_id = study._study_id
+        elif self._study_id != study._study_id:
+            raise ValueError(
+                "`IntersectionSearchSpace` cannot handle multiple studies: it was used for "
+                f"study id {self._study_id} and is now given study id {study._study_id}."
+            )
         return dict(self._shared(study))
 
     def _shared(self, study: Study) -> dict[str, BaseDistribution]:
         """:meth:`calculate` without the copy: the same dict object until the space
-        changes (callers may cache on its identity and must not modify it)."""
+        changes (callers may cache on its identity and must not modify it). Samplers use
+        this: it starts over for another study instead of raising, so a sampler can be
+        reused across studies."""
         key = (id(study._storage), study._study_id)
         if key != self._study_key:
             self._study_key, self._cursor, self._space, self._sorted = key, 0, None, {}

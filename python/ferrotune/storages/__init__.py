@@ -14,13 +14,27 @@ from ferrotune.storages._heartbeat import fail_stale_trials
 from ferrotune.storages._history import TrialHistory
 from ferrotune.storages._in_memory import InMemoryStorage
 from ferrotune.storages.journal import JournalStorage
+from ferrotune.storages.journal._base import BaseJournalLogStorage
+from ferrotune.storages.journal._file import (
+    DeprecatedJournalFileOpenLock as JournalFileOpenLock,
+)
+from ferrotune.storages.journal._file import (
+    DeprecatedJournalFileSymlinkLock as JournalFileSymlinkLock,
+)
+from ferrotune.storages.journal._file import JournalFileStorage
+from ferrotune.storages.journal._redis import JournalRedisStorage
 
 if TYPE_CHECKING:
     from ferrotune.storages._rdb import RDBStorage
 
 __all__ = [
+    "BaseJournalLogStorage",
     "BaseStorage",
     "InMemoryStorage",
+    "JournalFileOpenLock",
+    "JournalFileStorage",
+    "JournalFileSymlinkLock",
+    "JournalRedisStorage",
     "JournalStorage",
     "RDBStorage",
     "RetryFailedTrialCallback",

@@ -354,18 +354,35 @@ class InMemoryStorage(BaseStorage):
         states: Container[TrialState] | None = None,
     ) -> list[FrozenTrial]:
         with self._lock:
-            record = self._study(study_id)
-            if not record.waiting and states == _WAITING_ONLY:
-                return []
-            if states == _RUNNING_ONLY or states == [TrialState.RUNNING]:
-                trials = sorted(record.running.values(), key=lambda t: t.number)
-            elif states == _WAITING_ONLY or states == [TrialState.WAITING]:
-                trials = sorted(record.waiting.values(), key=lambda t: t.number)
-            elif states is None:
-                trials = list(record.trials)
-            else:
-                trials = [t for t in record.trials if t.state in states]
-            return copy.deepcopy(trials) if deepcopy else trials
+            trials = self._select(study_id, states)
+            if deepcopy:
+                return copy.deepcopy(trials)
+            # The records of finished trials never change; unfinished ones are updated in
+            # place, so the list gets copies of them: later writes leave it as it was, as in
+            # Optuna. O(running + waiting) copies, not O(trials).
+            record = self._studies[study_id]
+            if not record.running and not record.waiting:
+                return trials
+            if states is None:
+                for trial in (*record.running.values(), *record.waiting.values()):
+                    trials[trial.number] = _snapshot(trial)
+                return trials
+            if TrialState.RUNNING not in states and TrialState.WAITING not in states:
+                return trials  # finished trials only
+            return [t if t.state.is_finished() else _snapshot(t) for t in trials]
+
+    def _select(self, study_id: int, states: Container[TrialState] | None) -> list[FrozenTrial]:
+        """The stored records of a study's trials in ``states`` (a new list)."""
+        record = self._study(study_id)
+        if not record.waiting and states == _WAITING_ONLY:
+            return []
+        if states == _RUNNING_ONLY or states == [TrialState.RUNNING]:
+            return sorted(record.running.values(), key=lambda t: t.number)
+        if states == _WAITING_ONLY or states == [TrialState.WAITING]:
+            return sorted(record.waiting.values(), key=lambda t: t.number)
+        if states is None:
+            return list(record.trials)
+        return [t for t in record.trials if t.state in states]
 
     def get_n_trials(
         self, study_id: int, state: tuple[TrialState, ...] | TrialState | None = None
@@ -406,5 +423,12 @@ class InMemoryStorage(BaseStorage):
             history = self._study(study_id).history
         return history.sync()
 
+    def _waiting_records(self, study_id: int) -> list[FrozenTrial]:
+        """The live records of the WAITING trials, by number (no copies: for popping)."""
+        with self._lock:
+            return self._select(study_id, _WAITING_ONLY)
+
     def get_running_trials(self, study_id: int) -> list[FrozenTrial]:
-        return self.get_all_trials(study_id, deepcopy=False, states=_RUNNING_ONLY)
+        # The live records, for samplers that read them at once (no copies).
+        with self._lock:
+            return self._select(study_id, _RUNNING_ONLY)

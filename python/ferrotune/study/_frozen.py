@@ -73,7 +73,15 @@ class FrozenStudy(_Directions):
 
 
 class StudySummary(_Directions):
-    """Summary of a study for ``get_all_study_summaries``."""
+    """Summary of a study for ``get_all_study_summaries``.
+
+    Summaries compare equal when all their fields are equal, and order by study id.
+
+    Parameters
+    ----------
+    study_name, direction, best_trial, user_attrs, n_trials, datetime_start, study_id
+        As stored; give exactly one of ``direction`` and ``directions``.
+    """
 
     def __init__(
         self,
@@ -81,7 +89,6 @@ class StudySummary(_Directions):
         direction: StudyDirection | None,
         best_trial: FrozenTrial | None,
         user_attrs: dict[str, Any],
-        system_attrs: dict[str, Any],
         n_trials: int,
         datetime_start: datetime.datetime | None,
         study_id: int,
@@ -92,10 +99,27 @@ class StudySummary(_Directions):
         self._set_directions(direction, directions)
         self.best_trial = best_trial
         self.user_attrs = user_attrs
-        self.system_attrs = system_attrs
         self.n_trials = n_trials
         self.datetime_start = datetime_start
         self._study_id = study_id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, StudySummary):
+            return NotImplemented
+        return other.__dict__ == self.__dict__
+
+    # Mutable, compared by value (as in Optuna): not hashable.
+    __hash__ = None  # type: ignore[assignment]
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, StudySummary):
+            return NotImplemented
+        return self._study_id < other._study_id
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, StudySummary):
+            return NotImplemented
+        return self._study_id <= other._study_id
 
     def __repr__(self) -> str:
         return f"StudySummary(study_name={self.study_name!r}, n_trials={self.n_trials})"

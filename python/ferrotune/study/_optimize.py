@@ -6,6 +6,7 @@ import copy
 import gc
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
@@ -63,6 +64,13 @@ def optimize(
     if study._thread_local.in_optimize_loop:
         raise RuntimeError("Nested invocation of `Study.optimize` method isn't allowed.")
     callback_list = list(callbacks) if callbacks is not None else []
+    if show_progress_bar and n_trials is None and timeout is not None and n_jobs != 1:
+        warnings.warn(
+            "The timeout-based progress bar is not supported with n_jobs != 1.",
+            UserWarning,
+            stacklevel=3,
+        )
+        show_progress_bar = False
     progress = ProgressBar(show_progress_bar, n_trials, timeout)
     study._stop_flag = False
     started = time.monotonic()

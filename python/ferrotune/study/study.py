@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 import ferrotune.storages as _storages
+from ferrotune import distributions as _dists
 from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
@@ -174,6 +175,11 @@ class Study:
         """Columnar history of finished trials, synced with the storage."""
         return self._storage.get_trial_history(self._study_id)
 
+    def _whole_study(self) -> Study:
+        """The study with all its trials, undoing :meth:`_filtered_for_sampler` (samplers
+        that must see every trial, e.g. the grid samplers, as Optuna's read the storage)."""
+        return self
+
     def _filtered_for_sampler(self, trial: FrozenTrial) -> Study:
         """The study as the sampler should see it (a pruner may restrict it, e.g. Hyperband)."""
         hook = getattr(self.pruner, "_filter_study", None)
@@ -303,7 +309,11 @@ class Study:
             trial_id = self._storage.create_new_trial(self._study_id)
         trial = Trial(self, trial_id)
         for name, distribution in (fixed_distributions or {}).items():
-            trial._suggest(name, distribution)
+            # Deprecated classes (UniformDistribution, ...) become the current ones, with
+            # Optuna's FutureWarning.
+            trial._suggest(
+                name, _dists._convert_old_distribution_to_new_distribution(distribution)
+            )
         return trial
 
     def tell(
@@ -346,9 +356,14 @@ class Study:
         has_waiting = getattr(self._storage, "_has_waiting", None)
         if has_waiting is not None and not has_waiting(self._study_id):
             return None
-        for trial in self._storage.get_all_trials(
-            self._study_id, deepcopy=False, states=(TrialState.WAITING,)
-        ):
+        waiting_records = getattr(self._storage, "_waiting_records", None)
+        if waiting_records is not None:
+            waiting: list[FrozenTrial] = waiting_records(self._study_id)
+        else:
+            waiting = self._storage.get_all_trials(
+                self._study_id, deepcopy=False, states=(TrialState.WAITING,)
+            )
+        for trial in waiting:
             try:  # another process may have popped and even finished it meanwhile
                 if self._storage.set_trial_state_values(trial._trial_id, state=TrialState.RUNNING):
                     return trial._trial_id
@@ -615,7 +630,6 @@ def get_all_study_summaries(
                 directions=frozen.directions,
                 best_trial=best,
                 user_attrs=frozen.user_attrs,
-                system_attrs=frozen.system_attrs,
                 n_trials=len(trials),
                 datetime_start=min(starts) if starts else None,
                 study_id=sid,

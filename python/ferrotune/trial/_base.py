@@ -50,6 +50,15 @@ class BaseTrial(abc.ABC):
     def set_user_attr(self, key: str, value: Any) -> None:
         """Attach a JSON-serialisable user attribute."""
 
+    @abc.abstractmethod
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record a constraint value; the trial is feasible when all values are <= 0."""
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint values set so far."""
+        raise NotImplementedError
+
     def suggest_uniform(self, name: str, low: float, high: float) -> float:
         """Deprecated alias of ``suggest_float(name, low, high)``."""
         return self.suggest_float(name, low, high)
@@ -86,7 +95,9 @@ class ReplayTrial(BaseTrial):
     def suggest_float(
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
-        return float(self._suggest(name, _dists.FloatDistribution(low, high, log=log, step=step)))
+        # The given value as is (``1`` stays an int), as in Optuna.
+        value: float = self._suggest(name, _dists.FloatDistribution(low, high, log=log, step=step))
+        return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False

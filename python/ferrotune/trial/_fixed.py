@@ -7,6 +7,7 @@ from typing import Any
 
 from ferrotune.distributions import BaseDistribution
 from ferrotune.trial._base import ReplayTrial
+from ferrotune.trial._constraints import constraint_key, constraints_from_system_attrs
 
 
 class FixedTrial(ReplayTrial):
@@ -46,6 +47,25 @@ class FixedTrial(ReplayTrial):
 
     def set_system_attr(self, key: str, value: Any) -> None:
         self._system_attrs[key] = value
+
+    def set_constraint(self, key: str, value: float) -> None:
+        """Record a constraint value; the trial is feasible when all values are <= 0.
+
+        Parameters
+        ----------
+        key
+            The constraint's name. Setting it again warns and keeps the first value.
+        value
+            A number (anything ``float()`` accepts); NaN raises ``ValueError``.
+        """
+        full = constraint_key(key, value, self._system_attrs)
+        if full is not None:
+            self._system_attrs[full] = float(value)
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """Constraint values set so far."""
+        return constraints_from_system_attrs(self._system_attrs)
 
     @property
     def params(self) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from ferrotune.distributions import BaseDistribution
+from ferrotune.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
 from ferrotune.trial._base import ReplayTrial
 from ferrotune.trial._constraints import constraint_key, constraints_from_system_attrs
 from ferrotune.trial._state import TrialState
@@ -281,7 +281,10 @@ def create_trial(
         datetime_start=start,
         datetime_complete=start if state.is_finished() else None,
         params=dict(params or {}),
-        distributions=dict(distributions or {}),
+        distributions={
+            name: _convert_old_distribution_to_new_distribution(dist)
+            for name, dist in (distributions or {}).items()
+        },
         user_attrs=dict(user_attrs or {}),
         system_attrs=dict(system_attrs or {}),
         intermediate_values=dict(intermediate_values or {}),

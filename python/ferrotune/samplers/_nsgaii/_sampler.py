@@ -393,7 +393,7 @@ class NSGAIISampler(BaseSampler):
     ) -> dict[str, BaseDistribution]:
         return {
             name: dist
-            for name, dist in self._search_space.calculate(study).items()
+            for name, dist in self._search_space._shared(study).items()
             if not dist.single()
         }
 

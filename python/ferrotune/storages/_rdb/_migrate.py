@@ -40,7 +40,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateTable
 
-from ferrotune.distributions import distribution_to_json, json_to_distribution
+from ferrotune.distributions import _json_to_distribution, distribution_to_json
 from ferrotune.storages._rdb import _schema as S
 from ferrotune.version import __version__
 
@@ -195,7 +195,7 @@ def _new_distribution_json(text: str) -> str:
         return text
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a high that does not fall on the step: kept lowered
-        return distribution_to_json(json_to_distribution(text))
+        return distribution_to_json(_json_to_distribution(text))
 
 
 def _v2_6_0_a_to_v3_0_0_a(ddl: _Ddl) -> None:

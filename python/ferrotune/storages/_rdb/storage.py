@@ -27,9 +27,9 @@ from sqlalchemy.engine import Connection, Engine
 from ferrotune import logging as _logging
 from ferrotune.distributions import (
     BaseDistribution,
+    _json_to_distribution,
     check_distribution_compatibility,
     distribution_to_json,
-    json_to_distribution,
 )
 from ferrotune.exceptions import (
     DuplicatedStudyError,
@@ -47,6 +47,9 @@ from ferrotune.trial._state import TrialState
 from ferrotune.version import __version__
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import scoped_session as ScopedSession
+
     from ferrotune.study import Study
 
 _logger = _logging.get_logger(__name__)
@@ -275,6 +278,7 @@ class RDBStorage(BaseStorage):
         self._local: dict[int, FrozenTrial] = {}  # trials this process is writing
         self._trial_study: dict[int, int] = {}
         self._dist_cache: dict[str, BaseDistribution] = {}
+        self._scoped_session: ScopedSession[Session] | None = None
         self.engine = self._create_engine()
         self._dialect = self.engine.dialect.name
         self._memory_lock: threading.RLock | None = (
@@ -471,8 +475,29 @@ class RDBStorage(BaseStorage):
 
     def close(self) -> None:
         """Close this storage's database connections (it reconnects if used again)."""
+        if self._scoped_session is not None:
+            self._scoped_session.remove()
         self._raw.close()
         self.engine.dispose()
+
+    @property
+    def scoped_session(self) -> ScopedSession[Session]:
+        """A :class:`sqlalchemy.orm.scoped_session` on this storage's engine, as Optuna's.
+
+        Calling it gives the current thread's :class:`sqlalchemy.orm.Session` (a context
+        manager that closes the session); ``scoped_session.remove()`` (also done by
+        :meth:`remove_session`) closes and forgets it. ferrotune's own reads and writes do
+        not go through it: a session sees the database as any other client does (trials
+        written through it reach ``get_all_trials`` like another process's writes).
+        Created on first use.
+        """
+        if self._scoped_session is None:
+            from sqlalchemy import orm
+
+            with self._lock:
+                if self._scoped_session is None:
+                    self._scoped_session = orm.scoped_session(orm.sessionmaker(bind=self.engine))
+        return self._scoped_session
 
     # -- transactions ----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -615,7 +640,7 @@ class RDBStorage(BaseStorage):
     def _dist(self, text: str) -> BaseDistribution:
         dist = self._dist_cache.get(text)
         if dist is None:
-            dist = self._dist_cache[text] = json_to_distribution(text)
+            dist = self._dist_cache[text] = _json_to_distribution(text)
         return dist
 
     def _upsert(
@@ -1393,7 +1418,8 @@ class RDBStorage(BaseStorage):
                     local = self._local.get(trial_id)
                     # Trials this process runs are kept up to date locally.
                     if local is not None and local.state.name in unfinished_wanted:
-                        trials.append(local if not deepcopy else _snapshot(local))
+                        # A copy: the local record changes with later writes.
+                        trials.append(_snapshot(local))
                     else:
                         missing.append(trial_id)
             if missing:
@@ -1436,7 +1462,10 @@ class RDBStorage(BaseStorage):
         return self.get_all_trials(study_id, deepcopy=False, states=(TrialState.RUNNING,))
 
     def remove_session(self) -> None:
-        """Return this thread's database connection to the pool."""
+        """Return this thread's database connections to the pool (and close its
+        :attr:`scoped_session` session)."""
+        if self._scoped_session is not None:
+            self._scoped_session.remove()
         self._raw.release()
 
     # -- heartbeat -------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import abc
 from collections.abc import Iterable
 from typing import Any
 
+from ferrotune._deprecated import deprecated_class
+
 
 class BaseJournalBackend(abc.ABC):
     """An append-only log of storage operations shared by processes.
@@ -35,4 +37,8 @@ class BaseJournalSnapshot(abc.ABC):
         """The stored snapshot, or ``None``."""
 
 
-BaseJournalLogStorage = BaseJournalBackend
+@deprecated_class(
+    "4.0.0", "6.0.0", text="Use :class:`~optuna.storages.journal.BaseJournalBackend` instead."
+)
+class BaseJournalLogStorage(BaseJournalBackend):
+    """Deprecated name of :class:`BaseJournalBackend`."""

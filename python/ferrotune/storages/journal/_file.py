@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 from ferrotune import logging as _logging
+from ferrotune._deprecated import deprecated_class
 from ferrotune.storages.journal._base import BaseJournalBackend
 
 LOCK_FILE_SUFFIX = ".lock"
@@ -244,3 +245,30 @@ class JournalFileBackend(BaseJournalBackend):
         )
         f.truncate(keep)
         return int(keep)
+
+
+@deprecated_class(
+    "4.0.0", "6.0.0", text="Use :class:`~optuna.storages.journal.JournalFileBackend` instead."
+)
+class JournalFileStorage(JournalFileBackend):
+    """Deprecated name of :class:`JournalFileBackend`."""
+
+
+@deprecated_class(
+    "4.0.0",
+    "6.0.0",
+    name="The import path :class:`~optuna.storages.JournalFileOpenLock`",
+    text="Use :class:`~optuna.storages.journal.JournalFileOpenLock` instead.",
+)
+class DeprecatedJournalFileOpenLock(JournalFileOpenLock):
+    """``ferrotune.storages.JournalFileOpenLock``: a deprecated import path."""
+
+
+@deprecated_class(
+    "4.0.0",
+    "6.0.0",
+    name="The import path :class:`~optuna.storages.JournalFileSymlinkLock`",
+    text="Use :class:`~optuna.storages.journal.JournalFileSymlinkLock` instead.",
+)
+class DeprecatedJournalFileSymlinkLock(JournalFileSymlinkLock):
+    """``ferrotune.storages.JournalFileSymlinkLock``: a deprecated import path."""

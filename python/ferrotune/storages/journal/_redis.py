@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from ferrotune._deprecated import deprecated_class
 from ferrotune.storages.journal._base import BaseJournalBackend, BaseJournalSnapshot
 
 _APPEND_SCRIPT = (
@@ -27,6 +28,9 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         Redis cluster mode: appends are then not atomic.
     prefix
         Key prefix, to keep several journals in one Redis database.
+
+    The connection is opened lazily, at the first read or write (as in Optuna), so an
+    unreachable server raises ``redis.exceptions.ConnectionError`` then.
     """
 
     def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
@@ -45,17 +49,14 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
             self._redis = redis.Redis.from_url(url)
         except ValueError as e:
             raise ValueError(f"Invalid Redis URL {url!r}: {e}") from e
-        try:
-            self._redis.ping()
-        except redis.exceptions.ConnectionError as e:
-            raise ConnectionError(f"Could not connect to Redis at {url}: {e}") from e
         self._append = self._redis.register_script(_APPEND_SCRIPT)
 
     def __getstate__(self) -> dict[str, Any]:
         return {"_url": self._url, "_use_cluster": self._use_cluster, "_prefix": self._prefix}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["_url"], state["_use_cluster"], state["_prefix"])  # type: ignore[misc]
+        # Not ``self.__init__``: a deprecated subclass would warn again on unpickling.
+        JournalRedisBackend.__init__(self, state["_url"], state["_use_cluster"], state["_prefix"])
 
     def _key(self, number: int) -> str:
         return f"{self._prefix}:log:{number}"
@@ -99,3 +100,10 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
     def load_snapshot(self) -> bytes | None:
         value: Any = self._redis.get(f"{self._prefix}:snapshot")
         return None if value is None else bytes(value)
+
+
+@deprecated_class(
+    "4.0.0", "6.0.0", text="Use :class:`~optuna.storages.journal.JournalRedisBackend` instead."
+)
+class JournalRedisStorage(JournalRedisBackend):
+    """Deprecated name of :class:`JournalRedisBackend`."""

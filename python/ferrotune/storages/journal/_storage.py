@@ -19,9 +19,9 @@ from typing import Any
 from ferrotune import logging as _logging
 from ferrotune.distributions import (
     BaseDistribution,
+    _json_to_distribution,
     check_distribution_compatibility,
     distribution_to_json,
-    json_to_distribution,
 )
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
@@ -101,7 +101,7 @@ class _Replay:
     def _dist(self, text: str) -> BaseDistribution:
         dist = self.dists.get(text)
         if dist is None:
-            dist = self.dists[text] = json_to_distribution(text)
+            dist = self.dists[text] = _json_to_distribution(text)
         return dist
 
     def apply(self, logs: Iterable[dict[str, Any]]) -> None:
