@@ -13,11 +13,12 @@ import decimal
 import json
 import math
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, TypeVar
 
 CategoricalChoiceType = None | bool | int | float | str
+_D = TypeVar("_D", bound="BaseDistribution")
 
 __all__ = [
     "BaseDistribution",
@@ -68,6 +69,46 @@ class BaseDistribution(abc.ABC):
         return f"{self.__class__.__name__}({kwargs})"
 
 
+def _check_number(label: str, value: Any, *, optional: bool = False) -> None:
+    """Require a finite real number (Python or numpy scalar) for argument ``label``.
+
+    Raises ``TypeError`` for a non-number (a string, a list, ...) and ``ValueError`` for
+    NaN or an infinity, naming the argument and the value.
+    """
+    if optional and value is None:
+        return
+    if not isinstance(value, Real):
+        raise TypeError(
+            f"`{label}` must be a real number, but got {label}={value!r} of type "
+            f"{type(value).__name__}."
+        )
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an int beyond the float range: samplers work in floats
+        finite = False
+    if not finite:
+        text = str(value)
+        if len(text) > 40:
+            text = f"{text[:20]}...({len(text)} digits)"
+        raise ValueError(f"`{label}` must be finite, but got {label}={text}.")
+
+
+def _for_param(name: str, make: Callable[[], _D]) -> _D:
+    """Build a distribution for parameter ``name``, naming it in any argument error."""
+    try:
+        return make()
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"Invalid distribution for parameter '{name}': {e}") from e
+
+
+def _internal_for_param(name: str, dist: BaseDistribution, value: Any) -> float:
+    """``dist.to_internal_repr(value)``, naming parameter ``name`` in its error."""
+    try:
+        return dist.to_internal_repr(value)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"Invalid value for parameter '{name}': {e}") from e
+
+
 def _float_to_internal(value: Any, log: bool) -> float:
     try:
         internal = float(value)
@@ -98,6 +139,9 @@ class FloatDistribution(BaseDistribution):
     def __init__(
         self, low: float, high: float, log: bool = False, step: float | None = None
     ) -> None:
+        _check_number("low", low)
+        _check_number("high", high)
+        _check_number("step", step, optional=True)
         if log and step is not None:
             raise ValueError("The parameter `step` is not supported when `log` is true.")
         if low > high:
@@ -146,6 +190,9 @@ class IntDistribution(BaseDistribution):
     """
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
+        _check_number("low", low)
+        _check_number("high", high)
+        _check_number("step", step)
         if log and step != 1:
             raise ValueError(
                 "Samplers and other components in ferrotune only accept step is 1 "
@@ -155,7 +202,7 @@ class IntDistribution(BaseDistribution):
             raise ValueError(f"`low <= high` must hold, but got ({low=}, {high=}).")
         if log and low < 1:
             raise ValueError(f"`low >= 1` must hold for `log=True`, but got ({low=}, {high=}).")
-        if step <= 0:
+        if step <= 0 or int(step) == 0:
             raise ValueError(f"`step > 0` must hold, but got {step=}.")
         self.log = bool(log)
         self.step = int(step)

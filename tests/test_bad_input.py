@@ -1,0 +1,155 @@
+"""Regression tests for bad input (issue 15): each class of hostile value is rejected at
+the boundary with a ValueError/TypeError naming the value, or accepted as Optuna 5.0
+accepts it, and the study stays usable."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import ferrotune as optuna
+from ferrotune.distributions import FloatDistribution, IntDistribution
+from ferrotune.trial import FixedTrial, TrialState
+
+INF = math.inf
+NAN = math.nan
+
+
+# -- 1. non-finite bounds and steps ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "label", "shown"),
+    [
+        ({"low": 0.0, "high": INF}, "high", "inf"),
+        ({"low": -INF, "high": 0.0}, "low", "-inf"),
+        ({"low": NAN, "high": 1.0}, "low", "nan"),
+        ({"low": 0.0, "high": NAN}, "high", "nan"),
+        ({"low": 0.0, "high": 1.0, "step": NAN}, "step", "nan"),
+        ({"low": 0.0, "high": 1.0, "step": INF}, "step", "inf"),
+        ({"low": 0.0, "high": 10**400}, "high", "10000000000"),
+    ],
+)
+def test_float_distribution_requires_finite_arguments(
+    kwargs: dict[str, float], label: str, shown: str
+) -> None:
+    with pytest.raises(ValueError, match=f"`{label}` must be finite, but got {label}={shown}"):
+        FloatDistribution(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "label"),
+    [
+        ({"low": 0, "high": INF}, "high"),
+        ({"low": NAN, "high": 3}, "low"),
+        ({"low": 0, "high": 10, "step": NAN}, "step"),
+        ({"low": 0, "high": 10, "step": INF}, "step"),
+    ],
+)
+def test_int_distribution_requires_finite_arguments(kwargs: dict[str, float], label: str) -> None:
+    with pytest.raises(ValueError, match=f"`{label}` must be finite"):
+        IntDistribution(**kwargs)  # type: ignore[arg-type]
+
+
+def test_distributions_reject_non_numbers_with_type_error() -> None:
+    with pytest.raises(TypeError, match=r"`step` must be a real number, but got step=\[0.1\]"):
+        FloatDistribution(0.0, 1.0, step=[0.1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="`low` must be a real number, but got low='0'"):
+        FloatDistribution("0", 1.0)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"`step` must be a real number, but got step=\[1\]"):
+        IntDistribution(0, 10, step=[1])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"`step > 0` must hold, but got step=0\.5"):
+        IntDistribution(0, 10, step=0.5)  # type: ignore[arg-type]
+
+
+def test_distributions_accept_numpy_scalars() -> None:
+    d = FloatDistribution(np.float32(0.0), np.float64(1.0), step=np.float64(0.25))
+    assert (d.low, d.high, d.step) == (0.0, 1.0, 0.25)
+    assert all(type(v) is float for v in (d.low, d.high, d.step))
+    i = IntDistribution(np.int64(0), np.int32(10), step=np.int64(2))
+    assert (i.low, i.high, i.step) == (0, 10, 2)
+    assert all(type(v) is int for v in (i.low, i.high, i.step))
+
+
+SUGGESTS = [
+    ("float inf", lambda t: t.suggest_float("x", 0.0, INF), ValueError, "`high` must be finite"),
+    ("float nan", lambda t: t.suggest_float("x", NAN, 1.0), ValueError, "`low` must be finite"),
+    (
+        "float step nan",
+        lambda t: t.suggest_float("x", 0.0, 1.0, step=NAN),
+        ValueError,
+        "`step` must be finite",
+    ),
+    (
+        "float step list",
+        lambda t: t.suggest_float("x", 0.0, 1.0, step=[0.1]),
+        TypeError,
+        "`step` must be a real number",
+    ),
+    ("int inf", lambda t: t.suggest_int("x", 0, INF), ValueError, "`high` must be finite"),
+    ("int nan", lambda t: t.suggest_int("x", NAN, 3), ValueError, "`low` must be finite"),
+    (
+        "int step list",
+        lambda t: t.suggest_int("x", 0, 10, step=[1]),
+        TypeError,
+        "`step` must be a real number",
+    ),
+    ("uniform", lambda t: t.suggest_uniform("x", 0.0, INF), ValueError, "`high` must be finite"),
+    (
+        "loguniform",
+        lambda t: t.suggest_loguniform("x", 1e-3, INF),
+        ValueError,
+        "`high` must be finite",
+    ),
+    (
+        "discrete",
+        lambda t: t.suggest_discrete_uniform("x", 0.0, 1.0, NAN),
+        ValueError,
+        "`step` must be finite",
+    ),
+]
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize(
+    "sampler_cls",
+    [
+        optuna.samplers.TPESampler,
+        optuna.samplers.RandomSampler,
+        optuna.samplers.CmaEsSampler,
+        optuna.samplers.NSGAIISampler,
+        optuna.samplers.QMCSampler,
+    ],
+)
+@pytest.mark.parametrize(("case", "suggest", "exc", "message"), SUGGESTS)
+def test_suggest_rejects_non_finite_at_the_first_call(
+    sampler_cls: type, case: str, suggest: object, exc: type, message: str
+) -> None:
+    study = optuna.create_study(sampler=sampler_cls(seed=0))
+
+    def objective(trial: optuna.Trial) -> float:
+        suggest(trial)  # type: ignore[operator]
+        return 0.0
+
+    with pytest.raises(exc, match=f"parameter 'x': {message}"):
+        study.optimize(objective, n_trials=1)
+    assert study.trials[0].state == TrialState.FAIL
+    assert study.trials[0].params == {}  # the bad distribution never reached the storage
+    # The study goes on: valid trials run afterwards.
+    study.optimize(lambda t: t.suggest_float("y", 0.0, 1.0), n_trials=3)
+    assert [t.state for t in study.trials[1:]] == [TrialState.COMPLETE] * 3
+
+
+def test_fixed_trial_names_parameter_and_value() -> None:
+    with pytest.raises(ValueError, match="parameter 'x': `high` must be finite"):
+        FixedTrial({"x": 1.0}).suggest_float("x", 0.0, INF)
+    with pytest.raises(ValueError, match="parameter 'x': `nan` is invalid value"):
+        FixedTrial({"x": NAN}).suggest_float("x", 0.0, 1.0)
+
+
+def test_enqueued_nan_names_the_parameter() -> None:
+    study = optuna.create_study()
+    study.enqueue_trial({"lr": NAN})
+    with pytest.raises(ValueError, match="Invalid value for parameter 'lr': `nan` is invalid"):
+        study.optimize(lambda t: t.suggest_float("lr", 0.0, 1.0), n_trials=1)
+    assert study.trials[0].state == TrialState.FAIL
