@@ -153,3 +153,82 @@ def test_enqueued_nan_names_the_parameter() -> None:
     with pytest.raises(ValueError, match="Invalid value for parameter 'lr': `nan` is invalid"):
         study.optimize(lambda t: t.suggest_float("lr", 0.0, 1.0), n_trials=1)
     assert study.trials[0].state == TrialState.FAIL
+
+
+# -- 3. report steps beyond the storage's integer range -------------------------------------
+@pytest.mark.parametrize("step", [2**63, 2**70, np.uint64(2**63 + 5)])
+@pytest.mark.parametrize("storage", [None, "sqlite"])
+def test_report_rejects_steps_beyond_int64(
+    step: int, storage: str | None, tmp_path: object
+) -> None:
+    url = None if storage is None else f"sqlite:///{tmp_path}/s.db"
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=0)
+    study = optuna.create_study(storage=url, pruner=pruner)
+    trial = study.ask()
+    with pytest.raises(ValueError, match=f"`step` argument is {int(step)} but must be at most"):
+        trial.report(1.0, step)
+    trial.report(1.0, 2**63 - 1)  # the largest storable step is fine
+    assert not trial.should_prune()
+    study.tell(trial, 1.0)
+    # Pruning keeps working for the rest of the study.
+    trial = study.ask()
+    trial.report(5.0, 2**63 - 1)
+    assert trial.should_prune()
+
+
+def test_report_accepts_numpy_steps_and_values_and_names_bad_ones() -> None:
+    study = optuna.create_study()
+    trial = study.ask()
+    trial.report(np.float32(0.5), np.int64(3))
+    trial.report(np.int64(2), np.float64(4.0))
+    assert study.trials[0].intermediate_values == {3: 0.5, 4: 2.0}
+    assert all(type(k) is int for k in study.trials[0].intermediate_values)
+    with pytest.raises(TypeError, match="got step=inf"):
+        trial.report(1.0, INF)
+    with pytest.raises(TypeError, match=r"got value=\[1.0\]"):
+        trial.report([1.0], 5)  # type: ignore[arg-type]
+
+
+# -- 4. seeds: numpy integers accepted, what Optuna rejects rejected ------------------------
+def _all_samplers() -> list[tuple[str, object]]:
+    s = optuna.samplers
+    return [
+        ("tpe", s.TPESampler),
+        ("random", s.RandomSampler),
+        ("cmaes", s.CmaEsSampler),
+        ("nsgaii", s.NSGAIISampler),
+        ("qmc", s.QMCSampler),
+        ("bruteforce", s.BruteForceSampler),
+        ("grid", lambda seed: s.GridSampler({"x": [0.0, 0.5, 1.0]}, seed=seed)),
+    ]
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize(("name", "make"), _all_samplers())
+def test_every_sampler_accepts_numpy_integer_seeds(name: str, make: object) -> None:
+    def run(seed: object) -> list[float]:
+        study = optuna.create_study(sampler=make(seed=seed))  # type: ignore[operator]
+        study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0, step=0.5), n_trials=3)
+        return [t.params["x"] for t in study.trials]
+
+    assert run(np.int64(3)) == run(3) == run(np.uint8(3))
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+@pytest.mark.parametrize(("name", "make"), _all_samplers())
+@pytest.mark.parametrize(
+    ("seed", "exc", "shown"),
+    [
+        (2**70, ValueError, str(2**70)),
+        (2**32, ValueError, str(2**32)),
+        (-1, ValueError, "-1"),
+        (3.0, TypeError, "3.0"),
+        (np.float64(3.0), TypeError, "3.0"),
+        ("3", TypeError, "'3'"),
+    ],
+)
+def test_every_sampler_rejects_seeds_optuna_rejects(
+    name: str, make: object, seed: object, exc: type, shown: str
+) -> None:
+    with pytest.raises(exc, match=f"`seed` must be .* but got seed=.*{shown}"):
+        make(seed=seed)  # type: ignore[operator]

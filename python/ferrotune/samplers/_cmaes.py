@@ -19,7 +19,7 @@ from ferrotune._core import CmaEsOptimizer, cmaes_warm_start_mgd
 from ferrotune.distributions import BaseDistribution, FloatDistribution, IntDistribution
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._random import RandomSampler, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial import FrozenTrial, TrialState
@@ -250,6 +250,7 @@ class CmaEsSampler(BaseSampler):
         lr_adapt: bool = False,
         source_trials: list[FrozenTrial] | None = None,
     ) -> None:
+        seed = _check_seed(seed)
         if x0 is not None and not isinstance(x0, dict):
             raise TypeError(f"`x0` must be a dict of parameter values, got {x0!r}.")
         if sigma0 is not None and not (isinstance(sigma0, (int, float)) and sigma0 > 0):

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from ferrotune.trial._frozen import FrozenTrial
 
 FIXED_PARAMS_KEY = "fixed_params"
+# Largest step ``report`` accepts: storages keep steps as signed 64-bit integers.
+_MAX_STEP = 2**63 - 1
 _RUNNING = TrialState.RUNNING
 
 # Validated distributions keyed by their arguments, with their ``single()`` flag. Building
@@ -333,20 +335,27 @@ class Trial(BaseTrial):
         except (TypeError, ValueError) as e:
             raise TypeError(
                 f"The `value` argument is of type '{type(value).__name__}' but supposed to be "
-                "a float."
+                f"a float (got value={value!r})."
             ) from e
         if isinstance(step, bool) or not isinstance(step, int):
             try:
                 if isinstance(step, bool) or int(step) != step:
                     raise TypeError
                 step = int(step)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise TypeError(
                     f"The `step` argument is of type '{type(step).__name__}' but supposed to "
-                    "be an int."
+                    f"be an int (got step={step!r})."
                 ) from e
+        else:
+            step = int(step)  # numpy integers, int subclasses
         if step < 0:
             raise ValueError(f"The `step` argument is {step} but cannot be negative.")
+        if step > _MAX_STEP:
+            # Storages keep steps as signed 64-bit integers (and pruners in int64 arrays).
+            raise ValueError(
+                f"The `step` argument is {step} but must be at most 2**63 - 1 = {_MAX_STEP}."
+            )
         frozen = self._cached_frozen_trial
         if step in frozen.intermediate_values:
             warnings.warn(

@@ -32,7 +32,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._random import RandomSampler, _check_seed
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
 from ferrotune.search_space import IntersectionSearchSpace
@@ -293,8 +293,7 @@ class TPESampler(BaseSampler):
         warn_independent_sampling = _deprecated_arg(
             "`warn_independent_sampling`", warn_independent_sampling, False, "4.9.0", "6.0.0"
         )
-        if isinstance(seed, bool) or not (seed is None or isinstance(seed, int)):
-            raise TypeError(f"`seed` must be an int or None, but got {seed!r}.")
+        seed = _check_seed(seed)
         if not isinstance(n_startup_trials, int) or n_startup_trials < 0:
             raise ValueError(
                 f"`n_startup_trials` must be a non-negative int, but got {n_startup_trials!r}."
