@@ -111,10 +111,26 @@ impl ParamSpec {
             || (self.log && self.low - 0.5 * self.step <= 0.0);
         if bad {
             return Err(CoreError::InvalidArgument(format!(
-                "invalid parameter spec at column {d}: {self:?}"
+                "invalid parameter spec at column {d}: {self}"
             )));
         }
         Ok(())
+    }
+}
+
+impl std::fmt::Display for ParamSpec {
+    /// Readable form for error messages, e.g. `low=0, high=inf, step=none, log=false`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_categorical() {
+            return write!(f, "categorical with {} choices", self.n_choices);
+        }
+        write!(f, "low={}, high={}, ", self.low, self.high)?;
+        if self.step == 0.0 {
+            write!(f, "step=none, ")?;
+        } else {
+            write!(f, "step={}, ", self.step)?;
+        }
+        write!(f, "log={}", self.log)
     }
 }
 
@@ -1355,12 +1371,45 @@ impl SortedColumn {
 
 impl SortedColumn {
     /// A column restored from its sorted pairs and the number of history rows consumed.
-    pub fn from_sorted(entries: Vec<(f64, u32)>, n_seen: usize) -> Self {
-        Self {
+    ///
+    /// The pairs come from outside (a pickle), so they are checked: sorted by value then
+    /// row, no NaN value, distinct rows below `n_seen` (rows index the history columns).
+    pub fn from_sorted(entries: Vec<(f64, u32)>, n_seen: usize) -> CoreResult<Self> {
+        let corrupt = |why: String| {
+            Err(CoreError::InvalidArgument(format!(
+                "corrupt TPESortedColumn state: {why}"
+            )))
+        };
+        if entries.len() > n_seen {
+            return corrupt(format!(
+                "{} pairs but only {n_seen} rows seen",
+                entries.len()
+            ));
+        }
+        for (i, &(v, r)) in entries.iter().enumerate() {
+            if v.is_nan() {
+                return corrupt(format!("NaN value at pair {i}"));
+            }
+            if r as usize >= n_seen {
+                return corrupt(format!("row {r} at pair {i} is not below {n_seen}"));
+            }
+            if i > 0 {
+                let (pv, pr) = entries[i - 1];
+                if pv.total_cmp(&v).then(pr.cmp(&r)).is_ge() {
+                    return corrupt(format!("pairs {} and {i} are not sorted", i - 1));
+                }
+            }
+        }
+        let mut rows: Vec<u32> = entries.iter().map(|e| e.1).collect();
+        rows.sort_unstable();
+        if rows.windows(2).any(|w| w[0] == w[1]) {
+            return corrupt("a row appears twice".into());
+        }
+        Ok(Self {
             entries,
             n_seen,
             ..Self::default()
-        }
+        })
     }
 
     /// Number of non-NaN rows seen.
@@ -1646,6 +1695,42 @@ mod tests {
             }
             let eval = t.elapsed() / reps;
             println!("n={n}: build {build:?}, log_pdf(24) {eval:?}");
+        }
+    }
+
+    #[test]
+    fn param_spec_errors_are_readable() {
+        let spec = ParamSpec {
+            n_choices: 0,
+            low: 0.0,
+            high: f64::INFINITY,
+            step: 0.0,
+            log: false,
+        };
+        let msg = spec.validate(2).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "invalid parameter spec at column 2: low=0, high=inf, step=none, log=false"
+        );
+        assert!(!msg.contains("ParamSpec"));
+    }
+
+    #[test]
+    fn forged_sorted_column_states_are_rejected() {
+        assert!(SortedColumn::from_sorted(vec![(0.5, 0), (1.0, 2)], 3).is_ok());
+        let bad = [
+            (vec![(0.5, 7)], 3),           // row beyond the rows seen
+            (vec![(0.5, 0), (0.1, 1)], 3), // not sorted
+            (vec![(f64::NAN, 0)], 3),      // NaN value
+            (vec![(0.5, 1), (0.7, 1)], 3), // repeated row
+            (vec![(0.5, 0), (0.6, 1)], 1), // more pairs than rows
+        ];
+        for (entries, n_seen) in bad {
+            let err = SortedColumn::from_sorted(entries.clone(), n_seen).unwrap_err();
+            assert!(
+                err.to_string().starts_with("corrupt TPESortedColumn state"),
+                "{entries:?}: {err}"
+            );
         }
     }
 }

@@ -119,7 +119,8 @@ impl TPESortedColumn {
                 (f64::from_le_bytes(v), u32::from_le_bytes(r))
             })
             .collect();
-        self.inner = SortedColumn::from_sorted(entries, u64::from_le_bytes(n) as usize);
+        self.inner = SortedColumn::from_sorted(entries, u64::from_le_bytes(n) as usize)
+            .map_err(util::to_py_err)?;
         Ok(())
     }
 }
