@@ -232,3 +232,156 @@ def test_every_sampler_rejects_seeds_optuna_rejects(
 ) -> None:
     with pytest.raises(exc, match=f"`seed` must be .* but got seed=.*{shown}"):
         make(seed=seed)  # type: ignore[operator]
+
+
+# -- 6. silent accepts ------------------------------------------------------------------------
+@pytest.mark.parametrize("direction", ["MINIMIZE", "Maximize", " minimize", "NOT_SET", 1])
+def test_direction_is_case_sensitive_as_in_optuna(direction: object) -> None:
+    with pytest.raises(ValueError, match=f"but got {direction!r}"):
+        optuna.create_study(direction=direction)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=f"but got {direction!r}"):
+        optuna.create_study(directions=["minimize", direction])  # type: ignore[list-item]
+    assert optuna.create_study(direction="maximize").direction.name == "MAXIMIZE"
+
+
+@pytest.mark.parametrize("value", ["1.5", b"1.5", ["1.5"], ("1.5",), 10**400])
+def test_tell_with_a_string_value_fails_the_trial(value: object) -> None:
+    study = optuna.create_study()
+    trial = study.ask()
+    with pytest.warns(UserWarning, match="The value"):
+        study.tell(trial, value)  # type: ignore[arg-type]
+    frozen = study.trials[0]
+    assert frozen.state == TrialState.FAIL
+    assert frozen.values is None
+    assert "The value" in frozen.system_attrs["fail_reason"]
+    study.tell(study.ask(), 2.0)
+    assert study.best_value == 2.0
+
+
+def test_objective_returning_a_string_fails_the_trial_and_the_study_goes_on() -> None:
+    study = optuna.create_study()
+    study.optimize(lambda t: "1.5", n_trials=2)  # type: ignore[arg-type,return-value]
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    assert "'1.5' is a str, not a number" in study.trials[0].system_attrs["fail_reason"]
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2)
+    assert study.trials[-1].state == TrialState.COMPLETE
+    with pytest.raises(ValueError, match="is a str, not a number"):
+        study.tell(study.ask(), "1.5", state=TrialState.COMPLETE)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("scale", [1e308, 1e-310])
+@pytest.mark.parametrize(
+    "evaluator",
+    [
+        optuna.importance.FanovaImportanceEvaluator,
+        optuna.importance.MeanDecreaseImpurityImportanceEvaluator,
+    ],
+)
+def test_forest_importances_are_finite_for_extreme_values(scale: float, evaluator: type) -> None:
+    rng = np.random.default_rng(0)
+    dists = {"x": FloatDistribution(0.0, 1.0), "y": FloatDistribution(0.0, 1.0)}
+    study = optuna.create_study()
+    for _ in range(40):
+        x, y = rng.random(2)
+        value = (1.0 if x > 0.5 else -1.0) * scale * (0.9 + 0.1 * y)
+        study.add_trial(
+            optuna.trial.create_trial(params={"x": x, "y": y}, distributions=dists, value=value)
+        )
+    importances = optuna.importance.get_param_importances(study, evaluator=evaluator(seed=0))
+    assert all(math.isfinite(v) for v in importances.values()), importances
+    assert importances["x"] > 0.9
+    assert math.isclose(sum(importances.values()), 1.0)
+
+
+# -- 7/8. no panic reaches Python -------------------------------------------------------------
+def test_a_core_panic_is_a_runtime_error() -> None:
+    from ferrotune import _core
+
+    with pytest.raises(RuntimeError, match=r"^internal error in ferrotune core: boom 7$"):
+        _core._panic_for_tests("boom 7")
+    try:  # catchable by ``except Exception`` (pyo3's PanicException is a BaseException)
+        _core._panic_for_tests("again")
+    except Exception as e:
+        assert type(e) is RuntimeError
+    else:
+        pytest.fail("no error")
+
+
+class _Forged:
+    """Pickles as a ``TPESortedColumn`` with the given raw state."""
+
+    def __init__(self, state: bytes) -> None:
+        self.state = state
+
+    def __reduce__(self) -> tuple[object, ...]:
+        from ferrotune import _core
+
+        return (_core.TPESortedColumn, (), self.state)
+
+
+def _sorted_state(n_seen: int, pairs: list[tuple[float, int]]) -> bytes:
+    import struct
+
+    return struct.pack("<Q", n_seen) + b"".join(struct.pack("<dI", v, r) for v, r in pairs)
+
+
+@pytest.mark.parametrize(
+    ("n_seen", "pairs", "why"),
+    [
+        (3, [(0.5, 1000)], "row 1000 at pair 0 is not below 3"),
+        (3, [(0.5, 0), (0.1, 1)], "pairs 0 and 1 are not sorted"),
+        (3, [(NAN, 0)], "NaN value"),
+        (3, [(0.1, 1), (0.5, 1)], "a row appears twice"),
+        (1, [(0.1, 0), (0.5, 1)], "2 pairs but only 1 rows seen"),
+    ],
+)
+def test_forged_tpe_sorted_column_pickle_is_a_value_error(
+    n_seen: int, pairs: list[tuple[float, int]], why: str
+) -> None:
+    import pickle
+
+    data = pickle.dumps(_Forged(_sorted_state(n_seen, pairs)))
+    with pytest.raises(ValueError, match=f"corrupt TPESortedColumn state: {why}"):
+        pickle.loads(data)
+
+
+def test_forged_tpe_state_and_inconsistent_history_never_panic() -> None:
+    import pickle
+
+    from ferrotune import _core
+
+    # A valid pickle whose column claims more rows than the history has.
+    column = pickle.loads(pickle.dumps(_Forged(_sorted_state(50, [(0.5, 49)]))))
+    specs = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
+    col = np.array([0.1, 0.5, 0.9])
+
+    def propose(**kw: object) -> object:
+        args: dict[str, object] = {
+            "specs": specs,
+            "below": np.array([[0.2]]),
+            "below_weights": np.array([1.0]),
+            "columns": [col],
+            "sorted": [None],
+            "rows": np.array([0, 1], dtype=np.int64),
+            "row_weights": np.array([1.0, 1.0]),
+            "extra": np.empty((0, 1)),
+            "extra_weights": np.empty(0),
+            "n_candidates": 8,
+            "seed": 1,
+        }
+        args.update(kw)
+        return _core.tpe_propose(*args.values())
+
+    propose()  # the consistent call works
+    bad: list[dict[str, object]] = [
+        {"sorted": [column]},
+        {"rows": np.array([0, 1000], dtype=np.int64)},
+        {"rows": np.array([0, -1], dtype=np.int64)},
+        {"row_weights": np.array([1.0])},
+        {"below": np.array([[0.2, 0.3]])},
+        {"below_weights": np.array([])},
+        {"specs": np.array([[2.0, 0, 0, 0, 0]]), "below": np.array([[7.0]])},
+    ]
+    for kw in bad:
+        with pytest.raises(ValueError):
+            propose(**kw)
