@@ -385,3 +385,66 @@ def test_forged_tpe_state_and_inconsistent_history_never_panic() -> None:
     for kw in bad:
         with pytest.raises(ValueError):
             propose(**kw)
+
+
+# -- 2. every retry loop is bounded -----------------------------------------------------------
+class _NeverInside(optuna.samplers.nsgaii.BaseCrossover):
+    """A crossover whose children never lie in the search space."""
+
+    n_parents = 2
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.calls = 0
+
+    def crossover(
+        self,
+        parents_params: np.ndarray,
+        rng: np.random.RandomState,
+        study: optuna.Study,
+        search_space_bounds: np.ndarray,
+    ) -> np.ndarray:
+        self.calls += 1
+        return np.full(parents_params.shape[1], self.value)
+
+
+@pytest.mark.parametrize("value", [-1e9, NAN])
+def test_nsgaii_crossover_retry_loop_is_bounded(
+    value: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ferrotune.samplers._nsgaii._sampler import _MAX_CROSSOVER_ATTEMPTS
+
+    crossover = _NeverInside(value)
+    sampler = optuna.samplers.NSGAIISampler(
+        population_size=2, crossover=crossover, crossover_prob=1.0, seed=0
+    )
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(
+        lambda t: t.suggest_float("x", 0.0, 1.0) + t.suggest_float("y", 0.0, 1.0), n_trials=6
+    )
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert all(0.0 <= t.params["x"] <= 1.0 for t in study.trials)
+    # Children of generation 1 and later hit the bound once each, then fall back.
+    assert crossover.calls == 4 * _MAX_CROSSOVER_ATTEMPTS
+    assert "produced no child inside the search space" in caplog.text
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+def test_brute_force_grid_size_is_bounded() -> None:
+    study = optuna.create_study(sampler=optuna.samplers.BruteForceSampler(seed=0))
+    with pytest.raises(ValueError, match=r"step=1e-300: it has \d+ values, more than 10000000"):
+        study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0, step=1e-300), n_trials=1)
+    with pytest.raises(ValueError, match=r"\[0, 1000000000000\] with step=1: it has"):
+        study.optimize(lambda t: t.suggest_int("n", 0, 10**12), n_trials=1)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    study = optuna.create_study(sampler=optuna.samplers.BruteForceSampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0, step=0.25), n_trials=5)
+    assert sorted(t.params["x"] for t in study.trials) == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_float_step_far_below_the_range_is_exact() -> None:
+    # decimal's default 28 digits raised DivisionImpossible for such quotients.
+    with pytest.warns(UserWarning, match="not divisible by `step`"):
+        d = FloatDistribution(0.0, 1.0, step=3e-300)
+    assert 0.0 < d.high <= 1.0
+    assert FloatDistribution(0.0, 1.0, step=1e-300).high == 1.0

@@ -378,12 +378,21 @@ def check_distribution_compatibility(
         )
 
 
+# Decimal context in which the grid arithmetic of float bounds and steps is exact: the
+# quotient of a range by a step can have hundreds of digits (up to 1e308 / 5e-324), far
+# beyond the default 28 (``decimal.DivisionImpossible`` for ``step=1e-300``).
+_EXACT_DECIMAL = decimal.Context(prec=800, Emax=2000, Emin=-2000)
+
+
 def _adjust_float_high(low: float, high: float, step: float) -> float:
-    d_low = decimal.Decimal(str(low))
-    d_range = decimal.Decimal(str(high)) - d_low
-    d_step = decimal.Decimal(str(step))
-    if d_range % d_step != 0:
-        new_high = float((d_range // d_step) * d_step + d_low)
+    with decimal.localcontext(_EXACT_DECIMAL):
+        d_low = decimal.Decimal(str(low))
+        d_range = decimal.Decimal(str(high)) - d_low
+        d_step = decimal.Decimal(str(step))
+        divisible = d_range % d_step == 0
+        if not divisible:
+            new_high = float((d_range // d_step) * d_step + d_low)
+    if not divisible:
         warnings.warn(
             f"The distribution is specified by [{low}, {high}] and {step=}, but the range is "
             f"not divisible by `step`. It will be replaced with [{low}, {new_high}].",
