@@ -448,3 +448,56 @@ def test_float_step_far_below_the_range_is_exact() -> None:
         d = FloatDistribution(0.0, 1.0, step=3e-300)
     assert 0.0 < d.high <= 1.0
     assert FloatDistribution(0.0, 1.0, step=1e-300).high == 1.0
+
+
+# -- 5. clear messages ------------------------------------------------------------------------
+class _ArrayEq:
+    """Hashable, but ``==`` gives an array (as numpy-backed objects do)."""
+
+    def __init__(self, v: int) -> None:
+        self.v = v
+
+    def __hash__(self) -> int:
+        return hash(self.v)
+
+    def __eq__(self, other: object) -> np.ndarray:  # type: ignore[override]
+        return np.array([True, False])
+
+    def __repr__(self) -> str:
+        return f"_ArrayEq({self.v})"
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+@pytest.mark.filterwarnings("ignore:Choices for a categorical distribution:UserWarning")
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [np.int64(1), np.float64(2.5), np.str_("a"), np.bool_(False)],
+        [(1, 2), (np.int64(3), 4), None, NAN],
+        [frozenset({1}), b"x", 2**70, -INF],
+    ],
+)
+def test_qmc_takes_the_categorical_choices_optuna_takes(choices: list[object]) -> None:
+    study = optuna.create_study(sampler=optuna.samplers.QMCSampler(seed=0))
+    study.optimize(
+        lambda t: (t.suggest_categorical("c", choices), t.suggest_float("x", 0.0, 1.0))[1],
+        n_trials=6,
+    )
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+@pytest.mark.filterwarnings("ignore:Choices for a categorical distribution:UserWarning")
+def test_array_like_choices_never_raise_numpys_ambiguous_truth_value() -> None:
+    study = optuna.create_study(sampler=optuna.samplers.QMCSampler(seed=0))
+    with pytest.raises(TypeError, match=r"must be hashable, but \(array\(\[1\.\]\),\) is"):
+        study.optimize(
+            lambda t: t.suggest_categorical("c", [(np.array([1.0]),), (np.array([2.0]),)]),
+            n_trials=1,
+        )
+    weird = [_ArrayEq(1), _ArrayEq(2)]
+    for _ in range(2):
+        try:
+            study.optimize(lambda t: (t.suggest_categorical("w", weird), 0.0)[1], n_trials=1)
+        except (TypeError, ValueError) as e:
+            assert "ambiguous" not in str(e)

@@ -226,9 +226,19 @@ class IntDistribution(BaseDistribution):
 
 
 def _choice_equal(a: Any, b: Any) -> bool:
+    """Equality of two choices: NaN equals NaN, and a comparison that does not give one
+    truth value (numpy's "truth value of an array is ambiguous", for array-like choices)
+    counts as different."""
+    if a is b:
+        return True
+    try:
+        if bool(a == b):
+            return True
+    except (TypeError, ValueError):
+        return False
     a_nan = isinstance(a, Real) and math.isnan(float(a))
     b_nan = isinstance(b, Real) and math.isnan(float(b))
-    return bool(a == b) or (a_nan and b_nan)
+    return a_nan and b_nan
 
 
 class CategoricalDistribution(BaseDistribution):
@@ -247,7 +257,11 @@ class CategoricalDistribution(BaseDistribution):
         if len(choices) == 0:
             raise ValueError("The `choices` must contain one or more elements.")
         for choice in choices:
-            if not isinstance(choice, Hashable):
+            try:  # a tuple is Hashable but not hashable when it holds a list or array
+                hashable = isinstance(choice, Hashable) and hash(choice) is not None
+            except TypeError:
+                hashable = False
+            if not hashable:
                 raise TypeError(
                     f"Categorical choices must be hashable, but {choice!r} is of "
                     f"unhashable type {type(choice).__name__}."
@@ -268,7 +282,7 @@ class CategoricalDistribution(BaseDistribution):
     def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> float:
         try:
             return float(self.choices.index(param_value_in_external_repr))
-        except ValueError:
+        except (TypeError, ValueError):  # not found, or an array-valued comparison
             for index, choice in enumerate(self.choices):
                 if _choice_equal(param_value_in_external_repr, choice):
                     return float(index)
