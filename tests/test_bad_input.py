@@ -501,3 +501,38 @@ def test_array_like_choices_never_raise_numpys_ambiguous_truth_value() -> None:
             study.optimize(lambda t: (t.suggest_categorical("w", weird), 0.0)[1], n_trials=1)
         except (TypeError, ValueError) as e:
             assert "ambiguous" not in str(e)
+
+
+@pytest.mark.parametrize(
+    ("garbage", "message"),
+    [
+        (b"\xff\xfe\x00garbage", "corrupt at line 4"),
+        (
+            b'{"op_code": 0, "worker_id": "w", "study_name": "\xc3\x28", "directions": [1]}',
+            "corrupt at line 4: 'utf-8' codec can't decode",
+        ),
+        (b"[1, 2]", r"corrupt at line 4: \[1, 2\] is not a journal record"),
+        (b"{}", r"corrupt at line 4: \{\} is not a journal record"),
+        (b'{"op_code": 999, "worker_id": "w"}', "corrupt at line 4: unknown journal op code 999"),
+        (b'{"op_code": 4, "worker_id": "w"}', "corrupt at line 4: field 'study_id' is missing"),
+        (
+            b'{"op_code": 0, "worker_id": "w", "study_name": "t", "directions": 5}',
+            "corrupt at line 4: record .* is invalid",
+        ),
+    ],
+)
+def test_corrupt_journal_lines_give_one_clear_error(
+    garbage: bytes, message: str, tmp_path: object
+) -> None:
+    from ferrotune.storages import JournalStorage
+    from ferrotune.storages.journal import JournalFileBackend
+
+    path = f"{tmp_path}/journal.log"
+    study = optuna.create_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2)
+    with open(path, "rb") as f:
+        lines = f.read().split(b"\n")
+    with open(path, "wb") as f:
+        f.write(b"\n".join([*lines[:3], garbage, *lines[3:]]))
+    with pytest.raises(ValueError, match=message):
+        optuna.load_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
