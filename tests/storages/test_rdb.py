@@ -237,3 +237,36 @@ def test_postgres_server_restart_mid_optimize(postgres_url: str) -> None:
     assert [t.number for t in trials] == list(range(60))
     assert all(t.state == TrialState.COMPLETE for t in trials)
     storage.close()
+
+
+def test_too_long_names_are_value_errors_on_every_dialect(rdb_url: str) -> None:
+    """Names longer than their VARCHAR(512) columns are refused before any write, naming
+    them (PostgreSQL used to raise psycopg's StringDataRightTruncation, SQLite to accept)."""
+    from ferrotune.trial import TrialState
+
+    long = "p" * 513
+    with pytest.raises(ValueError, match=r"study name 'pppp.* has 513 characters"):
+        ft.create_study(storage=rdb_url, study_name=long)
+    study = ft.create_study(storage=rdb_url, study_name="s")
+    with pytest.raises(ValueError, match=r"parameter name 'pppp.* has 513 characters"):
+        study.optimize(lambda t: t.suggest_float(long, 0.0, 1.0), n_trials=1)
+    assert study.trials[0].state == TrialState.FAIL
+    with pytest.raises(ValueError, match=r"attribute key 'pppp.* has 513 characters"):
+        study.set_user_attr(long, 1)
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"attribute key 'pppp.* has 513 characters"):
+        trial.set_user_attr(long, 1)
+    with pytest.raises(ValueError, match=r"parameter name 'pppp.* has 513 characters"):
+        study.add_trial(
+            ft.trial.create_trial(
+                params={long: 0.5},
+                distributions={long: ft.distributions.FloatDistribution(0.0, 1.0)},
+                value=1.0,
+            )
+        )
+    # 512 characters fit, and the study goes on.
+    study.tell(trial, 1.0)
+    study.optimize(lambda t: t.suggest_float("q" * 512, 0.0, 1.0), n_trials=2)
+    assert study.trials[-1].state == TrialState.COMPLETE
+    reloaded = ft.load_study(storage=rdb_url, study_name="s")
+    assert "q" * 512 in reloaded.best_params

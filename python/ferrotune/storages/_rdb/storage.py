@@ -52,6 +52,21 @@ if TYPE_CHECKING:
 _logger = _logging.get_logger(__name__)
 
 _UNFINISHED_NAMES = ("RUNNING", "WAITING")
+
+
+def _check_indexed_string(what: str, value: Any) -> None:
+    """Reject a name longer than its ``VARCHAR(512)`` column before it is written.
+
+    PostgreSQL and MySQL would refuse it (or truncate it, MySQL in non-strict mode) and
+    SQLite would keep it, so a too-long name is refused on every dialect, naming it.
+    """
+    if isinstance(value, str) and len(value) > S.MAX_INDEXED_STRING_LENGTH:
+        raise ValueError(
+            f"The {what} {value[:40]!r}... has {len(value)} characters, but RDB storages "
+            f"keep at most {S.MAX_INDEXED_STRING_LENGTH}."
+        )
+
+
 _MAX_RETRIES = 5
 _EXPANDING_LIMIT = 5000
 _UTC = datetime.UTC
@@ -688,6 +703,7 @@ class RDBStorage(BaseStorage):
         for d in directions:
             if not isinstance(d, StudyDirection):
                 raise TypeError(f"Directions must be StudyDirection, but got {d!r}.")
+        _check_indexed_string("study name", study_name)
 
         def create(conn: Connection) -> int:
             name = study_name
@@ -745,6 +761,7 @@ class RDBStorage(BaseStorage):
                 self._local.pop(trial_id, None)
 
     def _set_study_attr(self, table: sa.Table, study_id: int, key: str, value: Any) -> None:
+        _check_indexed_string("attribute key", key)
         text = json.dumps(value)
 
         def write(conn: Connection) -> None:
@@ -847,6 +864,8 @@ class RDBStorage(BaseStorage):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         cache = self._study_cache(study_id)
         if template_trial is not None:
+            for key in (*template_trial.user_attrs, *template_trial.system_attrs):
+                _check_indexed_string("attribute key", key)
             for name, dist in template_trial.distributions.items():
                 self._check_distribution(cache, study_id, name, dist)
             frozen = copy.deepcopy(template_trial)
@@ -970,6 +989,7 @@ class RDBStorage(BaseStorage):
     def _check_distribution(
         self, cache: _StudyCache, study_id: int, name: str, dist: BaseDistribution
     ) -> None:
+        _check_indexed_string("parameter name", name)
         known = cache.distributions.get(name)
         if known is None:
             row = self._run(
@@ -1139,6 +1159,7 @@ class RDBStorage(BaseStorage):
             local.intermediate_values[step] = float(intermediate_value)
 
     def _set_trial_attr(self, user: bool, trial_id: int, key: str, value: Any) -> None:
+        _check_indexed_string("attribute key", key)
         local = self._updatable_local(trial_id)
         row = {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
         sql = self._q_user_attr if user else self._q_system_attr
