@@ -536,3 +536,16 @@ def test_corrupt_journal_lines_give_one_clear_error(
         f.write(b"\n".join([*lines[:3], garbage, *lines[3:]]))
     with pytest.raises(ValueError, match=message):
         optuna.load_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+
+
+def test_core_errors_show_no_rust_debug_dumps() -> None:
+    from ferrotune import _core
+
+    specs = np.array([[0.0, 0.0, INF, 0.0, 0.0]])
+    with pytest.raises(ValueError) as info:
+        _core.parzen_log_pdf(specs, np.array([[0.5]]), np.array([1.0]), np.array([[0.5]]))
+    message = str(info.value)
+    assert message == (
+        "invalid parameter spec at column 0: low=0, high=inf, step=none, log=false"
+    ), message
+    assert "ParamSpec" not in message and "{" not in message
