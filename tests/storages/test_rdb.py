@@ -270,3 +270,15 @@ def test_too_long_names_are_value_errors_on_every_dialect(rdb_url: str) -> None:
     assert study.trials[-1].state == TrialState.COMPLETE
     reloaded = ft.load_study(storage=rdb_url, study_name="s")
     assert "q" * 512 in reloaded.best_params
+
+
+def test_a_refused_value_is_a_storage_internal_error(postgres_url: str) -> None:
+    """A value PostgreSQL refuses raises StorageInternalError, not psycopg's DataError."""
+    storage = RDBStorage(postgres_url)
+    with pytest.raises(StorageInternalError, match=r"refused a value.*division by zero"):
+        storage._raw.run(lambda cur: cur.execute("SELECT 1 / 0"), write=False)
+    with pytest.raises(StorageInternalError, match=r"refused a value.*too long"):
+        storage._raw.run(
+            lambda cur: cur.execute("INSERT INTO studies (study_name) VALUES (%s)", ["s" * 600])
+        )
+    assert storage.get_all_studies() == []  # the storage is still usable
