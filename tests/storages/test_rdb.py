@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from typing import Any
@@ -282,3 +283,42 @@ def test_a_refused_value_is_a_storage_internal_error(postgres_url: str) -> None:
             lambda cur: cur.execute("INSERT INTO studies (study_name) VALUES (%s)", ["s" * 600])
         )
     assert storage.get_all_studies() == []  # the storage is still usable
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (
+            "UPDATE trial_params SET param_value = 7 WHERE param_name = 'c'",
+            "Corrupt stored parameter 'c' of trial 0: index 7.0 is not one of the 2 choices.",
+        ),
+        (
+            "UPDATE trial_params SET param_value = -1 WHERE param_name = 'c'",
+            "index -1.0 is not one of the 2 choices",
+        ),
+        (
+            "UPDATE trial_params SET distribution_json = 'garbage' WHERE param_name = 'x'",
+            "Corrupt stored parameter 'x' of trial 0: Expecting value",
+        ),
+        (
+            'UPDATE trial_params SET distribution_json = \'{"name": "FloatDistribution", '
+            '"attributes": {"low": 0, "high": Infinity, "log": false, "step": null}}\' '
+            "WHERE param_name = 'x'",
+            "Corrupt stored parameter 'x' of trial 0: `high` must be finite, but got high=inf.",
+        ),
+        ("UPDATE trial_values SET value = NULL", "Corrupt stored value: NULL"),
+    ],
+)
+def test_corrupt_rows_are_storage_internal_errors(
+    tamper: str, message: str, tmp_path: Any
+) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    study = ft.create_study(storage=url, study_name="s")
+    study.optimize(
+        lambda t: t.suggest_float("x", 0, 1) + (t.suggest_categorical("c", ["a", "b"]) == "a"),
+        n_trials=1,
+    )
+    with sqlite3.connect(f"{tmp_path}/s.db") as conn:
+        conn.execute(tamper)
+    with pytest.raises(StorageInternalError, match=re.escape(message)):
+        ft.load_study(storage=url, study_name="s").trials  # noqa: B018

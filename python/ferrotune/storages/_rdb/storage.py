@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 from ferrotune import logging as _logging
 from ferrotune.distributions import (
     BaseDistribution,
+    CategoricalDistribution,
     check_distribution_compatibility,
     distribution_to_json,
     json_to_distribution,
@@ -67,6 +68,33 @@ def _check_indexed_string(what: str, value: Any) -> None:
         )
 
 
+def _stored_param(
+    dist: Callable[[str], BaseDistribution],
+    trial: FrozenTrial,
+    name: str,
+    value: Any,
+    dist_json: Any,
+) -> tuple[BaseDistribution, Any]:
+    """The distribution and external value of a stored parameter row, checked.
+
+    A corrupt row (unreadable distribution, categorical index outside the choices) is a
+    clear ``StorageInternalError`` rather than an ``IndexError`` deep in a sampler.
+    """
+    try:
+        d = dist(dist_json)
+        if isinstance(d, CategoricalDistribution) and not (
+            isinstance(value, (int, float))
+            and float(value).is_integer()
+            and 0 <= value < len(d.choices)
+        ):
+            raise ValueError(f"index {value!r} is not one of the {len(d.choices)} choices")
+        return d, d.to_external_repr(value)
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise StorageInternalError(
+            f"Corrupt stored parameter {name!r} of trial {trial.number}: {str(e).rstrip('.')}."
+        ) from e
+
+
 _MAX_RETRIES = 5
 _EXPANDING_LIMIT = 5000
 _UTC = datetime.UTC
@@ -96,7 +124,8 @@ def _stored_to_value(value: float | None, kind: str) -> float:
         return float("-inf")
     if kind == "NAN":
         return float("nan")
-    assert value is not None
+    if value is None:  # a FINITE row without a value: the database was edited
+        raise StorageInternalError(f"Corrupt stored value: NULL with value type {kind!r}.")
     return float(value)
 
 
@@ -1222,9 +1251,9 @@ class RDBStorage(BaseStorage):
                 )
                 for trial_id, name, value, dist_json in cur.fetchall():
                     trial = trials[trial_id]
-                    d = dist(dist_json)
+                    d, external = _stored_param(dist, trial, name, value, dist_json)
                     trial.distributions[name] = d
-                    trial.params[name] = d.to_external_repr(value)
+                    trial.params[name] = external
                     trial._internal_params[name] = value  # type: ignore[index]
                 cur.execute(
                     "SELECT trial_id, objective, value, value_type FROM trial_values "

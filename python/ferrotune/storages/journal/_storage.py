@@ -111,7 +111,7 @@ def _corruption(line: int, log: dict[str, Any], error: Exception) -> ValueError 
                 f"record {log!r}."
             )
         return None
-    if isinstance(error, (TypeError, AttributeError, ValueError, OverflowError)):
+    if isinstance(error, (TypeError, AttributeError, ValueError, OverflowError, IndexError)):
         return ValueError(
             f"Journal is corrupt at line {line}: record {log!r} is invalid ({error})."
         )
