@@ -549,3 +549,29 @@ def test_core_errors_show_no_rust_debug_dumps() -> None:
         "invalid parameter spec at column 0: low=0, high=inf, step=none, log=false"
     ), message
     assert "ParamSpec" not in message and "{" not in message
+
+
+@pytest.mark.parametrize("storage", [None, "sqlite"])
+def test_add_trial_rejects_steps_beyond_int64(storage: str | None, tmp_path: object) -> None:
+    url = None if storage is None else f"sqlite:///{tmp_path}/s.db"
+    study = optuna.create_study(storage=url)
+    with pytest.raises(ValueError, match=f"signed 64-bit integer, but got step={2**70}"):
+        study.add_trial(optuna.trial.create_trial(value=1.0, intermediate_values={2**70: 0.5}))
+    study.add_trial(optuna.trial.create_trial(value=1.0, intermediate_values={2**63 - 1: 0.5}))
+    assert study.trials[0].intermediate_values == {2**63 - 1: 0.5}
+
+
+def test_numpy_integers_are_accepted_where_optuna_accepts_them() -> None:
+    i = np.int64
+    sampler = optuna.samplers.TPESampler(n_startup_trials=i(2), n_ei_candidates=i(5), seed=i(0))
+    study = optuna.create_study(sampler=sampler)
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=i(4), n_jobs=i(1))
+    assert len(study.trials) == 4
+    nsga = optuna.samplers.NSGAIISampler(population_size=i(4), seed=i(1))
+    study = optuna.create_study(sampler=nsga)
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=6)
+    assert len(study.trials) == 6
+    cma = optuna.samplers.CmaEsSampler(inc_popsize=i(2), seed=i(2))
+    assert cma is not None
+    pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=i(3))
+    assert pruner._min_resource == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import numbers
 import threading
 import warnings
 from collections.abc import Sequence
@@ -263,8 +264,13 @@ class CmaEsSampler(BaseSampler):
             )
         if popsize is not None and (isinstance(popsize, bool) or popsize < 2):
             raise ValueError(f"`popsize` must be an integer >= 2, got {popsize!r}.")
-        if isinstance(inc_popsize, bool) or not isinstance(inc_popsize, int) or inc_popsize < 1:
+        if (
+            isinstance(inc_popsize, bool)
+            or not isinstance(inc_popsize, numbers.Integral)
+            or inc_popsize < 1
+        ):
             raise ValueError(f"`inc_popsize` must be an integer >= 1, got {inc_popsize!r}.")
+        inc_popsize = int(inc_popsize)
         if source_trials is not None and (x0 is not None or sigma0 is not None):
             raise ValueError(
                 "It is prohibited to pass `source_trials` argument when x0 or sigma0 is specified."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -211,8 +212,9 @@ class NSGAIISampler(BaseSampler):
         child_generation_strategy: ChildStrategy | None = None,
         after_trial_strategy: AfterTrialStrategy | None = None,
     ) -> None:
-        if isinstance(population_size, bool) or not isinstance(population_size, int):
+        if isinstance(population_size, bool) or not isinstance(population_size, numbers.Integral):
             raise TypeError(f"`population_size` must be an int, but got {population_size!r}.")
+        population_size = int(population_size)
         if population_size < 2:
             raise ValueError(
                 f"`population_size` must be greater than or equal to 2, got {population_size}."

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -294,14 +295,15 @@ class TPESampler(BaseSampler):
             "`warn_independent_sampling`", warn_independent_sampling, False, "4.9.0", "6.0.0"
         )
         seed = _check_seed(seed)
-        if not isinstance(n_startup_trials, int) or n_startup_trials < 0:
+        if not isinstance(n_startup_trials, numbers.Integral) or n_startup_trials < 0:
             raise ValueError(
                 f"`n_startup_trials` must be a non-negative int, but got {n_startup_trials!r}."
             )
-        if not isinstance(n_ei_candidates, int) or n_ei_candidates < 1:
+        if not isinstance(n_ei_candidates, numbers.Integral) or n_ei_candidates < 1:
             raise ValueError(
                 f"`n_ei_candidates` must be a positive int, but got {n_ei_candidates!r}."
             )
+        n_startup_trials, n_ei_candidates = int(n_startup_trials), int(n_ei_candidates)
         if not (isinstance(prior_weight, (int, float)) and prior_weight >= 0):
             raise ValueError(
                 f"A non-negative value must be specified for prior_weight, but got {prior_weight}."
