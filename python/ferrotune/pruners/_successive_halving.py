@@ -178,7 +178,7 @@ class SuccessiveHalvingPruner(BasePruner):
                 f"are mutually incompatible, bootstrap_count is {bootstrap_count}"
             )
         self._min_resource: int | None = (
-            int(min_resource) if isinstance(min_resource, numbers.Integral) else None
+            int(min_resource) if isinstance(min_resource, (int, numbers.Integral)) else None
         )
         self._reduction_factor = reduction_factor
         self._min_early_stopping_rate = min_early_stopping_rate

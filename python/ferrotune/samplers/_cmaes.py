@@ -266,7 +266,7 @@ class CmaEsSampler(BaseSampler):
             raise ValueError(f"`popsize` must be an integer >= 2, got {popsize!r}.")
         if (
             isinstance(inc_popsize, bool)
-            or not isinstance(inc_popsize, numbers.Integral)
+            or not isinstance(inc_popsize, (int, numbers.Integral))
             or inc_popsize < 1
         ):
             raise ValueError(f"`inc_popsize` must be an integer >= 1, got {inc_popsize!r}.")

@@ -32,7 +32,7 @@ def _check_seed(seed: Any) -> int | None:
     """
     if seed is None:
         return None
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, numbers.Integral)):
         raise TypeError(
             f"`seed` must be an int or None, but got seed={seed!r} of type {type(seed).__name__}."
         )

@@ -54,7 +54,7 @@ def optimize(
     if not callable(func):
         raise TypeError(f"The objective must be callable, but got {func!r}.")
     if n_trials is not None and (
-        isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral)
+        isinstance(n_trials, bool) or not isinstance(n_trials, (int, numbers.Integral))
     ):
         raise TypeError(f"`n_trials` must be an int or None, but got {n_trials!r}.")
     if n_trials is not None:
@@ -65,7 +65,7 @@ def optimize(
         raise ValueError(f"`timeout` must be non-negative, but got {timeout}.")
     if (
         isinstance(n_jobs, bool)
-        or not isinstance(n_jobs, numbers.Integral)
+        or not isinstance(n_jobs, (int, numbers.Integral))
         or n_jobs == 0
         or n_jobs < -1
     ):

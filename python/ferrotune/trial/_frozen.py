@@ -249,7 +249,7 @@ class FrozenTrial(ReplayTrial):
             )
         for step in self.intermediate_values:
             # Storages keep steps as signed 64-bit integers (``Trial.report`` checks too).
-            if isinstance(step, numbers.Integral) and not -(2**63) <= step <= 2**63 - 1:
+            if isinstance(step, (int, numbers.Integral)) and not -(2**63) <= step <= 2**63 - 1:
                 raise ValueError(
                     "Intermediate value steps must fit a signed 64-bit integer, but got "
                     f"step={step}."

@@ -212,7 +212,9 @@ class NSGAIISampler(BaseSampler):
         child_generation_strategy: ChildStrategy | None = None,
         after_trial_strategy: AfterTrialStrategy | None = None,
     ) -> None:
-        if isinstance(population_size, bool) or not isinstance(population_size, numbers.Integral):
+        if isinstance(population_size, bool) or not isinstance(
+            population_size, (int, numbers.Integral)
+        ):
             raise TypeError(f"`population_size` must be an int, but got {population_size!r}.")
         population_size = int(population_size)
         if population_size < 2:

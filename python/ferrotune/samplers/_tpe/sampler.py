@@ -295,11 +295,11 @@ class TPESampler(BaseSampler):
             "`warn_independent_sampling`", warn_independent_sampling, False, "4.9.0", "6.0.0"
         )
         seed = _check_seed(seed)
-        if not isinstance(n_startup_trials, numbers.Integral) or n_startup_trials < 0:
+        if not isinstance(n_startup_trials, (int, numbers.Integral)) or n_startup_trials < 0:
             raise ValueError(
                 f"`n_startup_trials` must be a non-negative int, but got {n_startup_trials!r}."
             )
-        if not isinstance(n_ei_candidates, numbers.Integral) or n_ei_candidates < 1:
+        if not isinstance(n_ei_candidates, (int, numbers.Integral)) or n_ei_candidates < 1:
             raise ValueError(
                 f"`n_ei_candidates` must be a positive int, but got {n_ei_candidates!r}."
             )
