@@ -575,3 +575,14 @@ def test_numpy_integers_are_accepted_where_optuna_accepts_them() -> None:
     assert cma is not None
     pruner = optuna.pruners.SuccessiveHalvingPruner(min_resource=i(3))
     assert pruner._min_resource == 3
+
+
+@pytest.mark.parametrize("high", [1.5, np.float32(1.5), np.float64(2.25)])
+def test_suggest_int_rejects_fractional_bounds_of_any_float_type(high: float) -> None:
+    study = optuna.create_study()
+    with pytest.raises(
+        ValueError, match=f"parameter 'n': `high` must be an integer, but got high={high}"
+    ):
+        study.optimize(lambda t: t.suggest_int("n", 0, high), n_trials=1)  # type: ignore[arg-type]
+    study.optimize(lambda t: t.suggest_int("n", np.float32(0.0), np.int64(3)), n_trials=1)  # type: ignore[arg-type]
+    assert study.trials[-1].params["n"] in range(4)

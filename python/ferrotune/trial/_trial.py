@@ -7,6 +7,7 @@ import datetime
 import math
 import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import distributions as _dists
@@ -66,8 +67,13 @@ def _cached(key: tuple[Any, ...], name: Any, make: Any) -> tuple[BaseDistributio
 def _int_distribution(low: Any, high: Any, step: Any, log: bool) -> IntDistribution:
     """``IntDistribution`` of ``suggest_int``, which also rejects non-integral floats."""
     for label, v in (("low", low), ("high", high), ("step", step)):
-        if isinstance(v, float) and math.isfinite(v) and not v.is_integer():
-            raise ValueError(f"`{label}` must be an integer, but got {label}={v!r}.")
+        if (
+            isinstance(v, Real)
+            and not isinstance(v, Integral)
+            and math.isfinite(v)
+            and not float(v).is_integer()
+        ):  # floats and numpy floats alike
+            raise ValueError(f"`{label}` must be an integer, but got {label}={v}.")
     return IntDistribution(low, high, log=log, step=step)
 
 
