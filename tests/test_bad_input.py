@@ -586,3 +586,43 @@ def test_suggest_int_rejects_fractional_bounds_of_any_float_type(high: float) ->
         study.optimize(lambda t: t.suggest_int("n", 0, high), n_trials=1)  # type: ignore[arg-type]
     study.optimize(lambda t: t.suggest_int("n", np.float32(0.0), np.int64(3)), n_trials=1)  # type: ignore[arg-type]
     assert study.trials[-1].params["n"] in range(4)
+
+
+@pytest.mark.parametrize(
+    ("variant", "restart"), [("cma", "bipop"), ("sepcma", "ipop"), ("cmawm", None)]
+)
+def test_forged_cmaes_states_never_panic(variant: str, restart: str | None) -> None:
+    """Every 8-byte window of a saved CMA-ES state overwritten with a huge value: the
+    decoder refuses it (ValueError) or the optimizer keeps working; it used to panic
+    (capacity overflow) or abort on a 100 GB allocation."""
+    import struct
+
+    from ferrotune import _core
+
+    kwargs: dict[str, object] = {"seed": 1, "variant": variant, "restart_strategy": restart}
+    kwargs["bounds"] = np.array([[-5.0, 5.0]] * 3)
+    if variant == "cmawm":
+        kwargs["steps"] = np.array([0.0, 1.0, 0.5])
+    opt = _core.CmaEsOptimizer(np.zeros(3), 1.0, **kwargs)  # type: ignore[arg-type]
+    for _ in range(3):
+        x = opt.ask(opt.population_size)
+        opt.tell(x, (x**2).sum(axis=1))
+    good = opt.to_bytes()
+    outcomes = {"ok": 0, "refused": 0}
+    for offset in range(len(good) - 8):
+        for value in (2**64 - 1, 2**40, 2**20 + 1):
+            forged = good[:offset] + struct.pack("<Q", value) + good[offset + 8 :]
+            try:
+                o = _core.CmaEsOptimizer.from_bytes(forged)
+                for _ in range(2):
+                    x = o.ask(o.population_size)
+                    with np.errstate(all="ignore"):
+                        values = np.nan_to_num((x**2).sum(axis=1), posinf=1e300)
+                    o.tell(x, values)
+                outcomes["ok"] += 1
+            except ValueError:
+                outcomes["refused"] += 1
+            except RuntimeError as e:  # a numerical failure, but never a caught panic
+                assert "internal error" not in str(e), (offset, value, e)
+                outcomes["refused"] += 1
+    assert outcomes["refused"] > 0 and outcomes["ok"] > 0, outcomes
