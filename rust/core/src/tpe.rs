@@ -61,6 +61,9 @@ const FUSED_PAR_THRESHOLD: usize = 4_000_000;
 /// Kernels x dims above which the dimensions of an estimator are built in parallel.
 const PAR_BUILD_THRESHOLD: usize = 40_000;
 
+/// Largest `n_candidates x dimensions` of one proposal (2 GiB of candidates).
+pub const MAX_CANDIDATE_VALUES: usize = 1 << 28;
+
 /// One search-space dimension in the internal representation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParamSpec {
@@ -1315,6 +1318,14 @@ pub fn propose(
     if specs.is_empty() {
         return Err(CoreError::InvalidArgument("empty search space".into()));
     }
+    if n_candidates.saturating_mul(specs.len()) > MAX_CANDIDATE_VALUES {
+        // Checked here because an allocation failure aborts the process (no error).
+        return Err(CoreError::InvalidArgument(format!(
+            "n_ei_candidates={n_candidates} candidates of {} parameters exceed the limit of \
+             {MAX_CANDIDATE_VALUES} candidate values",
+            specs.len()
+        )));
+    }
     let mut rng = Pcg64::seed_from_u64(seed);
     let candidates = below.sample(&mut rng, n_candidates);
     let log_below = below.log_pdf(&candidates)?;
@@ -1732,5 +1743,25 @@ mod tests {
                 "{entries:?}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn oversized_proposals_are_errors_not_aborts() {
+        let spec = ParamSpec {
+            n_choices: 0,
+            low: 0.0,
+            high: 1.0,
+            step: 0.0,
+            log: false,
+        };
+        let cfg = ParzenConfig {
+            prior_weight: 1.0,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+        };
+        let est = ParzenEstimator::from_matrix(&[spec], &[0.5], &[1.0], &cfg).unwrap();
+        let err = propose(&[spec], &est, &est, usize::MAX / 2, 0).unwrap_err();
+        assert!(err.to_string().contains("exceed the limit"), "{err}");
+        assert!(propose(&[spec], &est, &est, 24, 0).is_ok());
     }
 }

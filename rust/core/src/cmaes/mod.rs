@@ -342,6 +342,14 @@ impl CmaEs {
     /// `k` candidates as row-major `k x dim` arrays `(x to evaluate, x to tell)`, the same
     /// as `k` calls of [`CmaEs::ask`] (full CMA-ES without bounds draws them in one product).
     pub fn ask_many(&mut self, k: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
+        if k.saturating_mul(self.dim()) > crate::tpe::MAX_CANDIDATE_VALUES {
+            // Checked here because an allocation failure aborts the process (no error).
+            return Err(CoreError::InvalidArgument(format!(
+                "{k} candidates of dimension {} exceed the limit of {} values",
+                self.dim(),
+                crate::tpe::MAX_CANDIDATE_VALUES
+            )));
+        }
         if let Engine::Full(e) = &mut self.engine {
             let xs = e.ask_many(k)?;
             return Ok((xs.clone(), xs));
