@@ -626,3 +626,20 @@ def test_forged_cmaes_states_never_panic(variant: str, restart: str | None) -> N
                 assert "internal error" not in str(e), (offset, value, e)
                 outcomes["refused"] += 1
     assert outcomes["refused"] > 0 and outcomes["ok"] > 0, outcomes
+
+
+def test_oversized_candidate_counts_are_errors_not_aborts() -> None:
+    """A failed allocation aborts the process; the core refuses such sizes up front."""
+    from ferrotune import _core
+
+    sampler = optuna.samplers.TPESampler(n_ei_candidates=10**12, n_startup_trials=1, seed=0)
+    study = optuna.create_study(sampler=sampler)
+    with pytest.raises(ValueError, match="n_ei_candidates=1000000000000 candidates"):
+        study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=3)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL]
+    opt = _core.CmaEsOptimizer(np.zeros(2), 1.0)
+    with pytest.raises(ValueError, match="exceed the limit"):
+        opt.ask(10**12)
+    specs = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
+    with pytest.raises(ValueError, match="exceed the limit"):
+        _core.parzen_sample(specs, np.array([[0.5]]), np.array([1.0]), 10**12, 0)
