@@ -643,3 +643,19 @@ def test_oversized_candidate_counts_are_errors_not_aborts() -> None:
     specs = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
     with pytest.raises(ValueError, match="exceed the limit"):
         _core.parzen_sample(specs, np.array([[0.5]]), np.array([1.0]), 10**12, 0)
+
+
+@pytest.mark.filterwarnings("ignore:`prior_weight` has been deprecated:FutureWarning")
+@pytest.mark.parametrize("prior_weight", [NAN, INF, -1.0])
+def test_tpe_prior_weight_must_be_finite(prior_weight: float) -> None:
+    with pytest.raises(ValueError, match=f"prior_weight, but got {prior_weight}"):
+        optuna.samplers.TPESampler(prior_weight=prior_weight)
+
+
+@pytest.mark.filterwarnings("ignore:`gamma` has been deprecated:FutureWarning")
+def test_tpe_gamma_returning_a_non_integer_names_it() -> None:
+    sampler = optuna.samplers.TPESampler(gamma=lambda n: NAN, n_startup_trials=2, seed=0)
+    study = optuna.create_study(sampler=sampler)
+    with pytest.raises(ValueError, match=r"`gamma\(2\)` must return an integer, but returned nan"):
+        study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=3)
+    assert study.trials[-1].state == TrialState.FAIL

@@ -304,9 +304,14 @@ class TPESampler(BaseSampler):
                 f"`n_ei_candidates` must be a positive int, but got {n_ei_candidates!r}."
             )
         n_startup_trials, n_ei_candidates = int(n_startup_trials), int(n_ei_candidates)
-        if not (isinstance(prior_weight, (int, float)) and prior_weight >= 0):
+        if not (
+            isinstance(prior_weight, (int, float))
+            and prior_weight >= 0
+            and math.isfinite(prior_weight)
+        ):
             raise ValueError(
-                f"A non-negative value must be specified for prior_weight, but got {prior_weight}."
+                "A non-negative finite value must be specified for prior_weight, but got "
+                f"{prior_weight}."
             )
         if gamma is not None and not callable(gamma):
             raise TypeError(f"`gamma` must be callable, but got {gamma!r}.")
@@ -614,7 +619,13 @@ class TPESampler(BaseSampler):
             return cache.split_cache[1]
         states = history.states
         n_finished = int(np.count_nonzero((states == _COMPLETE_INT) | (states == _PRUNED_INT)))
-        n_below = int(self._gamma_func(study)(n_finished))
+        gamma_value = self._gamma_func(study)(n_finished)
+        try:
+            n_below = int(gamma_value)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ValueError(
+                f"`gamma({n_finished})` must return an integer, but returned {gamma_value!r}."
+            ) from e
         minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
         below, above_mask = split_history(history, n_below, minimize)
         perm = cache.rows_by_number(history)
