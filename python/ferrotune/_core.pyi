@@ -220,3 +220,5 @@ def forest_mdi_importances(
     min_samples_leaf: int,
     seed: int,
 ) -> NDArray[np.float64]: ...
+def _panic_for_tests(message: str) -> None:
+    """Panic inside the core call helper (tests: raises ``RuntimeError``)."""

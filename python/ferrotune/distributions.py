@@ -13,13 +13,14 @@ import decimal
 import json
 import math
 import warnings
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from numbers import Real
-from typing import Any
+from typing import Any, TypeVar
 
 from ferrotune._deprecated import deprecated_class
 
 CategoricalChoiceType = None | bool | int | float | str
+_D = TypeVar("_D", bound="BaseDistribution")
 
 __all__ = [
     "DISTRIBUTION_CLASSES",
@@ -76,6 +77,46 @@ class BaseDistribution(abc.ABC):
         return f"{self.__class__.__name__}({kwargs})"
 
 
+def _check_number(label: str, value: Any, *, optional: bool = False) -> None:
+    """Require a finite real number (Python or numpy scalar) for argument ``label``.
+
+    Raises ``TypeError`` for a non-number (a string, a list, ...) and ``ValueError`` for
+    NaN or an infinity, naming the argument and the value.
+    """
+    if optional and value is None:
+        return
+    if not isinstance(value, Real):
+        raise TypeError(
+            f"`{label}` must be a real number, but got {label}={value!r} of type "
+            f"{type(value).__name__}."
+        )
+    try:
+        finite = math.isfinite(float(value))
+    except OverflowError:  # an int beyond the float range: samplers work in floats
+        finite = False
+    if not finite:
+        text = str(value)
+        if len(text) > 40:
+            text = f"{text[:20]}...({len(text)} digits)"
+        raise ValueError(f"`{label}` must be finite, but got {label}={text}.")
+
+
+def _for_param(name: str, make: Callable[[], _D]) -> _D:
+    """Build a distribution for parameter ``name``, naming it in any argument error."""
+    try:
+        return make()
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"Invalid distribution for parameter '{name}': {e}") from e
+
+
+def _internal_for_param(name: str, dist: BaseDistribution, value: Any) -> float:
+    """``dist.to_internal_repr(value)``, naming parameter ``name`` in its error."""
+    try:
+        return dist.to_internal_repr(value)
+    except (TypeError, ValueError) as e:
+        raise type(e)(f"Invalid value for parameter '{name}': {e}") from e
+
+
 def _float_to_internal(value: Any, log: bool) -> float:
     try:
         internal = float(value)
@@ -106,6 +147,9 @@ class FloatDistribution(BaseDistribution):
     def __init__(
         self, low: float, high: float, log: bool = False, step: float | None = None
     ) -> None:
+        _check_number("low", low)
+        _check_number("high", high)
+        _check_number("step", step, optional=True)
         if log and step is not None:
             raise ValueError("The parameter `step` is not supported when `log` is true.")
         if low > high:
@@ -154,6 +198,9 @@ class IntDistribution(BaseDistribution):
     """
 
     def __init__(self, low: int, high: int, log: bool = False, step: int = 1) -> None:
+        _check_number("low", low)
+        _check_number("high", high)
+        _check_number("step", step)
         if log and step != 1:
             raise ValueError(
                 "Samplers and other components in ferrotune only accept step is 1 "
@@ -163,7 +210,7 @@ class IntDistribution(BaseDistribution):
             raise ValueError(f"`low <= high` must hold, but got ({low=}, {high=}).")
         if log and low < 1:
             raise ValueError(f"`low >= 1` must hold for `log=True`, but got ({low=}, {high=}).")
-        if step <= 0:
+        if step <= 0 or int(step) == 0:
             raise ValueError(f"`step > 0` must hold, but got {step=}.")
         self.log = bool(log)
         self.step = int(step)
@@ -187,9 +234,19 @@ class IntDistribution(BaseDistribution):
 
 
 def _choice_equal(a: Any, b: Any) -> bool:
+    """Equality of two choices: NaN equals NaN, and a comparison that does not give one
+    truth value (numpy's "truth value of an array is ambiguous", for array-like choices)
+    counts as different."""
+    if a is b:
+        return True
+    try:
+        if bool(a == b):
+            return True
+    except (TypeError, ValueError):
+        return False
     a_nan = isinstance(a, Real) and math.isnan(float(a))
     b_nan = isinstance(b, Real) and math.isnan(float(b))
-    return bool(a == b) or (a_nan and b_nan)
+    return a_nan and b_nan
 
 
 class CategoricalDistribution(BaseDistribution):
@@ -208,7 +265,11 @@ class CategoricalDistribution(BaseDistribution):
         if len(choices) == 0:
             raise ValueError("The `choices` must contain one or more elements.")
         for choice in choices:
-            if not isinstance(choice, Hashable):
+            try:  # a tuple is Hashable but not hashable when it holds a list or array
+                hashable = isinstance(choice, Hashable) and hash(choice) is not None
+            except TypeError:
+                hashable = False
+            if not hashable:
                 raise TypeError(
                     f"Categorical choices must be hashable, but {choice!r} is of "
                     f"unhashable type {type(choice).__name__}."
@@ -229,7 +290,7 @@ class CategoricalDistribution(BaseDistribution):
     def to_internal_repr(self, param_value_in_external_repr: CategoricalChoiceType) -> float:
         try:
             return float(self.choices.index(param_value_in_external_repr))
-        except ValueError:
+        except (TypeError, ValueError):  # not found, or an array-valued comparison
             for index, choice in enumerate(self.choices):
                 if _choice_equal(param_value_in_external_repr, choice):
                     return float(index)
@@ -514,12 +575,21 @@ def check_distribution_compatibility(
         )
 
 
+# Decimal context in which the grid arithmetic of float bounds and steps is exact: the
+# quotient of a range by a step can have hundreds of digits (up to 1e308 / 5e-324), far
+# beyond the default 28 (``decimal.DivisionImpossible`` for ``step=1e-300``).
+_EXACT_DECIMAL = decimal.Context(prec=800, Emax=2000, Emin=-2000)
+
+
 def _adjust_float_high(low: float, high: float, step: float) -> float:
-    d_low = decimal.Decimal(str(low))
-    d_range = decimal.Decimal(str(high)) - d_low
-    d_step = decimal.Decimal(str(step))
-    if d_range % d_step != 0:
-        new_high = float((d_range // d_step) * d_step + d_low)
+    with decimal.localcontext(_EXACT_DECIMAL):
+        d_low = decimal.Decimal(str(low))
+        d_range = decimal.Decimal(str(high)) - d_low
+        d_step = decimal.Decimal(str(step))
+        divisible = d_range % d_step == 0
+        if not divisible:
+            new_high = float((d_range // d_step) * d_step + d_low)
+    if not divisible:
         warnings.warn(
             f"The distribution is specified by [{low}, {high}] and {step=}, but the range is "
             f"not divisible by `step`. It will be replaced with [{low}, {new_high}].",

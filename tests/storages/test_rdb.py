@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import time
 from typing import Any
@@ -293,3 +294,87 @@ def test_scoped_session_as_optunas(rdb_url: str) -> None:
     assert copy.scoped_session().execute(sa.text("SELECT 1")).scalar_one() == 1
     copy.close()
     storage.close()
+
+
+def test_too_long_names_are_value_errors_on_every_dialect(rdb_url: str) -> None:
+    """Names longer than their VARCHAR(512) columns are refused before any write, naming
+    them (PostgreSQL used to raise psycopg's StringDataRightTruncation, SQLite to accept)."""
+    from ferrotune.trial import TrialState
+
+    long = "p" * 513
+    with pytest.raises(ValueError, match=r"study name 'pppp.* has 513 characters"):
+        ft.create_study(storage=rdb_url, study_name=long)
+    study = ft.create_study(storage=rdb_url, study_name="s")
+    with pytest.raises(ValueError, match=r"parameter name 'pppp.* has 513 characters"):
+        study.optimize(lambda t: t.suggest_float(long, 0.0, 1.0), n_trials=1)
+    assert study.trials[0].state == TrialState.FAIL
+    with pytest.raises(ValueError, match=r"attribute key 'pppp.* has 513 characters"):
+        study.set_user_attr(long, 1)
+    trial = study.ask()
+    with pytest.raises(ValueError, match=r"attribute key 'pppp.* has 513 characters"):
+        trial.set_user_attr(long, 1)
+    with pytest.raises(ValueError, match=r"parameter name 'pppp.* has 513 characters"):
+        study.add_trial(
+            ft.trial.create_trial(
+                params={long: 0.5},
+                distributions={long: ft.distributions.FloatDistribution(0.0, 1.0)},
+                value=1.0,
+            )
+        )
+    # 512 characters fit, and the study goes on.
+    study.tell(trial, 1.0)
+    study.optimize(lambda t: t.suggest_float("q" * 512, 0.0, 1.0), n_trials=2)
+    assert study.trials[-1].state == TrialState.COMPLETE
+    reloaded = ft.load_study(storage=rdb_url, study_name="s")
+    assert "q" * 512 in reloaded.best_params
+
+
+def test_a_refused_value_is_a_storage_internal_error(postgres_url: str) -> None:
+    """A value PostgreSQL refuses raises StorageInternalError, not psycopg's DataError."""
+    storage = RDBStorage(postgres_url)
+    with pytest.raises(StorageInternalError, match=r"refused a value.*division by zero"):
+        storage._raw.run(lambda cur: cur.execute("SELECT 1 / 0"), write=False)
+    with pytest.raises(StorageInternalError, match=r"refused a value.*too long"):
+        storage._raw.run(
+            lambda cur: cur.execute("INSERT INTO studies (study_name) VALUES (%s)", ["s" * 600])
+        )
+    assert storage.get_all_studies() == []  # the storage is still usable
+
+
+@pytest.mark.parametrize(
+    ("tamper", "message"),
+    [
+        (
+            "UPDATE trial_params SET param_value = 7 WHERE param_name = 'c'",
+            "Corrupt stored parameter 'c' of trial 0: index 7.0 is not one of the 2 choices.",
+        ),
+        (
+            "UPDATE trial_params SET param_value = -1 WHERE param_name = 'c'",
+            "index -1.0 is not one of the 2 choices",
+        ),
+        (
+            "UPDATE trial_params SET distribution_json = 'garbage' WHERE param_name = 'x'",
+            "Corrupt stored parameter 'x' of trial 0: Expecting value",
+        ),
+        (
+            'UPDATE trial_params SET distribution_json = \'{"name": "FloatDistribution", '
+            '"attributes": {"low": 0, "high": Infinity, "log": false, "step": null}}\' '
+            "WHERE param_name = 'x'",
+            "Corrupt stored parameter 'x' of trial 0: `high` must be finite, but got high=inf.",
+        ),
+        ("UPDATE trial_values SET value = NULL", "Corrupt stored value: NULL"),
+    ],
+)
+def test_corrupt_rows_are_storage_internal_errors(
+    tamper: str, message: str, tmp_path: Any
+) -> None:
+    url = f"sqlite:///{tmp_path}/s.db"
+    study = ft.create_study(storage=url, study_name="s")
+    study.optimize(
+        lambda t: t.suggest_float("x", 0, 1) + (t.suggest_categorical("c", ["a", "b"]) == "a"),
+        n_trials=1,
+    )
+    with sqlite3.connect(f"{tmp_path}/s.db") as conn:
+        conn.execute(tamper)
+    with pytest.raises(StorageInternalError, match=re.escape(message)):
+        ft.load_study(storage=url, study_name="s").trials  # noqa: B018

@@ -8,6 +8,7 @@ trials for a forest is a few numpy operations rather than a loop over trial obje
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -121,6 +122,24 @@ def _require_target_for_multi_objective(study: Study, target: Target | None) -> 
         )
 
 
+# Beyond these magnitudes the forests' variances (squares of sums of targets) overflow
+# to inf, or underflow to 0, and the importances come out NaN.
+_TARGET_SCALE_RANGE = (2.0**-400, 2.0**400)
+
+
+def _rescaled(y: FloatArray) -> FloatArray:
+    """``y`` scaled by a power of two so its largest magnitude is near 1 when it is huge
+    (values near +-1e308) or tiny; importances are ratios of variances, so they do not
+    change, and a power of two keeps every value exact. Ordinary ranges are untouched."""
+    if y.size == 0:
+        return y
+    peak = float(np.max(np.abs(y)))
+    low, high = _TARGET_SCALE_RANGE
+    if peak == 0.0 or low <= peak <= high:
+        return y
+    return np.ldexp(y, -math.frexp(peak)[1])
+
+
 def _encoded_matrix(
     study: Study, distributions: dict[str, BaseDistribution], target: Target | None
 ) -> tuple[FloatArray, FloatArray, FloatArray, list[list[int]]]:
@@ -139,7 +158,7 @@ def _encoded_matrix(
     rows = rows[keep]
     y = _target_values(study, rows, target)
     finite = np.isfinite(y)
-    rows, y = rows[finite], y[finite]
+    rows, y = rows[finite], _rescaled(y[finite])
     blocks: list[FloatArray] = []
     bounds: list[tuple[float, float]] = []
     groups: list[list[int]] = []

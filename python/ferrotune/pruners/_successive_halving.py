@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import numbers
 import threading
 import weakref
 from collections.abc import Mapping
@@ -176,7 +177,9 @@ class SuccessiveHalvingPruner(BasePruner):
                 "bootstrap_count > 0 and min_resource == 'auto' "
                 f"are mutually incompatible, bootstrap_count is {bootstrap_count}"
             )
-        self._min_resource: int | None = min_resource if isinstance(min_resource, int) else None
+        self._min_resource: int | None = (
+            int(min_resource) if isinstance(min_resource, (int, numbers.Integral)) else None
+        )
         self._reduction_factor = reduction_factor
         self._min_early_stopping_rate = min_early_stopping_rate
         self._bootstrap_count = bootstrap_count

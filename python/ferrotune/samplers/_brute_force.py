@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ferrotune.distributions import (
+    _EXACT_DECIMAL,
     BaseDistribution,
     CategoricalDistribution,
     FloatDistribution,
@@ -33,6 +34,19 @@ GridArgs = tuple[float, float, "float | None"]
 _Step = tuple[str, GridArgs, float]
 
 
+# Largest grid of one parameter: enumerating more values would exhaust memory (or run
+# practically forever) rather than finish a brute-force search.
+_MAX_GRID_SIZE = 10**7
+
+
+def _check_grid_size(low: float, high: float, step: float, size: int) -> None:
+    if size > _MAX_GRID_SIZE:
+        raise ValueError(
+            f"BruteForceSampler cannot enumerate the grid [{low}, {high}] with step={step}: "
+            f"it has {size} values, more than {_MAX_GRID_SIZE}."
+        )
+
+
 @functools.lru_cache(maxsize=1024)
 def _grid(low: float, high: float, step: float | None) -> tuple[float, ...]:
     """Every value of a finite grid; decimal arithmetic keeps float steps exact."""
@@ -42,12 +56,15 @@ def _grid(low: float, high: float, step: float | None) -> tuple[float, ...]:
             " (otherwise, the search space will be infinite)."
         )
     if isinstance(low, int) and isinstance(high, int) and isinstance(step, int):
+        _check_grid_size(low, high, step, (high - low) // step + 1)
         return tuple(range(low, high + 1, step))
-    value, stop, increment = (decimal.Decimal(str(v)) for v in (low, high, step))
-    values: list[float] = []
-    while value <= stop:
-        values.append(float(value))
-        value += increment
+    with decimal.localcontext(_EXACT_DECIMAL):
+        value, stop, increment = (decimal.Decimal(str(v)) for v in (low, high, step))
+        _check_grid_size(low, high, step, int((stop - value) // increment) + 1)
+        values: list[float] = []
+        while value <= stop:  # at most _MAX_GRID_SIZE rounds (checked above)
+            values.append(float(value))
+            value += increment
     return tuple(values)
 
 

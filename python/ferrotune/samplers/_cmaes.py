@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
+import numbers
 import threading
 import warnings
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._random import RandomSampler, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial import FrozenTrial, TrialState
@@ -299,6 +300,7 @@ class CmaEsSampler(BaseSampler):
         lr_adapt: bool = False,
         source_trials: list[FrozenTrial] | None = None,
     ) -> None:
+        seed = _check_seed(seed)
         if x0 is not None and not isinstance(x0, dict):
             raise TypeError(f"`x0` must be a dict of parameter values, got {x0!r}.")
         if sigma0 is not None and not (isinstance(sigma0, (int, float)) and sigma0 > 0):
@@ -311,8 +313,13 @@ class CmaEsSampler(BaseSampler):
             )
         if popsize is not None and (isinstance(popsize, bool) or popsize < 2):
             raise ValueError(f"`popsize` must be an integer >= 2, got {popsize!r}.")
-        if isinstance(inc_popsize, bool) or not isinstance(inc_popsize, int) or inc_popsize < 1:
+        if (
+            isinstance(inc_popsize, bool)
+            or not isinstance(inc_popsize, (int, numbers.Integral))
+            or inc_popsize < 1
+        ):
             raise ValueError(f"`inc_popsize` must be an integer >= 1, got {inc_popsize!r}.")
+        inc_popsize = int(inc_popsize)
         if source_trials is not None and (x0 is not None or sigma0 is not None):
             raise ValueError(
                 "It is prohibited to pass `source_trials` argument when x0 or sigma0 is specified."

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import itertools
-import math
 import random
 import warnings
 from collections.abc import Mapping, Sequence
-from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ferrotune import logging as _logging
-from ferrotune.distributions import BaseDistribution
+from ferrotune.distributions import BaseDistribution, _choice_equal
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._random import _check_seed
 from ferrotune.trial import FrozenTrial, TrialState
@@ -28,9 +26,7 @@ _SEARCH_SPACE = "search_space"
 
 
 def _value_equal(a: Any, b: Any) -> bool:
-    a_nan = isinstance(a, Real) and math.isnan(float(a))
-    b_nan = isinstance(b, Real) and math.isnan(float(b))
-    return bool(a == b) or (a_nan and b_nan)
+    return _choice_equal(a, b)
 
 
 def _as_grid(name: str, values: Any) -> Any:

@@ -93,7 +93,7 @@ class QMCSampler(BaseSampler):
             raise TypeError(
                 f"`independent_sampler` must be a BaseSampler, but got {independent_sampler!r}."
             )
-        _check_seed(seed)
+        seed = _check_seed(seed)
         self._qmc_type = qmc_type
         self._scramble = scramble
         self._seed: int = int(np.random.PCG64().random_raw()) if seed is None else seed

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import numbers
 import random
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from ferrotune.distributions import (
     BaseDistribution,
@@ -20,11 +23,23 @@ if TYPE_CHECKING:
 
 
 def _check_seed(seed: Any) -> int | None:
+    """A sampler's ``seed`` as a plain int (or ``None``), checked as Optuna checks it.
+
+    Python and numpy integers in ``[0, 2**32 - 1]`` are accepted (numpy's legacy seeding
+    range, which Optuna's samplers go through); floats, strings and bools are a
+    ``TypeError`` (ferrotune is stricter than Optuna about bools), out-of-range integers
+    a ``ValueError``.
+    """
     if seed is None:
         return None
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"`seed` must be an int or None, but got {seed!r}.")
-    return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, numbers.Integral)):
+        raise TypeError(
+            f"`seed` must be an int or None, but got seed={seed!r} of type {type(seed).__name__}."
+        )
+    value = int(seed)
+    if not 0 <= value < 2**32:
+        raise ValueError(f"`seed` must be between 0 and 2**32 - 1, but got seed={value}.")
+    return value
 
 
 class RandomSampler(BaseSampler):

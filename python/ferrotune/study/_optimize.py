@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import numbers
 import os
 import time
 import warnings
@@ -53,14 +54,24 @@ def optimize(
     catch_types = _normalise_catch(catch)
     if not callable(func):
         raise TypeError(f"The objective must be callable, but got {func!r}.")
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int)):
+    if n_trials is not None and (
+        isinstance(n_trials, bool) or not isinstance(n_trials, (int, numbers.Integral))
+    ):
         raise TypeError(f"`n_trials` must be an int or None, but got {n_trials!r}.")
+    if n_trials is not None:
+        n_trials = int(n_trials)  # numpy integers too, as Optuna
     if n_trials is not None and n_trials < 0:
         raise ValueError(f"`n_trials` must be non-negative, but got {n_trials}.")
     if timeout is not None and timeout < 0:
         raise ValueError(f"`timeout` must be non-negative, but got {timeout}.")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, numbers.Integral))
+        or n_jobs == 0
+        or n_jobs < -1
+    ):
         raise ValueError(f"`n_jobs` must be a positive int or -1, but got {n_jobs!r}.")
+    n_jobs = int(n_jobs)
     if study._thread_local.in_optimize_loop:
         raise RuntimeError("Nested invocation of `Study.optimize` method isn't allowed.")
     callback_list = list(callbacks) if callbacks is not None else []

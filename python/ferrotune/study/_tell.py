@@ -39,8 +39,13 @@ def values_problem(study: Study, values: Sequence[Any]) -> str | None:
     for v in values:
         try:
             number = float(v)
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             errors.append(f"The value {v!r} could not be cast to float")
+            continue
+        if isinstance(v, (str, bytes, bytearray)):
+            # ``float("1.5")`` works, but a string is not an objective value: Optuna 5.0
+            # rejects it too (tell raises, optimize fails), ferrotune marks the trial FAIL.
+            errors.append(f"The value {v!r} is a {type(v).__name__}, not a number")
             continue
         if math.isnan(number):
             errors.append(f"The value {v} is not acceptable")
@@ -90,7 +95,9 @@ def tell_trial(
     values: Sequence[Any] | None
     if value_or_values is None:
         values = None
-    elif isinstance(value_or_values, Sequence) and not isinstance(value_or_values, str):
+    elif isinstance(value_or_values, Sequence) and not isinstance(
+        value_or_values, (str, bytes, bytearray)
+    ):
         values = value_or_values
     else:
         values = [value_or_values]

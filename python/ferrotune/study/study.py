@@ -498,11 +498,13 @@ def _parse_directions(
     for d in directions:
         if isinstance(d, StudyDirection) and d != StudyDirection.NOT_SET:
             parsed.append(d)
-        elif isinstance(d, str) and d.lower() in ("minimize", "maximize"):
+        elif isinstance(d, str) and d in ("minimize", "maximize"):
             parsed.append(StudyDirection[d.upper()])
         else:
+            # Case-sensitive, as Optuna 5.0: "MINIMIZE" is rejected, not silently accepted.
             raise ValueError(
-                f"Please set either 'minimize' or 'maximize' to direction, but got {d!r}."
+                "Please set either 'minimize' or 'maximize' (lowercase) or a StudyDirection "
+                f"to direction, but got {d!r}."
             )
     return parsed
 

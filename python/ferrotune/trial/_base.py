@@ -96,13 +96,19 @@ class ReplayTrial(BaseTrial):
         self, name: str, low: float, high: float, *, step: float | None = None, log: bool = False
     ) -> float:
         # The given value as is (``1`` stays an int), as in Optuna.
-        value: float = self._suggest(name, _dists.FloatDistribution(low, high, log=log, step=step))
+        dist = _dists._for_param(
+            name, lambda: _dists.FloatDistribution(low, high, log=log, step=step)
+        )
+        value: float = self._suggest(name, dist)
         return value
 
     def suggest_int(
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
-        return int(self._suggest(name, _dists.IntDistribution(low, high, log=log, step=step)))
+        dist = _dists._for_param(
+            name, lambda: _dists.IntDistribution(low, high, log=log, step=step)
+        )
+        return int(self._suggest(name, dist))
 
     def suggest_categorical(
         self, name: str, choices: Sequence[CategoricalChoiceType]
@@ -125,7 +131,7 @@ class ReplayTrial(BaseTrial):
                 f"Please set it at the construction of the {self._replay_kind} object."
             )
         value = source[name]
-        if not distribution._contains(distribution.to_internal_repr(value)):
+        if not distribution._contains(_dists._internal_for_param(name, distribution, value)):
             warnings.warn(
                 f"The value {value} of the parameter '{name}' is out of the range of the "
                 f"distribution {distribution}.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -246,6 +247,13 @@ class FrozenTrial(ReplayTrial):
                 f"Inconsistent parameters {set(self.params)} and "
                 f"distributions {set(self.distributions)}."
             )
+        for step in self.intermediate_values:
+            # Storages keep steps as signed 64-bit integers (``Trial.report`` checks too).
+            if isinstance(step, (int, numbers.Integral)) and not -(2**63) <= step <= 2**63 - 1:
+                raise ValueError(
+                    "Intermediate value steps must fit a signed 64-bit integer, but got "
+                    f"step={step}."
+                )
         for name, value in self.params.items():
             dist = self.distributions[name]
             if not dist._contains(dist.to_internal_repr(value)):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime
+import math
 import warnings
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
 from ferrotune import distributions as _dists
@@ -26,6 +28,8 @@ if TYPE_CHECKING:
     from ferrotune.trial._frozen import FrozenTrial
 
 FIXED_PARAMS_KEY = "fixed_params"
+# Largest step ``report`` accepts: storages keep steps as signed 64-bit integers.
+_MAX_STEP = 2**63 - 1
 _RUNNING = TrialState.RUNNING
 
 # Validated distributions keyed by their arguments, with their ``single()`` flag. Building
@@ -35,13 +39,21 @@ _DIST_CACHE: dict[tuple[Any, ...], tuple[BaseDistribution, bool]] = {}
 _DIST_CACHE_LIMIT = 8192
 
 
-def _cached(key: tuple[Any, ...], make: Any) -> tuple[BaseDistribution, bool]:
-    hit = _DIST_CACHE.get(key)
+def _cache_get(key: tuple[Any, ...]) -> tuple[BaseDistribution, bool] | None:
+    try:
+        return _DIST_CACHE.get(key)
+    except TypeError:  # an unhashable argument (a list step, ...): the constructor names it
+        return None
+
+
+def _cached(key: tuple[Any, ...], name: Any, make: Any) -> tuple[BaseDistribution, bool]:
+    hit = _cache_get(key)
     if hit is not None:
         return hit
+    _check_name(name)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        dist = make()
+        dist = _dists._for_param(name, make)
     for w in caught:  # re-emit (e.g. "range not divisible by step") at the caller
         warnings.warn(w.message, w.category, stacklevel=4)
     entry = (dist, dist.single())
@@ -50,6 +62,19 @@ def _cached(key: tuple[Any, ...], make: Any) -> tuple[BaseDistribution, bool]:
             _DIST_CACHE.clear()
         _DIST_CACHE[key] = entry
     return entry
+
+
+def _int_distribution(low: Any, high: Any, step: Any, log: bool) -> IntDistribution:
+    """``IntDistribution`` of ``suggest_int``, which also rejects non-integral floats."""
+    for label, v in (("low", low), ("high", high), ("step", step)):
+        if (
+            isinstance(v, Real)
+            and not isinstance(v, Integral)
+            and math.isfinite(v)
+            and not float(v).is_integer()
+        ):  # floats and numpy floats alike
+            raise ValueError(f"`{label}` must be an integer, but got {label}={v}.")
+    return IntDistribution(low, high, log=log, step=step)
 
 
 def _check_name(name: Any) -> None:
@@ -153,10 +178,14 @@ class Trial(BaseTrial):
         log
             Sample in the log domain.
         """
-        entry = _DIST_CACHE.get((0, low, high, step, log))
+        try:
+            entry = _DIST_CACHE.get((0, low, high, step, log))
+        except TypeError:  # unhashable argument: rejected with its name by ``_cached``
+            entry = None
         if entry is None:
             entry = _cached(
                 (0, low, high, step, log),
+                name,
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
         dist = entry[0]
@@ -200,13 +229,10 @@ class Trial(BaseTrial):
         self, name: str, low: int, high: int, *, step: int = 1, log: bool = False
     ) -> int:
         """Suggest an integer parameter in ``[low, high]`` (``step`` spacing or ``log``)."""
-        entry = _DIST_CACHE.get((1, low, high, step, log))
+        entry = _cache_get((1, low, high, step, log))
         if entry is None:
-            for label, v in (("low", low), ("high", high), ("step", step)):
-                if isinstance(v, float) and not float(v).is_integer():
-                    raise ValueError(f"`{label}` must be an integer, but got {label}={v!r}.")
             entry = _cached(
-                (1, low, high, step, log), lambda: IntDistribution(low, high, log=log, step=step)
+                (1, low, high, step, log), name, lambda: _int_distribution(low, high, step, log)
             )
         return int(self._suggest(name, entry[0], entry[1]))
 
@@ -221,7 +247,7 @@ class Trial(BaseTrial):
         except TypeError:  # unhashable choices: let the distribution raise a clear error
             CategoricalDistribution(choices)
             raise
-        entry = _cached(key, lambda: CategoricalDistribution(choices))
+        entry = _cached(key, name, lambda: CategoricalDistribution(choices))
         choice: CategoricalChoiceType = self._suggest(name, entry[0], entry[1])
         return choice
 
@@ -247,7 +273,7 @@ class Trial(BaseTrial):
             return frozen.params[name]
         if name in self._fixed_params:
             value = self._fixed_params[name]
-            internal = dist.to_internal_repr(value)
+            internal = _dists._internal_for_param(name, dist, value)
             if not dist._contains(internal):
                 warnings.warn(
                     f"Fixed parameter '{name}' with value {value} is out of range for "
@@ -269,7 +295,7 @@ class Trial(BaseTrial):
                     if expected is not dist and expected != dist:
                         _dists.check_distribution_compatibility(expected, dist)
                     value = relative[name]
-                    if not dist._contains(dist.to_internal_repr(value)):
+                    if not dist._contains(_dists._internal_for_param(name, dist, value)):
                         value = self._sample_independent_fn(
                             self._sampler_study, frozen, name, dist
                         )
@@ -280,7 +306,7 @@ class Trial(BaseTrial):
     def _store(self, name: str, dist: BaseDistribution, value: Any) -> Any:
         """Validate ``value`` and record it as the trial's value of ``name``."""
         frozen = self._cached_frozen_trial
-        internal = dist.to_internal_repr(value)
+        internal = _dists._internal_for_param(name, dist, value)
         registry = self._registry
         if registry is not None:  # ``frozen`` is the stored record itself
             if frozen.state is not _RUNNING:
@@ -315,20 +341,27 @@ class Trial(BaseTrial):
         except (TypeError, ValueError) as e:
             raise TypeError(
                 f"The `value` argument is of type '{type(value).__name__}' but supposed to be "
-                "a float."
+                f"a float (got value={value!r})."
             ) from e
         if isinstance(step, bool) or not isinstance(step, int):
             try:
                 if isinstance(step, bool) or int(step) != step:
                     raise TypeError
                 step = int(step)
-            except (TypeError, ValueError) as e:
+            except (TypeError, ValueError, OverflowError) as e:
                 raise TypeError(
                     f"The `step` argument is of type '{type(step).__name__}' but supposed to "
-                    "be an int."
+                    f"be an int (got step={step!r})."
                 ) from e
+        else:
+            step = int(step)  # numpy integers, int subclasses
         if step < 0:
             raise ValueError(f"The `step` argument is {step} but cannot be negative.")
+        if step > _MAX_STEP:
+            # Storages keep steps as signed 64-bit integers (and pruners in int64 arrays).
+            raise ValueError(
+                f"The `step` argument is {step} but must be at most 2**63 - 1 = {_MAX_STEP}."
+            )
         frozen = self._cached_frozen_trial
         if step in frozen.intermediate_values:
             warnings.warn(

@@ -61,6 +61,9 @@ const FUSED_PAR_THRESHOLD: usize = 4_000_000;
 /// Kernels x dims above which the dimensions of an estimator are built in parallel.
 const PAR_BUILD_THRESHOLD: usize = 40_000;
 
+/// Largest `n_candidates x dimensions` of one proposal (2 GiB of candidates).
+pub const MAX_CANDIDATE_VALUES: usize = 1 << 28;
+
 /// One search-space dimension in the internal representation.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ParamSpec {
@@ -111,10 +114,26 @@ impl ParamSpec {
             || (self.log && self.low - 0.5 * self.step <= 0.0);
         if bad {
             return Err(CoreError::InvalidArgument(format!(
-                "invalid parameter spec at column {d}: {self:?}"
+                "invalid parameter spec at column {d}: {self}"
             )));
         }
         Ok(())
+    }
+}
+
+impl std::fmt::Display for ParamSpec {
+    /// Readable form for error messages, e.g. `low=0, high=inf, step=none, log=false`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.is_categorical() {
+            return write!(f, "categorical with {} choices", self.n_choices);
+        }
+        write!(f, "low={}, high={}, ", self.low, self.high)?;
+        if self.step == 0.0 {
+            write!(f, "step=none, ")?;
+        } else {
+            write!(f, "step={}, ", self.step)?;
+        }
+        write!(f, "log={}", self.log)
     }
 }
 
@@ -1299,6 +1318,14 @@ pub fn propose(
     if specs.is_empty() {
         return Err(CoreError::InvalidArgument("empty search space".into()));
     }
+    if n_candidates.saturating_mul(specs.len()) > MAX_CANDIDATE_VALUES {
+        // Checked here because an allocation failure aborts the process (no error).
+        return Err(CoreError::InvalidArgument(format!(
+            "n_ei_candidates={n_candidates} candidates of {} parameters exceed the limit of \
+             {MAX_CANDIDATE_VALUES} candidate values",
+            specs.len()
+        )));
+    }
     let mut rng = Pcg64::seed_from_u64(seed);
     let candidates = below.sample(&mut rng, n_candidates);
     let log_below = below.log_pdf(&candidates)?;
@@ -1355,12 +1382,45 @@ impl SortedColumn {
 
 impl SortedColumn {
     /// A column restored from its sorted pairs and the number of history rows consumed.
-    pub fn from_sorted(entries: Vec<(f64, u32)>, n_seen: usize) -> Self {
-        Self {
+    ///
+    /// The pairs come from outside (a pickle), so they are checked: sorted by value then
+    /// row, no NaN value, distinct rows below `n_seen` (rows index the history columns).
+    pub fn from_sorted(entries: Vec<(f64, u32)>, n_seen: usize) -> CoreResult<Self> {
+        let corrupt = |why: String| {
+            Err(CoreError::InvalidArgument(format!(
+                "corrupt TPESortedColumn state: {why}"
+            )))
+        };
+        if entries.len() > n_seen {
+            return corrupt(format!(
+                "{} pairs but only {n_seen} rows seen",
+                entries.len()
+            ));
+        }
+        for (i, &(v, r)) in entries.iter().enumerate() {
+            if v.is_nan() {
+                return corrupt(format!("NaN value at pair {i}"));
+            }
+            if r as usize >= n_seen {
+                return corrupt(format!("row {r} at pair {i} is not below {n_seen}"));
+            }
+            if i > 0 {
+                let (pv, pr) = entries[i - 1];
+                if pv.total_cmp(&v).then(pr.cmp(&r)).is_ge() {
+                    return corrupt(format!("pairs {} and {i} are not sorted", i - 1));
+                }
+            }
+        }
+        let mut rows: Vec<u32> = entries.iter().map(|e| e.1).collect();
+        rows.sort_unstable();
+        if rows.windows(2).any(|w| w[0] == w[1]) {
+            return corrupt("a row appears twice".into());
+        }
+        Ok(Self {
             entries,
             n_seen,
             ..Self::default()
-        }
+        })
     }
 
     /// Number of non-NaN rows seen.
@@ -1647,5 +1707,61 @@ mod tests {
             let eval = t.elapsed() / reps;
             println!("n={n}: build {build:?}, log_pdf(24) {eval:?}");
         }
+    }
+
+    #[test]
+    fn param_spec_errors_are_readable() {
+        let spec = ParamSpec {
+            n_choices: 0,
+            low: 0.0,
+            high: f64::INFINITY,
+            step: 0.0,
+            log: false,
+        };
+        let msg = spec.validate(2).unwrap_err().to_string();
+        assert_eq!(
+            msg,
+            "invalid parameter spec at column 2: low=0, high=inf, step=none, log=false"
+        );
+        assert!(!msg.contains("ParamSpec"));
+    }
+
+    #[test]
+    fn forged_sorted_column_states_are_rejected() {
+        assert!(SortedColumn::from_sorted(vec![(0.5, 0), (1.0, 2)], 3).is_ok());
+        let bad = [
+            (vec![(0.5, 7)], 3),           // row beyond the rows seen
+            (vec![(0.5, 0), (0.1, 1)], 3), // not sorted
+            (vec![(f64::NAN, 0)], 3),      // NaN value
+            (vec![(0.5, 1), (0.7, 1)], 3), // repeated row
+            (vec![(0.5, 0), (0.6, 1)], 1), // more pairs than rows
+        ];
+        for (entries, n_seen) in bad {
+            let err = SortedColumn::from_sorted(entries.clone(), n_seen).unwrap_err();
+            assert!(
+                err.to_string().starts_with("corrupt TPESortedColumn state"),
+                "{entries:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn oversized_proposals_are_errors_not_aborts() {
+        let spec = ParamSpec {
+            n_choices: 0,
+            low: 0.0,
+            high: 1.0,
+            step: 0.0,
+            log: false,
+        };
+        let cfg = ParzenConfig {
+            prior_weight: 1.0,
+            consider_magic_clip: true,
+            consider_endpoints: false,
+        };
+        let est = ParzenEstimator::from_matrix(&[spec], &[0.5], &[1.0], &cfg).unwrap();
+        let err = propose(&[spec], &est, &est, usize::MAX / 2, 0).unwrap_err();
+        assert!(err.to_string().contains("exceed the limit"), "{err}");
+        assert!(propose(&[spec], &est, &est, 24, 0).is_ok());
     }
 }

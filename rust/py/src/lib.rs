@@ -21,5 +21,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cmaes::register(m)?;
     fanova::register(m)?;
     multiobjective::register(m)?;
+    m.add_function(wrap_pyfunction!(util::_panic_for_tests, m)?)?;
     Ok(())
 }

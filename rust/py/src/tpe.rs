@@ -119,7 +119,8 @@ impl TPESortedColumn {
                 (f64::from_le_bytes(v), u32::from_le_bytes(r))
             })
             .collect();
-        self.inner = SortedColumn::from_sorted(entries, u64::from_le_bytes(n) as usize);
+        self.inner = SortedColumn::from_sorted(entries, u64::from_le_bytes(n) as usize)
+            .map_err(util::to_py_err)?;
         Ok(())
     }
 }
@@ -186,6 +187,12 @@ fn parzen_sample<'py>(
     let obs = matrix(&obs, d, "obs")?;
     let w = weights.as_array().to_vec();
     let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    if n.saturating_mul(d) > tpe::MAX_CANDIDATE_VALUES {
+        return Err(PyValueError::new_err(format!(
+            "{n} samples of {d} parameters exceed the limit of {} values",
+            tpe::MAX_CANDIDATE_VALUES
+        )));
+    }
     let out = util::run(py, || {
         let est = ParzenEstimator::from_matrix(&specs, &obs, &w, &cfg)?;
         Ok(est.sample_seeded(seed, n))

@@ -4,6 +4,8 @@ use ferrotune_core::simd::clear_upper_simd_state;
 use ferrotune_core::CoreError;
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
+use std::any::Any;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Convert a core error into the matching Python exception.
 #[allow(dead_code)]
@@ -18,6 +20,10 @@ pub fn to_py_err(err: CoreError) -> PyErr {
 
 /// Run `work` with the interpreter lock released and map its error.
 ///
+/// A panic in the core is a bug, never a user error: it is caught here and raised as
+/// `RuntimeError("internal error in ferrotune core: ...")` instead of pyo3's
+/// `PanicException`, which derives from `BaseException` and escapes `except Exception`.
+///
 /// Clears the upper halves of the vector registers first: the core is compiled for
 /// baseline x86-64 (legacy-SSE encoded floating point), and when the caller (numpy's
 /// AVX/AVX-512 kernels, say) left the upper register state dirty, every such
@@ -31,7 +37,25 @@ where
 {
     py.detach(|| {
         clear_upper_simd_state();
-        work()
+        catch_unwind(AssertUnwindSafe(work))
     })
+    .map_err(|payload| PyRuntimeError::new_err(internal_error_message(payload.as_ref())))?
     .map_err(to_py_err)
+}
+
+/// The message of a caught core panic.
+pub fn internal_error_message(payload: &(dyn Any + Send)) -> String {
+    let what = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("unknown panic");
+    format!("internal error in ferrotune core: {what}")
+}
+
+/// Panic inside [`run`] on purpose: lets the Python tests check that a core panic
+/// surfaces as `RuntimeError` (not part of the public API).
+#[pyfunction]
+pub fn _panic_for_tests(py: Python<'_>, message: String) -> PyResult<()> {
+    run(py, move || -> Result<(), CoreError> { panic!("{message}") })
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ import numpy as np
 
 from ferrotune.distributions import BaseDistribution, CategoricalDistribution
 from ferrotune.exceptions import ExperimentalWarning
+from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._nsgaii._crossovers import (
     BaseCrossover,
@@ -32,6 +34,10 @@ from ferrotune.samplers._random import RandomSampler, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
+
+_logger = get_logger(__name__)
+# Bound of the crossover's retry loop (Optuna's loop is unbounded).
+_MAX_CROSSOVER_ATTEMPTS = 1000
 
 if TYPE_CHECKING:
     from ferrotune.storages._history import TrialHistory
@@ -206,8 +212,11 @@ class NSGAIISampler(BaseSampler):
         child_generation_strategy: ChildStrategy | None = None,
         after_trial_strategy: AfterTrialStrategy | None = None,
     ) -> None:
-        if isinstance(population_size, bool) or not isinstance(population_size, int):
+        if isinstance(population_size, bool) or not isinstance(
+            population_size, (int, numbers.Integral)
+        ):
             raise TypeError(f"`population_size` must be an int, but got {population_size!r}.")
+        population_size = int(population_size)
         if population_size < 2:
             raise ValueError(
                 f"`population_size` must be greater than or equal to 2, got {population_size}."
@@ -484,7 +493,11 @@ class NSGAIISampler(BaseSampler):
         if rng.rand() < self._crossover_prob:
             n_parents = self._crossover.n_parents
             n_pop = parents.rows.size
-            while True:  # repeat until the child lies inside the search space
+            # Repeat until the child lies inside the search space, a bounded number of
+            # times: a crossover that never lands inside (a custom one, or parents with
+            # NaN coordinates) must not spin forever. Then the first parent's numerical
+            # values are taken as they are (they lie in the space).
+            for attempt in range(_MAX_CROSSOVER_ATTEMPTS):
                 chosen: list[int] = []
                 pool = list(range(n_pop))
                 for _ in range(n_parents):
@@ -506,6 +519,13 @@ class NSGAIISampler(BaseSampler):
                 if transform.contains(point):
                     child.update(transform.untransform(point))
                     break
+                if attempt == _MAX_CROSSOVER_ATTEMPTS - 1:
+                    _logger.warning(
+                        f"{self._crossover.__class__.__name__} produced no child inside the "
+                        f"search space in {_MAX_CROSSOVER_ATTEMPTS} attempts; the child takes "
+                        "the numerical values of its first parent."
+                    )
+                    child.update(transform.untransform(numeric[chosen[0]]))
         else:
             row = parents.rows[rng.choice(parents.rows.size)]
             for name, space_dist in search_space.items():

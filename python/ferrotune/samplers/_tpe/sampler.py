@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._random import RandomSampler
+from ferrotune.samplers._random import RandomSampler, _check_seed
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
 from ferrotune.search_space import IntersectionSearchSpace
@@ -293,19 +294,24 @@ class TPESampler(BaseSampler):
         warn_independent_sampling = _deprecated_arg(
             "`warn_independent_sampling`", warn_independent_sampling, False, "4.9.0", "6.0.0"
         )
-        if isinstance(seed, bool) or not (seed is None or isinstance(seed, int)):
-            raise TypeError(f"`seed` must be an int or None, but got {seed!r}.")
-        if not isinstance(n_startup_trials, int) or n_startup_trials < 0:
+        seed = _check_seed(seed)
+        if not isinstance(n_startup_trials, (int, numbers.Integral)) or n_startup_trials < 0:
             raise ValueError(
                 f"`n_startup_trials` must be a non-negative int, but got {n_startup_trials!r}."
             )
-        if not isinstance(n_ei_candidates, int) or n_ei_candidates < 1:
+        if not isinstance(n_ei_candidates, (int, numbers.Integral)) or n_ei_candidates < 1:
             raise ValueError(
                 f"`n_ei_candidates` must be a positive int, but got {n_ei_candidates!r}."
             )
-        if not (isinstance(prior_weight, (int, float)) and prior_weight >= 0):
+        n_startup_trials, n_ei_candidates = int(n_startup_trials), int(n_ei_candidates)
+        if not (
+            isinstance(prior_weight, (int, float))
+            and prior_weight >= 0
+            and math.isfinite(prior_weight)
+        ):
             raise ValueError(
-                f"A non-negative value must be specified for prior_weight, but got {prior_weight}."
+                "A non-negative finite value must be specified for prior_weight, but got "
+                f"{prior_weight}."
             )
         if gamma is not None and not callable(gamma):
             raise TypeError(f"`gamma` must be callable, but got {gamma!r}.")
@@ -613,7 +619,13 @@ class TPESampler(BaseSampler):
             return cache.split_cache[1]
         states = history.states
         n_finished = int(np.count_nonzero((states == _COMPLETE_INT) | (states == _PRUNED_INT)))
-        n_below = int(self._gamma_func(study)(n_finished))
+        gamma_value = self._gamma_func(study)(n_finished)
+        try:
+            n_below = int(gamma_value)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ValueError(
+                f"`gamma({n_finished})` must return an integer, but returned {gamma_value!r}."
+            ) from e
         minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
         below, above_mask = split_history(history, n_below, minimize)
         perm = cache.rows_by_number(history)

@@ -58,6 +58,8 @@ class RawExecutor:
         self._interface_error: type[Exception] = getattr(
             dbapi, "InterfaceError", dbapi.OperationalError
         )
+        # A value the database refuses (too long, out of range, ...): not transient.
+        self._data_error: type[Exception] = getattr(dbapi, "DataError", dbapi.IntegrityError)
 
     def sql(self, text: str) -> str:
         """``text`` with ``:name`` parameters in the driver's parameter style."""
@@ -137,6 +139,8 @@ class RawExecutor:
                 return result
             except self._integrity_error as e:
                 raise IntegrityViolation(str(e)) from e
+            except self._data_error as e:  # no driver exception leaks (psycopg's DataError)
+                raise StorageInternalError(f"The database refused a value: {e}") from e
             except (self._operational_error, self._interface_error) as e:
                 if attempt == _MAX_RETRIES:
                     raise StorageInternalError(f"Database operation failed: {e}") from e

@@ -28,6 +28,7 @@ from ferrotune import logging as _logging
 from ferrotune.distributions import (
     BaseDistribution,
     _json_to_distribution,
+    CategoricalDistribution,
     check_distribution_compatibility,
     distribution_to_json,
 )
@@ -55,6 +56,48 @@ if TYPE_CHECKING:
 _logger = _logging.get_logger(__name__)
 
 _UNFINISHED_NAMES = ("RUNNING", "WAITING")
+
+
+def _check_indexed_string(what: str, value: Any) -> None:
+    """Reject a name longer than its ``VARCHAR(512)`` column before it is written.
+
+    PostgreSQL and MySQL would refuse it (or truncate it, MySQL in non-strict mode) and
+    SQLite would keep it, so a too-long name is refused on every dialect, naming it.
+    """
+    if isinstance(value, str) and len(value) > S.MAX_INDEXED_STRING_LENGTH:
+        raise ValueError(
+            f"The {what} {value[:40]!r}... has {len(value)} characters, but RDB storages "
+            f"keep at most {S.MAX_INDEXED_STRING_LENGTH}."
+        )
+
+
+def _stored_param(
+    dist: Callable[[str], BaseDistribution],
+    trial: FrozenTrial,
+    name: str,
+    value: Any,
+    dist_json: Any,
+) -> tuple[BaseDistribution, Any]:
+    """The distribution and external value of a stored parameter row, checked.
+
+    A corrupt row (unreadable distribution, categorical index outside the choices) is a
+    clear ``StorageInternalError`` rather than an ``IndexError`` deep in a sampler.
+    """
+    try:
+        d = dist(dist_json)
+        if isinstance(d, CategoricalDistribution) and not (
+            isinstance(value, (int, float))
+            and float(value).is_integer()
+            and 0 <= value < len(d.choices)
+        ):
+            raise ValueError(f"index {value!r} is not one of the {len(d.choices)} choices")
+        return d, d.to_external_repr(value)
+    except (ValueError, TypeError, KeyError, IndexError) as e:
+        raise StorageInternalError(
+            f"Corrupt stored parameter {name!r} of trial {trial.number}: {str(e).rstrip('.')}."
+        ) from e
+
+
 _MAX_RETRIES = 5
 _EXPANDING_LIMIT = 5000
 _UTC = datetime.UTC
@@ -84,7 +127,8 @@ def _stored_to_value(value: float | None, kind: str) -> float:
         return float("-inf")
     if kind == "NAN":
         return float("nan")
-    assert value is not None
+    if value is None:  # a FINITE row without a value: the database was edited
+        raise StorageInternalError(f"Corrupt stored value: NULL with value type {kind!r}.")
     return float(value)
 
 
@@ -713,6 +757,7 @@ class RDBStorage(BaseStorage):
         for d in directions:
             if not isinstance(d, StudyDirection):
                 raise TypeError(f"Directions must be StudyDirection, but got {d!r}.")
+        _check_indexed_string("study name", study_name)
 
         if study_name is None:
             import uuid
@@ -771,6 +816,7 @@ class RDBStorage(BaseStorage):
                 self._local.pop(trial_id, None)
 
     def _set_study_attr(self, table: sa.Table, study_id: int, key: str, value: Any) -> None:
+        _check_indexed_string("attribute key", key)
         text = json.dumps(value)
 
         def write(conn: Connection) -> None:
@@ -873,6 +919,8 @@ class RDBStorage(BaseStorage):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         cache = self._study_cache(study_id)
         if template_trial is not None:
+            for key in (*template_trial.user_attrs, *template_trial.system_attrs):
+                _check_indexed_string("attribute key", key)
             for name, dist in template_trial.distributions.items():
                 self._check_distribution(cache, study_id, name, dist)
             frozen = copy.deepcopy(template_trial)
@@ -996,6 +1044,7 @@ class RDBStorage(BaseStorage):
     def _check_distribution(
         self, cache: _StudyCache, study_id: int, name: str, dist: BaseDistribution
     ) -> None:
+        _check_indexed_string("parameter name", name)
         known = cache.distributions.get(name)
         if known is None:
             row = self._run(
@@ -1165,6 +1214,7 @@ class RDBStorage(BaseStorage):
             local.intermediate_values[step] = float(intermediate_value)
 
     def _set_trial_attr(self, user: bool, trial_id: int, key: str, value: Any) -> None:
+        _check_indexed_string("attribute key", key)
         local = self._updatable_local(trial_id)
         row = {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
         sql = self._q_user_attr if user else self._q_system_attr
@@ -1227,9 +1277,9 @@ class RDBStorage(BaseStorage):
                 )
                 for trial_id, name, value, dist_json in cur.fetchall():
                     trial = trials[trial_id]
-                    d = dist(dist_json)
+                    d, external = _stored_param(dist, trial, name, value, dist_json)
                     trial.distributions[name] = d
-                    trial.params[name] = d.to_external_repr(value)
+                    trial.params[name] = external
                     trial._internal_params[name] = value  # type: ignore[index]
                 cur.execute(
                     "SELECT trial_id, objective, value, value_type FROM trial_values "

@@ -199,11 +199,17 @@ class JournalFileBackend(BaseJournalBackend):
             if number - 1 < log_number_from:
                 continue
             try:
-                yield json.loads(line)
-            except json.JSONDecodeError as e:
+                record = json.loads(line)
+            except (json.JSONDecodeError, UnicodeDecodeError) as e:  # garbage, or not UTF-8
                 raise ValueError(
                     f"Journal file {self._file_path} is corrupt at line {number}: {e}."
                 ) from e
+            if not isinstance(record, dict):
+                raise ValueError(
+                    f"Journal file {self._file_path} is corrupt at line {number}: {record!r} "
+                    "is not a journal record."
+                )
+            yield record
         if tail and offset not in self._warned_truncation:
             self._warned_truncation.add(offset)
             _logger.warning(

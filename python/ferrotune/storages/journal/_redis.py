@@ -78,10 +78,15 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
                     wait = min(wait * 2, 1.0)
                     value = self._redis.get(keys[i])
                 try:
-                    yield json.loads(value)
-                except json.JSONDecodeError:
+                    record = json.loads(value)
+                except (json.JSONDecodeError, UnicodeDecodeError) as e:  # or not UTF-8
                     if number + i != last:
-                        raise
+                        raise ValueError(
+                            f"Journal in Redis ({self._prefix}) is corrupt at line "
+                            f"{number + i + 1}: {e}."
+                        ) from e
+                    continue  # a last record being written
+                yield record
             number = stop + 1
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:

@@ -34,6 +34,29 @@ from ferrotune.trial._state import TrialState
 
 _logger = _logging.get_logger(__name__)
 _NOT_FOUND = "Record does not exist."
+# Fields of journal records: a KeyError for one of these while replaying a record means
+# the record lacks it (corruption), not that a study or trial does not exist.
+_LOG_FIELDS = frozenset(
+    {
+        "datetime_complete",
+        "datetime_start",
+        "directions",
+        "distribution",
+        "intermediate_value",
+        "op_code",
+        "param_name",
+        "param_value_internal",
+        "state",
+        "step",
+        "study_id",
+        "study_name",
+        "system_attr",
+        "trial_id",
+        "user_attr",
+        "values",
+        "worker_id",
+    }
+)
 _UTC = datetime.UTC
 
 
@@ -74,6 +97,25 @@ class _Study:
         self.best: FrozenTrial | None = None
         self.waiting: set[int] = set()
         self.running: set[int] = set()
+
+
+def _corruption(line: int, log: dict[str, Any], error: Exception) -> ValueError | None:
+    """The corruption error for ``error`` raised while replaying another writer's ``log``,
+    if the record itself is at fault (a missing field, a field of the wrong type or value:
+    valid records never raise these); ``None`` otherwise."""
+    if isinstance(error, KeyError):
+        missing = error.args[0] if len(error.args) == 1 else None
+        if missing in _LOG_FIELDS and missing not in log:
+            return ValueError(
+                f"Journal is corrupt at line {line}: field {missing!r} is missing in "
+                f"record {log!r}."
+            )
+        return None
+    if isinstance(error, (TypeError, AttributeError, ValueError, OverflowError, IndexError)):
+        return ValueError(
+            f"Journal is corrupt at line {line}: record {log!r} is invalid ({error})."
+        )
+    return None
 
 
 class _Replay:
@@ -119,13 +161,29 @@ class _Replay:
         }
         for log in logs:
             self.log_number_read += 1
+            line = self.log_number_read
+            if not isinstance(log, dict) or "op_code" not in log:
+                raise ValueError(
+                    f"Journal is corrupt at line {line}: {log!r} is not a journal record."
+                )
             op = log["op_code"]
             if op == JournalOperation.DISCARD_TRIALS:
                 continue
             handler = handlers.get(op)
             if handler is None:
-                raise ValueError(f"Unknown journal op code {op!r} in record {log!r}.")
-            handler(log)
+                raise ValueError(
+                    f"Journal is corrupt at line {line}: unknown journal op code {op!r} in "
+                    f"record {log!r}."
+                )
+            try:
+                handler(log)
+            except Exception as e:
+                if log.get("worker_id") == self.worker_id:
+                    raise  # this process's own write failed: reported to the writer as is
+                corruption = _corruption(line, log, e)
+                if corruption is None:
+                    raise
+                raise corruption from e
 
     # -- studies ---------------------------------------------------------------------------
     def study(self, study_id: int) -> _Study:

@@ -86,6 +86,10 @@ pub struct Cma {
     funhist: Vec<f64>,
 }
 
+/// Largest population size: bounds the memory a (possibly forged or corrupt) state or an
+/// IPOP/BIPOP restart can ask for.
+pub const MAX_POPSIZE: usize = 1 << 20;
+
 /// Default population size `4 + floor(3 ln n)` (eq. 48).
 pub fn default_popsize(n: usize) -> usize {
     4 + (3.0 * (n as f64).ln()).floor() as usize
@@ -142,9 +146,9 @@ impl Cma {
         }
         check_bounds(bounds.as_ref(), mean)?;
         let lambda = popsize.unwrap_or_else(|| default_popsize(n));
-        if lambda < 2 {
+        if !(2..=MAX_POPSIZE).contains(&lambda) {
             return Err(CoreError::InvalidArgument(format!(
-                "popsize must be at least 2, got {lambda}"
+                "popsize must be between 2 and {MAX_POPSIZE}, got {lambda}"
             )));
         }
         let mu = lambda / 2;
@@ -360,7 +364,7 @@ impl Cma {
         let n = self.n;
         let lambda = self.popsize;
         check_finite_solutions(xs, values, lambda, n)?;
-        self.g += 1;
+        self.g = self.g.saturating_add(1); // a restored state may hold any count
         let order = sort_by_value(values);
 
         let fi = 2 * (self.g as usize % self.funhist_term);
@@ -638,7 +642,12 @@ impl Cma {
         let rng = Rng::from_state([r.u64()?, r.u64()?, r.u64()?, r.u64()?]);
         let bounds = if r.bool()? {
             let flat = r.vec()?;
-            if flat.len() != 2 * n {
+            if n.checked_mul(2) != Some(flat.len()) {
+                return Err(CoreError::InvalidArgument(
+                    "corrupt CMA-ES state: bounds".into(),
+                ));
+            }
+            if flat.chunks(2).any(|p| !(p[0] <= p[1])) {
                 return Err(CoreError::InvalidArgument(
                     "corrupt CMA-ES state: bounds".into(),
                 ));

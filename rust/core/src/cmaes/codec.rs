@@ -126,7 +126,8 @@ impl<'a> Reader<'a> {
     pub fn sym(&mut self) -> CoreResult<(Vec<f64>, usize)> {
         let n = self.usize()?;
         let half = n
-            .checked_mul(n + 1)
+            .checked_add(1)
+            .and_then(|m| n.checked_mul(m))
             .map(|x| x / 2)
             .ok_or_else(|| corrupt("matrix size"))?;
         if half.saturating_mul(8) > self.buf.len() - self.pos {

@@ -281,6 +281,11 @@ impl CmaWm {
         let n_max_resampling = r.usize()?;
         let margin = r.f64()?;
         let a = r.vec()?;
+        if bounds.iter().any(|[lo, hi]| !(lo <= hi)) {
+            return Err(CoreError::InvalidArgument(
+                "corrupt CMA-ES state: bounds".into(),
+            ));
+        }
         let mut me = Self::from_cma(cma, bounds, &steps, n_max_resampling, Some(margin))?;
         if a.len() != me.cma.n {
             return Err(CoreError::InvalidArgument("corrupt CMA-ES state: A".into()));

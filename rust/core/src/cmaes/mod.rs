@@ -23,7 +23,7 @@ mod sep;
 mod split_eig;
 mod warm;
 
-pub use cma::{default_popsize, Cma};
+pub use cma::{default_popsize, Cma, MAX_POPSIZE};
 pub use margin::CmaWm;
 pub use rng::Rng;
 pub use sep::SepCma;
@@ -342,6 +342,14 @@ impl CmaEs {
     /// `k` candidates as row-major `k x dim` arrays `(x to evaluate, x to tell)`, the same
     /// as `k` calls of [`CmaEs::ask`] (full CMA-ES without bounds draws them in one product).
     pub fn ask_many(&mut self, k: usize) -> CoreResult<(Vec<f64>, Vec<f64>)> {
+        if k.saturating_mul(self.dim()) > crate::tpe::MAX_CANDIDATE_VALUES {
+            // Checked here because an allocation failure aborts the process (no error).
+            return Err(CoreError::InvalidArgument(format!(
+                "{k} candidates of dimension {} exceed the limit of {} values",
+                self.dim(),
+                crate::tpe::MAX_CANDIDATE_VALUES
+            )));
+        }
         if let Engine::Full(e) = &mut self.engine {
             let xs = e.ask_many(k)?;
             return Ok((xs.clone(), xs));
@@ -375,7 +383,7 @@ impl CmaEs {
             Engine::Sep(e) => e.tell(xs, values)?,
             Engine::Margin(e) => e.tell(xs, values)?,
         }
-        self.generation += 1;
+        self.generation = self.generation.saturating_add(1);
         if self.settings.restart == Restart::None || !self.should_stop()? {
             return Ok(false);
         }
@@ -385,18 +393,18 @@ impl CmaEs {
 
     fn restart(&mut self) -> CoreResult<()> {
         let inc = self.settings.inc_popsize as u64;
-        self.n_restarts += 1;
+        self.n_restarts = self.n_restarts.saturating_add(1);
         match self.settings.restart {
             Restart::None => {}
             Restart::Ipop => {
-                self.popsize *= inc as usize;
+                self.popsize = self.popsize.saturating_mul(inc as usize);
             }
             Restart::Bipop => {
-                let n_eval = self.popsize as u64 * self.local_generation();
+                let n_eval = (self.popsize as u64).saturating_mul(self.local_generation());
                 if self.large {
-                    self.large_n_eval += n_eval;
+                    self.large_n_eval = self.large_n_eval.saturating_add(n_eval);
                 } else {
-                    self.small_n_eval += n_eval;
+                    self.small_n_eval = self.small_n_eval.saturating_add(n_eval);
                 }
                 if self.small_n_eval < self.large_n_eval {
                     // Small regime: popsize0 * (inc^n_large)^(U^2).
@@ -406,12 +414,17 @@ impl CmaEs {
                     self.popsize = ((self.popsize0 as f64) * mult.powf(u * u)).floor() as usize;
                 } else {
                     self.large = true;
-                    self.n_restarts_with_large += 1;
-                    self.popsize =
-                        self.popsize0 * (inc as usize).pow(self.n_restarts_with_large as u32);
+                    self.n_restarts_with_large = self.n_restarts_with_large.saturating_add(1);
+                    let exponent = u32::try_from(self.n_restarts_with_large).unwrap_or(u32::MAX);
+                    self.popsize = self
+                        .popsize0
+                        .saturating_mul((inc as usize).saturating_pow(exponent));
                 }
             }
         }
+        // Restarts grow the population geometrically: cap it (a float product can also
+        // be NaN or infinite for a corrupt state, which `as usize` maps to 0 or MAX).
+        self.popsize = self.popsize.min(MAX_POPSIZE);
         // New start point drawn uniformly in the box (the initial mean if unbounded).
         let mean: Vec<f64> = match &self.settings.bounds {
             Some(b) => b
@@ -537,6 +550,14 @@ impl CmaEs {
             Variant::Margin => Engine::Margin(CmaWm::decode(&mut r)?),
         };
         r.finish()?;
+        let too_large = |p: usize| p > MAX_POPSIZE;
+        if too_large(popsize0)
+            || too_large(popsize)
+            || too_large(inc_popsize)
+            || settings.popsize.is_some_and(too_large)
+        {
+            return Err(bad("population size"));
+        }
         let me = Self {
             settings,
             engine,

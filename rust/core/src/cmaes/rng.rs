@@ -3,6 +3,10 @@
 //! The optimizer state must round-trip through bytes, including the generator,
 //! so the generator is a plain 4-word state rather than an opaque `rand` type.
 
+/// Bound of the rejection loop of [`Rng::normal`] (probability of reaching it with a
+/// sound generator: (1 - pi/4)^1000, about 1e-668).
+const MAX_REJECTIONS: usize = 1000;
+
 /// xoshiro256++ (Blackman & Vigna, 2019) with a Marsaglia polar normal sampler.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rng {
@@ -66,8 +70,12 @@ impl Rng {
     }
 
     /// Standard normal draw (Marsaglia polar method, one value per accepted pair).
+    ///
+    /// A pair is accepted with probability pi/4, so the rejection loop ends after a few
+    /// rounds; it is still bounded (after `MAX_REJECTIONS` rounds, which a sound
+    /// generator never reaches, the draw is 0, the mean) so that no state can hang it.
     pub fn normal(&mut self) -> f64 {
-        loop {
+        for _ in 0..MAX_REJECTIONS {
             let u = 2.0 * self.uniform() - 1.0;
             let v = 2.0 * self.uniform() - 1.0;
             let s = u * u + v * v;
@@ -75,6 +83,7 @@ impl Rng {
                 return u * (-2.0 * s.ln() / s).sqrt();
             }
         }
+        0.0
     }
 }
 

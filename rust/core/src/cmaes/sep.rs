@@ -3,7 +3,7 @@
 //! rates of the `cmaes` package's `SepCMA`. Equation numbers refer to the
 //! tutorial (arXiv:1604.00772) where the update is the diagonal of the full one.
 
-use super::cma::{chi_n, default_popsize};
+use super::cma::{chi_n, default_popsize, MAX_POPSIZE};
 use super::codec::{Reader, Writer};
 use super::rng::Rng;
 use super::{
@@ -75,9 +75,9 @@ impl SepCma {
         }
         check_bounds(bounds.as_ref(), mean)?;
         let lambda = popsize.unwrap_or_else(|| default_popsize(n));
-        if lambda < 2 {
+        if !(2..=MAX_POPSIZE).contains(&lambda) {
             return Err(CoreError::InvalidArgument(format!(
-                "popsize must be at least 2, got {lambda}"
+                "popsize must be between 2 and {MAX_POPSIZE}, got {lambda}"
             )));
         }
         let mu = lambda / 2;
@@ -208,7 +208,7 @@ impl SepCma {
         let n = self.n;
         let lambda = self.popsize;
         check_finite_solutions(xs, values, lambda, n)?;
-        self.g += 1;
+        self.g = self.g.saturating_add(1); // a restored state may hold any count
         let order = sort_by_value(values);
         let fi = 2 * (self.g as usize % self.funhist_term);
         self.funhist[fi] = values[order[0]];
@@ -344,7 +344,10 @@ impl SepCma {
         let rng = Rng::from_state([r.u64()?, r.u64()?, r.u64()?, r.u64()?]);
         let bounds = if r.bool()? {
             let flat = r.vec()?;
-            if flat.len() != 2 * n {
+            if n.checked_mul(2) != Some(flat.len()) {
+                return Err(bad("bounds"));
+            }
+            if flat.chunks(2).any(|p| !(p[0] <= p[1])) {
                 return Err(bad("bounds"));
             }
             Some(flat.chunks(2).map(|p| [p[0], p[1]]).collect())

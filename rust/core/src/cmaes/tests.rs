@@ -313,3 +313,45 @@ fn generation_timing() {
         med(&mut t_tell)
     );
 }
+
+/// Forged states (any 8-byte window overwritten with a huge or odd value) decode to an
+/// error or to an optimizer that keeps working: no panic, no multi-gigabyte allocation.
+#[test]
+fn forged_states_never_panic_or_exhaust_memory() {
+    for (variant, restart) in [
+        (Variant::Full, Restart::Bipop),
+        (Variant::Separable, Restart::Ipop),
+        (Variant::Margin, Restart::Bipop),
+    ] {
+        let n = 3;
+        let mut s = settings(variant, n, -5.0, 5.0);
+        s.restart = restart;
+        if variant == Variant::Margin {
+            s.steps = Some(vec![0.0, 1.0, 0.5]);
+        }
+        let mut opt = CmaEs::new(s, &vec![1.0; n], 1.0, None, 7).unwrap();
+        let budget = 3 * opt.popsize();
+        run(&mut opt, sphere, 0.0, budget);
+        let good = opt.to_bytes();
+        for offset in 0..good.len().saturating_sub(8) {
+            for value in [u64::MAX, 1 << 40, (MAX_POPSIZE as u64) + 1, 0] {
+                let mut forged = good.clone();
+                forged[offset..offset + 8].copy_from_slice(&value.to_le_bytes());
+                let Ok(mut o) = CmaEs::from_bytes(&forged) else {
+                    continue;
+                };
+                assert!(o.popsize() <= MAX_POPSIZE, "offset {offset}");
+                for _ in 0..2 {
+                    let lambda = o.popsize();
+                    let Ok((_, raw)) = o.ask_many(lambda) else {
+                        break;
+                    };
+                    let values: Vec<f64> = raw.chunks(n.max(1)).map(sphere).collect();
+                    if o.tell(&raw, &values).is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
