@@ -67,7 +67,7 @@ bench: dev
 docs: deps
 	$(PIP) install --quiet --disable-pip-version-check --no-build-isolation -e ".[docs]"
 	$(PYTHON) docs/_scripts/plot_images.py
-	$(PYTHON) -m mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(PYTHON) -m mkdocs build --strict --site-dir site
 
 # An abi3 (CPython >= 3.11) manylinux2014 wheel, release profile: zig (the ziglang package
 # from PyPI) links against glibc 2.17 symbols, so the wheel installs on any x86_64 Linux with

@@ -20,6 +20,9 @@ _BATCH = 1000
 class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
     """Journal stored in a Redis server (needs the ``redis`` package).
 
+    The connection is opened lazily, at the first read or write (as in Optuna), so an
+    unreachable server raises ``redis.exceptions.ConnectionError`` then.
+
     Parameters
     ----------
     url
@@ -28,9 +31,6 @@ class JournalRedisBackend(BaseJournalBackend, BaseJournalSnapshot):
         Redis cluster mode: appends are then not atomic.
     prefix
         Key prefix, to keep several journals in one Redis database.
-
-    The connection is opened lazily, at the first read or write (as in Optuna), so an
-    unreachable server raises ``redis.exceptions.ConnectionError`` then.
     """
 
     def __init__(self, url: str, use_cluster: bool = False, prefix: str = "") -> None:
