@@ -11,6 +11,7 @@ __all__ = [
     "TPESortedColumn",
     "TPESplitState",
     "__version__",
+    "_panic_for_tests",
     "cmaes_warm_start_mgd",
     "fanova_importances",
     "forest_mdi_importances",

@@ -27,8 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 from ferrotune import logging as _logging
 from ferrotune.distributions import (
     BaseDistribution,
-    _json_to_distribution,
     CategoricalDistribution,
+    _json_to_distribution,
     check_distribution_compatibility,
     distribution_to_json,
 )
