@@ -5,6 +5,8 @@
 #                                          # prints `export FERROTUNE_TEST_*_URL=...` lines
 #   bash .ci/services.sh stop              # stops them and deletes their data
 #   bash .ci/services.sh restart-postgres  # restarts PostgreSQL (fault-injection tests)
+#   bash .ci/services.sh restart-redis [S] # stops Redis (saving its data), waits S seconds
+#                                          # (default 2), starts it again (fault-injection tests)
 #
 # The tests read FERROTUNE_TEST_POSTGRES_URL and FERROTUNE_TEST_REDIS_URL. Set
 # FERROTUNE_SERVICES_DIR to change where data and logs live (default /tmp/ferrotune-services),
@@ -93,6 +95,23 @@ restart_postgres() {
     log "postgres restarted"
 }
 
+restart_redis() {
+    local down="${1:-2}"
+    [ -f "$DIR/redis.pid" ] || { log "redis is not running"; exit 1; }
+    local pid
+    pid=$(cat "$DIR/redis.pid")
+    # SHUTDOWN SAVE writes dump.rdb even without save points: the data survives the restart.
+    redis-cli -p "$REDIS_PORT" shutdown save >/dev/null 2>&1 || true
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    sleep "$down"
+    rm -f "$DIR/redis.pid"
+    start_redis
+    log "redis restarted after ${down} s down"
+}
+
 stop_all() {
     local bin
     bin=$(pg_bin || true)
@@ -122,8 +141,11 @@ stop)
 restart-postgres)
     restart_postgres
     ;;
+restart-redis)
+    restart_redis "${2:-2}"
+    ;;
 *)
-    echo "usage: $0 start|stop|restart-postgres" >&2
+    echo "usage: $0 start|stop|restart-postgres|restart-redis [seconds]" >&2
     exit 2
     ;;
 esac
