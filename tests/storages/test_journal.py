@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import threading
+import warnings
 from typing import Any
 
 import pytest
@@ -137,3 +138,161 @@ def test_redis_backend_connects_lazily() -> None:
         list(backend.read_logs(0))
     with pytest.raises(redis.exceptions.ConnectionError):
         JournalStorage(backend)
+
+
+def _services_script() -> str:
+    return os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "services.sh")
+
+
+def test_redis_backend_rides_out_a_server_restart(redis_url: str, redis_prefix: str) -> None:
+    """A real Redis restart (3 s down) during optimize: retried, nothing lost or duplicated."""
+    import subprocess
+    import time
+
+    storage = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    study = ft.create_study(storage=storage, study_name="r", sampler=ft.samplers.RandomSampler(0))
+    errors: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            study.optimize(
+                lambda t: (time.sleep(0.02), t.suggest_float("x", 0, 1))[1], n_trials=150
+            )
+        except BaseException as e:  # reported below
+            errors.append(e)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    time.sleep(0.5)
+    restarted = subprocess.run(
+        ["bash", _services_script(), "restart-redis", "3"], capture_output=True, text=True
+    )
+    worker.join(timeout=120)
+    assert restarted.returncode == 0, restarted.stderr
+    assert not worker.is_alive()
+    assert not errors, errors
+    assert 0 < len([t for t in study.trials if t.datetime_complete]) <= 150
+    other = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    trials = ft.load_study(study_name="r", storage=other).trials
+    assert [t.number for t in trials] == list(range(150))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+
+
+def test_redis_backend_down_too_long_is_a_storage_internal_error(
+    redis_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import time
+
+    import redis
+
+    from ferrotune.exceptions import StorageInternalError
+    from ferrotune.storages.journal import _redis
+
+    monkeypatch.setattr(_redis, "_RETRY_SECONDS", 1.5)
+    backend = JournalRedisBackend(redis_url, prefix=redis_prefix)
+    storage = JournalStorage(backend)
+    study = ft.create_study(storage=storage, study_name="r")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    restart = subprocess.Popen(
+        ["bash", _services_script(), "restart-redis", "5"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        client = redis.Redis.from_url(redis_url)
+        for _ in range(100):  # until the server is down
+            try:
+                client.ping()
+            except redis.exceptions.ConnectionError:
+                break
+            time.sleep(0.05)
+        start = time.monotonic()
+        with pytest.raises(StorageInternalError, match=r"unreachable for 1\.5 s") as info:
+            study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+        assert time.monotonic() - start < 5
+        assert isinstance(info.value, redis.exceptions.ConnectionError)  # as Optuna raises
+    finally:
+        _, err = restart.communicate(timeout=60)
+    assert restart.returncode == 0, err
+    # The server is back: the storage works again, and nothing was lost.
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+    assert len(study.trials) >= 4
+
+
+def test_redis_missing_log_key_is_waited_for_then_skipped(
+    redis_url: str,
+    redis_prefix: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A writer that took a log number (INCR) and died before SET: a bounded wait, then the
+    gap is filled with a no-op record that every reader (and Optuna) applies as nothing."""
+    import time
+
+    import redis
+
+    from ferrotune.storages.journal import _redis
+
+    monkeypatch.setattr(_redis, "_MISSING_LOG_SECONDS", 0.5)
+    storage = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    study = ft.create_study(storage=storage, study_name="r", sampler=ft.samplers.RandomSampler(0))
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    before = [t.params for t in study.trials]
+    client = redis.Redis.from_url(redis_url)
+    dead = int(client.incr(f"{redis_prefix}:log_number"))  # the dead writer's number
+    caplog.set_level(logging.WARNING, logger="ferrotune")
+    start = time.monotonic()
+    reader = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    assert time.monotonic() - start < 5
+    assert "was never written" in caplog.text
+    assert [t.params for t in ft.load_study(study_name="r", storage=reader).trials] == before
+    assert json.loads(client.get(f"{redis_prefix}:log:{dead}"))["study_id"] == -1
+    # Writers append after the gap; every reader, Optuna's too, replays the same journal.
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    after = [t.params for t in study.trials]
+    assert len(after) == 5
+    assert [t.params for t in ft.load_study(study_name="r", storage=reader).trials] == after
+    optuna = pytest.importorskip("optuna")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        theirs = optuna.storages.JournalStorage(
+            optuna.storages.journal.JournalRedisBackend(redis_url, prefix=redis_prefix)
+        )
+    assert [t.params for t in optuna.load_study(study_name="r", storage=theirs).trials] == after
+
+
+def test_redis_missing_log_key_written_late_is_read(
+    redis_url: str, redis_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow cluster-mode writer whose SET comes during the wait is read, not skipped; one
+    later than the wait takes a new number."""
+    import time
+
+    import redis
+
+    from ferrotune.storages.journal import _redis
+
+    monkeypatch.setattr(_redis, "_MISSING_LOG_SECONDS", 3.0)
+    backend = JournalRedisBackend(redis_url, prefix=redis_prefix, use_cluster=True)
+    backend.append_logs([{"op_code": 2, "worker_id": "w", "i": 0}])
+    client = redis.Redis.from_url(redis_url)
+    slow = int(client.incr(f"{redis_prefix}:log_number"))
+    late = threading.Timer(
+        0.3,
+        lambda: client.set(f"{redis_prefix}:log:{slow}", json.dumps({"op_code": 2, "i": 1})),
+    )
+    late.start()
+    assert [log["i"] for log in backend.read_logs(0)] == [0, 1]
+    late.join()
+    # A gap filled by a reader: the late cluster-mode writer takes the next number.
+    monkeypatch.setattr(_redis, "_MISSING_LOG_SECONDS", 0.2)
+    gap = int(client.incr(f"{redis_prefix}:log_number"))
+    assert [log.get("i") for log in backend.read_logs(gap)] == [None]
+    backend.append_logs([{"op_code": 2, "worker_id": "w", "i": 2}])
+    logs = list(backend.read_logs(0))
+    assert [log.get("i") for log in logs] == [0, 1, None, 2]
+    start = time.monotonic()
+    assert len(list(backend.read_logs(0))) == 4  # the gap is not waited for again
+    assert time.monotonic() - start < 0.2
