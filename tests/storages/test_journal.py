@@ -296,3 +296,40 @@ def test_redis_missing_log_key_written_late_is_read(
     start = time.monotonic()
     assert len(list(backend.read_logs(0))) == 4  # the gap is not waited for again
     assert time.monotonic() - start < 0.2
+
+
+@pytest.mark.parametrize("last", [False, True])
+@pytest.mark.parametrize(
+    ("garbage", "message"),
+    [
+        (b"\xff\xfe\x00garbage", "corrupt at line 8"),
+        (
+            b'{"op_code": 0, "worker_id": "w", "study_name": "\xc3\x28", "directions": [1]}',
+            "corrupt at line 8: 'utf-8' codec can't decode",
+        ),
+        (b"{not json", "corrupt at line 8"),
+        (b"[1, 2]", r"corrupt at line 8: \[1, 2\] is not a journal record"),
+        (b'{"op_code": 999, "worker_id": "w"}', "corrupt at line 8: unknown journal op code"),
+        (b'{"op_code": 4, "worker_id": "w"}', "corrupt at line 8: field 'study_id' is missing"),
+    ],
+)
+def test_corrupt_redis_records_give_one_clear_error(
+    garbage: bytes, message: str, last: bool, redis_url: str, redis_prefix: str
+) -> None:
+    """The Redis backend reports corruption as the file backend does, with the line number,
+    the last record included (a Redis SET is never half-written)."""
+    import redis
+
+    storage = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+    study = ft.create_study(storage=storage, study_name="r")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)  # lines 1-7
+    client = redis.Redis.from_url(redis_url)
+    number = int(client.incr(f"{redis_prefix}:log_number"))
+    assert number == 7
+    client.set(f"{redis_prefix}:log:{number}", garbage)
+    if not last:
+        JournalRedisBackend(redis_url, prefix=redis_prefix).append_logs(
+            [{"op_code": 2, "worker_id": "w", "study_id": 0, "user_attr": {"a": 1}}]
+        )
+    with pytest.raises(ValueError, match=message):
+        JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
