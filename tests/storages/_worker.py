@@ -5,23 +5,28 @@ from __future__ import annotations
 import os
 import sys
 import time
+from typing import Any
 
 import ferrotune as ft
 from ferrotune.storages import JournalStorage, RDBStorage, RetryFailedTrialCallback
-from ferrotune.storages.journal import JournalFileBackend
+from ferrotune.storages.journal import JournalFileBackend, JournalRedisBackend
 
 
 def _storage(spec: str, heartbeat: bool) -> object:
-    if spec.startswith("journal:"):
-        return JournalStorage(JournalFileBackend(spec[len("journal:") :]))
+    """``spec``: an RDB URL, ``journal:<path>`` or ``redis:<url>#<prefix>``."""
+    beats: dict[str, Any] = {}
     if heartbeat:
-        return RDBStorage(
-            spec,
-            heartbeat_interval=1,
-            grace_period=2,
-            failed_trial_callback=RetryFailedTrialCallback(max_retry=2),
-        )
-    return RDBStorage(spec)
+        beats = {
+            "heartbeat_interval": 1,
+            "grace_period": 2,
+            "failed_trial_callback": RetryFailedTrialCallback(max_retry=2),
+        }
+    if spec.startswith("journal:"):
+        return JournalStorage(JournalFileBackend(spec[len("journal:") :]), **beats)
+    if spec.startswith("redis:"):
+        url, prefix = spec[len("redis:") :].split("#")
+        return JournalStorage(JournalRedisBackend(url, prefix=prefix), **beats)
+    return RDBStorage(spec, **beats)
 
 
 def main() -> None:

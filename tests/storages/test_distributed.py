@@ -13,7 +13,7 @@ import pytest
 
 import ferrotune as ft
 from ferrotune.storages import JournalStorage, RDBStorage, RetryFailedTrialCallback
-from ferrotune.storages.journal import JournalFileBackend
+from ferrotune.storages.journal import JournalFileBackend, JournalRedisBackend
 from ferrotune.trial import TrialState
 
 WORKER = os.path.join(os.path.dirname(__file__), "_worker.py")
@@ -88,9 +88,32 @@ def test_workers_on_journal_file(tmp_path: Any) -> None:
     _run_workers("journal:" + path, JournalStorage(JournalFileBackend(path)), 3, 20, 10)
 
 
-def test_killed_worker_trial_fails_and_is_retried(postgres_url: str, tmp_path: Any) -> None:
+@pytest.mark.parametrize("kind", ["postgresql", "journal_file", "journal_redis"])
+def test_killed_worker_trial_fails_and_is_retried(
+    kind: str, tmp_path: Any, request: pytest.FixtureRequest
+) -> None:
+    """A worker SIGKILLed mid-trial: another worker fails its trial (no more heartbeats)
+    and runs the retry queued by RetryFailedTrialCallback, with the same parameters."""
+    beats: dict[str, Any] = {
+        "heartbeat_interval": 1,
+        "grace_period": 2,
+        "failed_trial_callback": RetryFailedTrialCallback(max_retry=2),
+    }
+    storage: Any
+    if kind == "postgresql":
+        spec = request.getfixturevalue("postgres_url")
+        storage = RDBStorage(spec, **beats)
+    elif kind == "journal_file":
+        path = str(tmp_path / "journal.log")
+        spec = "journal:" + path
+        storage = JournalStorage(JournalFileBackend(path), **beats)
+    else:
+        url = request.getfixturevalue("redis_url")
+        prefix = request.getfixturevalue("redis_prefix")
+        spec = f"redis:{url}#{prefix}"
+        storage = JournalStorage(JournalRedisBackend(url, prefix=prefix), **beats)
     marker = tmp_path / "started"
-    victim = _spawn(postgres_url, "dist", 1, "hang", str(marker))
+    victim = _spawn(spec, "dist", 1, "hang", str(marker))
     deadline = time.monotonic() + 60
     while not marker.exists():
         assert victim.poll() is None, victim.stderr.read().decode() if victim.stderr else ""
@@ -102,15 +125,10 @@ def test_killed_worker_trial_fails_and_is_retried(postgres_url: str, tmp_path: A
     assert victim.stderr is not None
     victim.stderr.close()
 
-    storage = RDBStorage(
-        postgres_url,
-        heartbeat_interval=1,
-        grace_period=2,
-        failed_trial_callback=RetryFailedTrialCallback(max_retry=2),
-    )
     study = ft.load_study(study_name="dist", storage=storage)
     killed = study.trials[0]
     assert killed.state == TrialState.RUNNING
+    assert killed.system_attrs == {}  # heartbeats are not system attributes
     # Another worker: before each new trial it fails stale trials and queues their retries.
     deadline = time.monotonic() + 60
     while study.trials[0].state == TrialState.RUNNING:
@@ -128,7 +146,10 @@ def test_killed_worker_trial_fails_and_is_retried(postgres_url: str, tmp_path: A
     assert retry.params["x"] == killed.params["x"]
     assert RetryFailedTrialCallback.retried_trial_number(retry) == 0
     assert RetryFailedTrialCallback.retry_history(retry) == [0]
-    storage.close()
+    # Trials of live workers (with heartbeats) are never failed.
+    assert all(t.state == TrialState.COMPLETE for t in study.trials[1:])
+    if hasattr(storage, "close"):
+        storage.close()
 
 
 @pytest.mark.parametrize("n_procs", [6])

@@ -207,6 +207,7 @@ def test_redis_backend_down_too_long_is_a_storage_internal_error(
                 client.ping()
             except redis.exceptions.ConnectionError:
                 break
+            assert restart.poll() is None, restart.communicate()[1]
             time.sleep(0.05)
         start = time.monotonic()
         with pytest.raises(StorageInternalError, match=r"unreachable for 1\.5 s") as info:
@@ -333,3 +334,87 @@ def test_corrupt_redis_records_give_one_clear_error(
         )
     with pytest.raises(ValueError, match=message):
         JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
+
+
+def test_journal_heartbeats_keep_live_slow_trials_running(tmp_path: Any) -> None:
+    """A trial longer than the grace period is not failed while its worker beats; the beats
+    are journal records that Optuna reads too, and not system attributes in ferrotune."""
+    import pickle
+    import time
+
+    from ferrotune.storages import RetryFailedTrialCallback, fail_stale_trials
+
+    path = str(tmp_path / "j.log")
+    beats: dict[str, Any] = {"heartbeat_interval": 1, "grace_period": 2}
+    worker = JournalStorage(JournalFileBackend(path), **beats)
+    study = ft.create_study(storage=worker, study_name="hb")
+    watcher = ft.load_study(
+        study_name="hb", storage=JournalStorage(JournalFileBackend(path), **beats)
+    )
+    done = threading.Event()
+    failed: list[int] = []
+
+    def watch() -> None:
+        while not done.is_set():
+            fail_stale_trials(watcher)
+            failed.extend(t.number for t in watcher.trials if t.state == TrialState.FAIL)
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=watch)
+    thread.start()
+    try:
+        study.optimize(lambda t: (time.sleep(3.5), t.suggest_float("x", 0, 1))[1], n_trials=1)
+    finally:
+        done.set()
+        thread.join()
+    assert not failed
+    trial = study.trials[0]
+    assert trial.state == TrialState.COMPLETE
+    assert trial.system_attrs == {}
+    with open(path) as f:
+        records = [json.loads(line) for line in f]
+    assert sum("ferrotune:heartbeat" in r.get("system_attr", {}) for r in records) >= 3
+    optuna = pytest.importorskip("optuna")
+    theirs = optuna.load_study(
+        study_name="hb",
+        storage=optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(path)),
+    )
+    assert theirs.trials[0].state == optuna.trial.TrialState.COMPLETE
+    assert theirs.trials[0].params == trial.params
+    # Settings survive pickling (workers started with multiprocessing).
+    callback = RetryFailedTrialCallback(max_retry=1)
+    copy = pickle.loads(pickle.dumps(JournalStorage(JournalFileBackend(path), **beats)))
+    assert copy.get_heartbeat_interval() == 1
+    assert copy.grace_period == 2
+    with_callback = JournalStorage(JournalFileBackend(path), failed_trial_callback=callback)
+    assert with_callback.get_heartbeat_stale_trial_callback() is callback
+    assert with_callback.get_heartbeat_interval() is None
+    assert with_callback._run_heartbeat is None
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"heartbeat_interval": 0},
+        {"heartbeat_interval": -1},
+        {"heartbeat_interval": True},
+        {"heartbeat_interval": "1"},
+        {"heartbeat_interval": 1, "grace_period": 0},
+        {"heartbeat_interval": 1, "grace_period": float("nan")},
+    ],
+)
+def test_journal_heartbeat_arguments_are_checked(tmp_path: Any, kwargs: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="should be a positive integer"):
+        JournalStorage(JournalFileBackend(str(tmp_path / "j.log")), **kwargs)
+
+
+def test_journal_heartbeat_callbacks_are_exclusive(tmp_path: Any) -> None:
+    def callback(study: ft.Study, trial: ft.trial.FrozenTrial) -> None:
+        pass
+
+    with pytest.raises(ValueError, match="only one of"):
+        JournalStorage(
+            JournalFileBackend(str(tmp_path / "j.log")),
+            failed_trial_callback=callback,
+            heartbeat_stale_trial_callback=callback,
+        )

@@ -13,8 +13,8 @@ import datetime
 import enum
 import threading
 import uuid
-from collections.abc import Container, Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Container, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ferrotune import logging as _logging
 from ferrotune.distributions import (
@@ -58,6 +58,12 @@ _LOG_FIELDS = frozenset(
     }
 )
 _UTC = datetime.UTC
+# The system attribute of heartbeat records: ferrotune keeps it out of the trial's
+# ``system_attrs`` (Optuna, which has no journal heartbeats, shows it there).
+HEARTBEAT_KEY = "ferrotune:heartbeat"
+
+if TYPE_CHECKING:
+    from ferrotune.study import Study
 
 
 class JournalOperation(enum.IntEnum):
@@ -132,6 +138,7 @@ class _Replay:
         self.owned: dict[str, int] = {}
         self.last_created: dict[str, int] = {}
         self.dists: dict[str, BaseDistribution] = {}
+        self.heartbeats: dict[int, datetime.datetime] = {}  # running trials' last beats (UTC)
 
     @property
     def worker_id(self) -> str:
@@ -359,6 +366,7 @@ class _Replay:
                 self.owned[self.worker_id] = trial_id
         if state.is_finished():
             changes["datetime_complete"] = _parse_time(log["datetime_complete"])
+            self.heartbeats.pop(trial_id, None)
         if log.get("values") is not None:
             changes["_values"] = list(log["values"])
         new = self._replace(trial_id, **changes)
@@ -391,6 +399,15 @@ class _Replay:
             self._replace(log["trial_id"], user_attrs={**trial.user_attrs, **log["user_attr"]})
 
     def _trial_system_attr(self, log: dict[str, Any]) -> None:
+        attrs = log["system_attr"]
+        if isinstance(attrs, dict) and len(attrs) == 1 and HEARTBEAT_KEY in attrs:
+            trial = self.trials.get(log["trial_id"])
+            if trial is not None and not trial.state.is_finished():  # late beats: ignored
+                beat = datetime.datetime.fromisoformat(attrs[HEARTBEAT_KEY])
+                if beat.tzinfo is None:
+                    raise ValueError(f"heartbeat time {attrs[HEARTBEAT_KEY]!r} has no zone")
+                self.heartbeats[log["trial_id"]] = beat
+            return
         trial = self._updatable(log["trial_id"], log)
         if trial is not None:
             self._replace(
@@ -415,12 +432,27 @@ def _snapshot(trial: FrozenTrial) -> FrozenTrial:
 class JournalStorage(BaseStorage):
     """Storage that appends every operation to a journal (Optuna's journal format).
 
+    Heartbeats (a ferrotune extension: Optuna's journal storage has none) work as in
+    :class:`~ferrotune.storages.RDBStorage`: each running trial appends a heartbeat record
+    every ``heartbeat_interval`` seconds, and before each new trial a worker fails the
+    trials silent for ``grace_period`` seconds (writers' clocks are compared, so they must
+    agree to well within the grace period).
+
     Parameters
     ----------
     log_storage
         The backend: :class:`~ferrotune.storages.journal.JournalFileBackend`,
         :class:`~ferrotune.storages.journal.JournalRedisBackend` or any
         :class:`~ferrotune.storages.journal.BaseJournalBackend`.
+    heartbeat_interval
+        Seconds between heartbeats of running trials (``None``: no heartbeat).
+    grace_period
+        Seconds without heartbeat after which a running trial is failed (default
+        ``2 * heartbeat_interval``).
+    failed_trial_callback, heartbeat_stale_trial_callback
+        Called as ``callback(study, trial)`` for every trial failed for lack of heartbeat,
+        e.g. :class:`~ferrotune.storages.RetryFailedTrialCallback` (two names of one
+        argument; give at most one).
 
     Examples
     --------
@@ -429,26 +461,69 @@ class JournalStorage(BaseStorage):
     >>> storage = JournalStorage(JournalFileBackend("./journal.log"))  # doctest: +SKIP
     """
 
-    def __init__(self, log_storage: BaseJournalBackend) -> None:
+    def __init__(
+        self,
+        log_storage: BaseJournalBackend,
+        *,
+        heartbeat_interval: int | None = None,
+        grace_period: int | None = None,
+        failed_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
+        heartbeat_stale_trial_callback: Callable[[Study, FrozenTrial], None] | None = None,
+    ) -> None:
         if not hasattr(log_storage, "read_logs") or not hasattr(log_storage, "append_logs"):
             raise TypeError(
                 f"`log_storage` must be a journal backend (read_logs/append_logs), got "
                 f"{log_storage!r}."
             )
+        for name, value in (
+            ("heartbeat_interval", heartbeat_interval),
+            ("grace_period", grace_period),
+        ):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
+            ):
+                raise ValueError(
+                    f"The value of `{name}` should be a positive integer, but got {value!r}."
+                )
+        if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
+            raise ValueError(
+                "Specify only one of `heartbeat_stale_trial_callback` and `failed_trial_callback`."
+            )
         self._backend = log_storage
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.heartbeat_stale_trial_callback = (
+            heartbeat_stale_trial_callback or failed_trial_callback
+        )
+        self.failed_trial_callback = self.heartbeat_stale_trial_callback
         self._setup()
 
     def _setup(self) -> None:
+        from ferrotune.storages._heartbeat import HeartbeatRunner
+
         self._worker_prefix = str(uuid.uuid4()) + "-"
         self._thread_lock = threading.RLock()
         self._replay = _Replay(self._worker_prefix)
+        self._run_heartbeat: HeartbeatRunner | None = (
+            HeartbeatRunner(self) if self.heartbeat_interval is not None else None
+        )
         with self._thread_lock:
             self._sync()
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"_backend": self._backend}
+        return {
+            "_backend": self._backend,
+            "heartbeat_interval": self.heartbeat_interval,
+            "grace_period": self.grace_period,
+            "heartbeat_stale_trial_callback": self.heartbeat_stale_trial_callback,
+            "failed_trial_callback": self.failed_trial_callback,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("heartbeat_interval", None)  # pickled before heartbeats
+        state.setdefault("grace_period", None)
+        state.setdefault("heartbeat_stale_trial_callback", None)
+        state.setdefault("failed_trial_callback", None)
         self.__dict__.update(state)
         self._setup()
 
@@ -704,3 +779,38 @@ class JournalStorage(BaseStorage):
             self._sync()
             history = self._replay.study(study_id).history
         return history.sync()
+
+    # -- heartbeat -------------------------------------------------------------------------
+    def record_heartbeat(self, trial_id: int) -> None:
+        """Record that the trial's worker is alive (a journal record with this clock)."""
+        now = _iso(datetime.datetime.now(tz=_UTC))
+        with self._thread_lock:
+            self._write(
+                JournalOperation.SET_TRIAL_SYSTEM_ATTR,
+                {"trial_id": trial_id, "system_attr": {HEARTBEAT_KEY: now}},
+            )
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        """RUNNING trials whose last heartbeat is older than the grace period."""
+        assert self.heartbeat_interval is not None
+        grace = self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
+        limit = datetime.timedelta(seconds=grace)
+        with self._thread_lock:
+            self._sync()
+            now = datetime.datetime.now(tz=_UTC)
+            beats = self._replay.heartbeats
+            return [
+                trial_id
+                for trial_id in sorted(self._replay.study(study_id).running)
+                if trial_id in beats and now - beats[trial_id] > limit
+            ]
+
+    def get_heartbeat_interval(self) -> int | None:
+        """Seconds between heartbeats, or ``None`` when heartbeats are off."""
+        return self.heartbeat_interval
+
+    def get_heartbeat_stale_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
+        """The callback run on trials failed for lack of heartbeat."""
+        return self.heartbeat_stale_trial_callback
+
+    get_failed_trial_callback = get_heartbeat_stale_trial_callback
