@@ -418,3 +418,35 @@ def test_journal_heartbeat_callbacks_are_exclusive(tmp_path: Any) -> None:
             failed_trial_callback=callback,
             heartbeat_stale_trial_callback=callback,
         )
+
+
+@pytest.mark.parametrize("use_cluster", [False, True])
+def test_redis_append_retried_after_a_lost_reply_is_not_duplicated(
+    redis_url: str, redis_prefix: str, use_cluster: bool
+) -> None:
+    """The server ran the append but the connection dropped before its reply: the retry
+    must not append the record a second time."""
+    import redis
+
+    backend = JournalRedisBackend(redis_url, prefix=redis_prefix, use_cluster=use_cluster)
+    backend.append_logs([{"op_code": 2, "worker_id": "w", "i": 0}])
+    lost = {"n": 0}
+
+    def losing(original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = original(*args, **kwargs)
+            if lost["n"] == 0:
+                lost["n"] += 1
+                raise redis.exceptions.ConnectionError("Connection closed by server.")
+            return result
+
+        return call
+
+    if use_cluster:
+        backend._redis.set = losing(backend._redis.set)  # type: ignore[method-assign]
+    else:
+        backend._append = losing(backend._append)
+    backend.append_logs([{"op_code": 2, "worker_id": "w", "i": 1}])
+    assert lost["n"] == 1
+    fresh = JournalRedisBackend(redis_url, prefix=redis_prefix)
+    assert [log["i"] for log in fresh.read_logs(0)] == [0, 1]
