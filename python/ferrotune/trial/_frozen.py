@@ -296,7 +296,10 @@ def create_trial(
     A COMPLETE trial needs ``params``, ``distributions`` and ``value`` or ``values``.
     """
     if not isinstance(state, TrialState):
-        raise TypeError(f"`state` must be a TrialState, but got {state!r}.")
+        # Optuna's own TrialState (code written for Optuna) maps by name.
+        if type(state).__name__ != "TrialState" or state.name not in TrialState.__members__:
+            raise TypeError(f"`state` must be a TrialState, but got {state!r:.200}.")
+        state = TrialState[state.name]
     for label, mapping in (
         ("params", params),
         ("distributions", distributions),
