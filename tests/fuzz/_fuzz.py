@@ -275,17 +275,17 @@ def assert_usable(
 
 # Examples per entry point (hypothesis ``max_examples``); conftest.py's table quotes them.
 EXAMPLES: dict[str, int] = {
-    "suggest": 150,
-    "create_study": 60,
-    "sampler": 120,
-    "pruner": 80,
-    "tell": 60,
-    "report": 60,
-    "enqueue_trial": 60,
-    "add_trial": 80,
-    "objective": 60,
-    "storage_url": 60,
-    "journal": 80,
+    "suggest": 300,
+    "create_study": 100,
+    "sampler": 300,
+    "pruner": 200,
+    "tell": 100,
+    "report": 100,
+    "enqueue_trial": 100,
+    "add_trial": 150,
+    "objective": 100,
+    "storage_url": 100,
+    "journal": 150,
 }
 
 

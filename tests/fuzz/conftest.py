@@ -22,17 +22,17 @@ deterministic. Examples per entry point (``_fuzz.EXAMPLES``):
 ==================================================  ========
 entry point                                         examples
 ==================================================  ========
-suggest_* arguments (float/int/categorical/...)          150
-create_study arguments                                    60
-sampler constructor arguments                            120
-pruner constructor arguments                              80
-tell values and state                                     60
-report values and steps                                   60
-enqueue_trial                                             60
-add_trial (create_trial arguments)                        80
-objective return values                                   60
-storage URLs                                              60
-journal file contents (truncation, garbage)               80
+suggest_* arguments (float/int/categorical/...)          300
+create_study arguments                                   100
+sampler constructor arguments                            300
+pruner constructor arguments                             200
+tell values and state                                    100
+report values and steps                                  100
+enqueue_trial                                            100
+add_trial (create_trial arguments)                       150
+objective return values                                  100
+storage URLs                                             100
+journal file contents (truncation, garbage)              150
 ==================================================  ========
 
 Every example of the storage-backed entry points uses its own SQLite file in a temporary

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import pytest
 from _fuzz import assert_usable, attempt, budget, hostile, names_bad_value, sqlite_url, timed
 from hypothesis import given
 from hypothesis import strategies as st
@@ -126,4 +127,28 @@ def test_objective_return_values(value: object, n_objectives: int, position: int
             else:
                 assert trial.values is not None and len(trial.values) == n_objectives
                 assert all(isinstance(v, float) and not math.isnan(v) for v in trial.values)
+        assert_usable(study, url)
+
+
+class _Weird(Exception):
+    def __str__(self) -> str:
+        raise RuntimeError("str() of this exception fails")
+
+
+@pytest.mark.parametrize(
+    "error",
+    [ValueError("bad"), ZeroDivisionError(), KeyError("k"), RecursionError(), _Weird()],
+    ids=lambda e: type(e).__name__,
+)
+def test_failing_objective_fails_the_trial_and_the_study_goes_on(error: Exception) -> None:
+    def objective(trial: optuna.Trial) -> float:
+        trial.suggest_float("x", 0.0, 1.0)
+        raise error
+
+    with sqlite_url() as url:
+        study = optuna.create_study(storage=url)
+        with pytest.raises(type(error)):
+            timed(lambda: study.optimize(objective, n_trials=3))
+        timed(lambda: study.optimize(objective, n_trials=3, catch=(type(error),)))
+        assert [t.state for t in study.trials] == [TrialState.FAIL] * 4
         assert_usable(study, url)
