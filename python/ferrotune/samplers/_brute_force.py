@@ -490,6 +490,8 @@ class BruteForceSampler(BaseSampler):
             intermediate_values={},
             trial_id=trial._trial_id,
         )
+        if _no_point(finished):  # it says nothing about the grid: never stop on it
+            return
         with self._lock:
             tree = self._synced_tree(study)
             tree.insert(finished)  # inserting it again when it reaches the history is a no-op
