@@ -764,3 +764,18 @@ def test_brute_force_goes_on_after_a_trial_that_failed_before_suggesting() -> No
     study.optimize(objective, n_trials=4, catch=(ValueError,))
     assert [t.state for t in study.trials] == [TrialState.FAIL] + [TrialState.COMPLETE] * 3
     assert sorted(t.params["x"] for t in study.trials[1:]) == [0.0, 0.5, 1.0]
+
+
+def test_journal_names_values_it_cannot_write(tmp_path: object) -> None:
+    from ferrotune.storages import JournalStorage
+    from ferrotune.storages.journal import JournalFileBackend
+
+    path = f"{tmp_path}/journal.log"
+    study = optuna.create_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+    with pytest.raises(TypeError, match=r"The value b'' of 'user_attr.k' cannot be written"):
+        study.set_user_attr("k", b"")
+    with pytest.raises(TypeError, match=r"The value b'1' of 'system_attrs.fixed_params.x'"):
+        study.enqueue_trial({"x": b"1"})
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2)
+    reloaded = optuna.load_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+    assert [t.state for t in reloaded.trials] == [TrialState.COMPLETE] * 2
