@@ -208,6 +208,27 @@ def sqlite_url() -> Iterator[str]:
         yield f"sqlite:///{os.path.join(d, 'fuzz.db')}"
 
 
+@contextlib.contextmanager
+def fresh_storage(
+    kind: str,
+) -> Iterator[tuple[optuna.storages.BaseStorage, Callable[[], optuna.storages.BaseStorage]]]:
+    """A new SQLite (``"sqlite"``) or journal file (``"journal"``) storage in a temporary
+    directory, and a function opening the same file again."""
+    from ferrotune.storages import JournalStorage, RDBStorage
+    from ferrotune.storages.journal import JournalFileBackend
+
+    with tempfile.TemporaryDirectory(prefix="ferrotune-fuzz-") as d:
+        if kind == "sqlite":
+            url = f"sqlite:///{os.path.join(d, 'fuzz.db')}"
+            yield RDBStorage(url), lambda: RDBStorage(url)
+        else:
+            path = os.path.join(d, "journal.log")
+            yield (
+                JournalStorage(JournalFileBackend(path)),
+                lambda: JournalStorage(JournalFileBackend(path)),
+            )
+
+
 def new_name() -> str:
     return "fuzz-" + uuid.uuid4().hex[:8]
 

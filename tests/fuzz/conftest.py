@@ -36,7 +36,7 @@ journal file contents (truncation, garbage)              150
 ==================================================  ========
 
 Every example of the storage-backed entry points uses its own SQLite file in a temporary
-directory.
+directory (``enqueue_trial`` and ``add_trial``: SQLite or a journal file, drawn per example).
 """
 
 from __future__ import annotations

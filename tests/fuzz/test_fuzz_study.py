@@ -9,6 +9,7 @@ from _fuzz import (
     assert_usable,
     attempt,
     budget,
+    fresh_storage,
     hostile,
     names_bad_value,
     new_name,
@@ -77,8 +78,9 @@ def test_tell_arguments(arg: str, value: object, n_objectives: int, finished: bo
     arg=st.sampled_from(["params", "param value", "param name", "user_attrs"]),
     value=hostile(),
     skip_if_exists=st.booleans(),
+    kind=st.sampled_from(["sqlite", "journal"]),
 )
-def test_enqueue_trial(arg: str, value: object, skip_if_exists: bool) -> None:
+def test_enqueue_trial(arg: str, value: object, skip_if_exists: bool, kind: str) -> None:
     params: Any = {"x": 0.5, "c": "a"}
     user_attrs: Any = None
     names = [arg]
@@ -101,8 +103,8 @@ def test_enqueue_trial(arg: str, value: object, skip_if_exists: bool) -> None:
         trial.suggest_categorical("c", ["a", "b"])
         return x
 
-    with sqlite_url() as url:
-        study = optuna.create_study(storage=url)
+    with fresh_storage(kind) as (storage, reopen):
+        study = optuna.create_study(storage=storage)
         study.optimize(objective, n_trials=1)
         enqueue = lambda: study.enqueue_trial(  # noqa: E731
             params, user_attrs=user_attrs, skip_if_exists=skip_if_exists
@@ -116,7 +118,7 @@ def test_enqueue_trial(arg: str, value: object, skip_if_exists: bool) -> None:
             except (ValueError, TypeError) as e:
                 assert names_bad_value(str(e), value, ["x", "c"]), e
         # Queued trials left WAITING are run by the usability check's trials.
-        assert_usable(study, url)
+        assert_usable(study, reopen)
 
 
 CREATE_TRIAL_ARGS = [
@@ -137,9 +139,12 @@ CREATE_TRIAL_ARGS = [
 
 @budget("add_trial")
 @given(
-    arg=st.sampled_from(CREATE_TRIAL_ARGS), value=hostile(), n_objectives=st.sampled_from([1, 2])
+    arg=st.sampled_from(CREATE_TRIAL_ARGS),
+    value=hostile(),
+    n_objectives=st.sampled_from([1, 2]),
+    kind=st.sampled_from(["sqlite", "journal"]),
 )
-def test_add_trial(arg: str, value: object, n_objectives: int) -> None:
+def test_add_trial(arg: str, value: object, n_objectives: int, kind: str) -> None:
     kwargs: dict[str, Any] = {
         "params": {"x": 0.5, "c": "b"},
         "distributions": {
@@ -167,9 +172,9 @@ def test_add_trial(arg: str, value: object, n_objectives: int) -> None:
         names = ["intermediate_values"]
     else:
         kwargs[arg] = value
-    with sqlite_url() as url:
-        study = optuna.create_study(storage=url, directions=["minimize"] * n_objectives)
+    with fresh_storage(kind) as (storage, reopen):
+        study = optuna.create_study(storage=storage, directions=["minimize"] * n_objectives)
         ok, frozen = attempt(lambda: optuna.trial.create_trial(**kwargs), value, names)
         if ok:
             attempt(lambda: study.add_trial(frozen), value, names)  # type: ignore[arg-type]
-        assert_usable(study, url)
+        assert_usable(study, reopen)
