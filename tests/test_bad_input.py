@@ -659,3 +659,123 @@ def test_tpe_gamma_returning_a_non_integer_names_it() -> None:
     with pytest.raises(ValueError, match=r"`gamma\(2\)` must return an integer, but returned nan"):
         study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=3)
     assert study.trials[-1].state == TrialState.FAIL
+
+
+# -- found by the fuzz suite (tests/fuzz) ------------------------------------------------------
+@pytest.mark.filterwarnings("ignore:Choices for a categorical distribution:UserWarning")
+def test_unstorable_categorical_choice_names_the_choice(tmp_path: object) -> None:
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path}/s.db")
+    with pytest.raises(TypeError, match=r"got the choice b'x' of type bytes"):
+        study.optimize(lambda t: (t.suggest_categorical("c", ["a", b"x"]), 0.0)[1], n_trials=1)
+    with pytest.raises(TypeError, match=r"attribute 'k' must be JSON serializable, but got b''"):
+        study.set_user_attr("k", b"")
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=1)
+    assert study.best_trial.state == TrialState.COMPLETE
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "shown"),
+    [
+        ({"sampler": math.nan}, "`sampler` must be a BaseSampler or None, but got nan"),
+        ({"pruner": "median"}, "`pruner` must be a BasePruner or None, but got 'median'"),
+        ({"study_name": ["s"]}, r"`study_name` must be a str or None, but got \['s'\]"),
+        ({"directions": b"\x00"}, r"`directions` must be a list of directions, but got b'\\x00'"),
+    ],
+)
+def test_create_study_names_bad_components(kwargs: dict[str, object], shown: str) -> None:
+    with pytest.raises(TypeError, match=shown):
+        optuna.create_study(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.parametrize(
+    ("make", "shown"),
+    [
+        (lambda: optuna.samplers.CmaEsSampler(n_startup_trials=None), "`n_startup_trials`"),
+        (lambda: optuna.samplers.CmaEsSampler(popsize="8"), "`popsize`"),
+        (lambda: optuna.samplers.CmaEsSampler(lr_adapt=math.nan), "`lr_adapt` must be a bool"),
+        (lambda: optuna.samplers.CmaEsSampler(independent_sampler=1), "`independent_sampler`"),
+        (lambda: optuna.samplers.TPESampler(constraints_func=1.0), "`constraints_func`"),
+        (lambda: optuna.samplers.TPESampler(multivariate="yes"), "`multivariate`"),
+        (lambda: optuna.samplers.NSGAIISampler(after_trial_strategy=0), "`after_trial_strategy`"),
+        (
+            lambda: optuna.samplers.PartialFixedSampler(math.nan, optuna.samplers.RandomSampler()),
+            "`fixed_params`",
+        ),
+    ],
+)
+def test_sampler_arguments_are_checked_at_construction(make: object, shown: str) -> None:
+    with pytest.raises(TypeError, match=shown):
+        make()  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "shown"),
+    [
+        ({"value": "1.5"}, TypeError, "`value` must hold real numbers, but got '1.5'"),
+        ({"value": 2**63}, None, ""),  # stored as a float (was an sqlite OverflowError)
+        ({"values": [1.0, None]}, TypeError, "`values` must hold real numbers, but got None"),
+        (
+            {"intermediate_values": {1.5: 0.1}},
+            TypeError,
+            "steps must be integers, but got step=1.5",
+        ),
+        ({"intermediate_values": {1: None}}, TypeError, "`intermediate_values` must hold real"),
+        ({"user_attrs": "abc"}, TypeError, "`user_attrs` must be a dict, but got 'abc'"),
+        ({"params": {1: 0.5}}, TypeError, "keys of `params` must be str, but got 1"),
+        ({"state": 1}, TypeError, "`state` must be a TrialState, but got 1"),
+    ],
+)
+def test_create_trial_names_bad_arguments(
+    kwargs: dict[str, object], exc: type[Exception] | None, shown: str, tmp_path: object
+) -> None:
+    args: dict[str, object] = {"value": 1.0, **kwargs}
+    if "values" in kwargs:
+        del args["value"]
+    study = optuna.create_study(
+        storage=f"sqlite:///{tmp_path}/s.db",
+        directions=["minimize"] * len(args.get("values", [0])),  # type: ignore[arg-type]
+    )
+    if exc is None:
+        study.add_trial(optuna.trial.create_trial(**args))  # type: ignore[arg-type]
+        assert study.trials[0].value == float(2**63)
+        return
+    with pytest.raises(exc, match=shown):
+        optuna.trial.create_trial(**args)  # type: ignore[arg-type]
+
+
+def test_create_trial_takes_optunas_trial_state() -> None:
+    import optuna as real_optuna
+
+    frozen = optuna.trial.create_trial(state=real_optuna.trial.TrialState.FAIL)
+    assert frozen.state is TrialState.FAIL
+
+
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
+def test_brute_force_goes_on_after_a_trial_that_failed_before_suggesting() -> None:
+    study = optuna.create_study(sampler=optuna.samplers.BruteForceSampler(seed=0))
+
+    def objective(trial: optuna.Trial) -> float:
+        if trial.number == 0:
+            raise ValueError("failed before any suggest")
+        return trial.suggest_float("f", 1.5, 1.5) + trial.suggest_float("x", 0.0, 1.0, step=0.5)
+
+    study.optimize(objective, n_trials=4, catch=(ValueError,))
+    assert [t.state for t in study.trials] == [TrialState.FAIL] + [TrialState.COMPLETE] * 3
+    assert sorted(t.params["x"] for t in study.trials[1:]) == [0.0, 0.5, 1.0]
+
+
+def test_journal_names_values_it_cannot_write(tmp_path: object) -> None:
+    from ferrotune.storages import JournalStorage
+    from ferrotune.storages.journal import JournalFileBackend
+
+    path = f"{tmp_path}/journal.log"
+    study = optuna.create_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+    with pytest.raises(TypeError, match=r"The value b'' of 'user_attr.k' cannot be written"):
+        study.set_user_attr("k", b"")
+    with pytest.raises(TypeError, match=r"The value b'1' of 'system_attrs.fixed_params.x'"):
+        study.enqueue_trial({"x": b"1"})
+    study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2)
+    reloaded = optuna.load_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
+    assert [t.state for t in reloaded.trials] == [TrialState.COMPLETE] * 2

@@ -545,7 +545,21 @@ def distribution_to_json(dist: BaseDistribution) -> str:
     attrs = dist._asdict()
     if isinstance(dist, CategoricalDistribution):
         attrs = {"choices": list(dist.choices)}
-    return json.dumps({"name": dist.__class__.__name__, "attributes": attrs})
+    try:
+        return json.dumps({"name": dist.__class__.__name__, "attributes": attrs})
+    except (TypeError, ValueError) as e:
+        if not isinstance(dist, CategoricalDistribution):
+            raise
+        for choice in dist.choices:
+            try:
+                json.dumps(choice)
+            except (TypeError, ValueError):
+                raise TypeError(
+                    "Choices for a categorical distribution must be None, bool, int, float or "
+                    f"str to be stored, but got the choice {choice!r} of type "
+                    f"{type(choice).__name__}."
+                ) from e
+        raise
 
 
 def check_distribution_compatibility(

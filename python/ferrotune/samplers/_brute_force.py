@@ -50,6 +50,8 @@ def _check_grid_size(low: float, high: float, step: float, size: int) -> None:
 @functools.lru_cache(maxsize=1024)
 def _grid(low: float, high: float, step: float | None) -> tuple[float, ...]:
     """Every value of a finite grid; decimal arithmetic keeps float steps exact."""
+    if low == high:  # a single point, with or without a step (Optuna refuses it unstepped)
+        return (low,)
     if step is None:
         raise ValueError(
             "FloatDistribution.step must be given for BruteForceSampler"
@@ -191,11 +193,19 @@ def _trial_path(trial: FrozenTrial, skip: dict[str, Any]) -> list[_Step]:
     return path
 
 
+def _no_point(trial: FrozenTrial) -> bool:
+    """A trial that failed before suggesting anything marks no point of the grid (Optuna
+    puts it at the root, after which every trial fails with 'param_name mismatch')."""
+    return trial.state == TrialState.FAIL and not trial.params
+
+
 def _populate(tree: _Node, trials: Sequence[FrozenTrial], params: dict[str, Any]) -> None:
     """Add the trials sharing ``params`` (NaN-valued ones must be NaN too) to ``tree``."""
     fixed = [(k, v) for k, v in params.items() if not _is_nan(v)]
     nan_names = [k for k, v in params.items() if _is_nan(v)]
     for trial in trials:
+        if _no_point(trial):
+            continue
         if params:
             trial_params = trial.params
             if any(k not in trial_params or trial_params[k] != v for k, v in fixed):
@@ -229,7 +239,7 @@ class _FinishedTree:
         self.consistent = True
 
     def insert(self, trial: FrozenTrial) -> None:
-        if not self.consistent:
+        if not self.consistent or _no_point(trial):
             return
         node = self.root
         visited = [node]
@@ -480,6 +490,8 @@ class BruteForceSampler(BaseSampler):
             intermediate_values={},
             trial_id=trial._trial_id,
         )
+        if _no_point(finished):  # it says nothing about the grid: never stop on it
+            return
         with self._lock:
             tree = self._synced_tree(study)
             tree.insert(finished)  # inserting it again when it reaches the history is a no-op

@@ -25,7 +25,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._random import RandomSampler, _check_seed
+from ferrotune.samplers._random import RandomSampler, _check_flag, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial import FrozenTrial, TrialState
@@ -237,6 +237,15 @@ class _Run:
     batch_owner: tuple[CmaEsOptimizer, int] | None = None
 
 
+def _check_count(name: str, value: Any, minimum: int) -> int:
+    """An integer argument (numpy integers too) of at least ``minimum``, as a Python int."""
+    if isinstance(value, bool) or not isinstance(value, (int, numbers.Integral)):
+        raise TypeError(f"`{name}` must be an integer, but got {value!r:.200}.")
+    if value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, but got {value!r}.")
+    return int(value)
+
+
 class CmaEsSampler(BaseSampler):
     """A sampler using CMA-ES, implemented natively in Rust.
 
@@ -303,6 +312,35 @@ class CmaEsSampler(BaseSampler):
         seed = _check_seed(seed)
         if x0 is not None and not isinstance(x0, dict):
             raise TypeError(f"`x0` must be a dict of parameter values, got {x0!r}.")
+        n_startup_trials = _check_count("n_startup_trials", n_startup_trials, 0)
+        warn_independent_sampling = _check_flag(
+            "warn_independent_sampling", warn_independent_sampling
+        )
+        consider_pruned_trials = _check_flag("consider_pruned_trials", consider_pruned_trials)
+        use_separable_cma = _check_flag("use_separable_cma", use_separable_cma)
+        with_margin = _check_flag("with_margin", with_margin)
+        lr_adapt = _check_flag("lr_adapt", lr_adapt)
+        if popsize is not None:
+            popsize = _check_count("popsize", popsize, 2)
+        if independent_sampler is not None and not callable(
+            getattr(independent_sampler, "sample_independent", None)
+        ):
+            raise TypeError(
+                "`independent_sampler` must be a BaseSampler or None, but got "
+                f"{independent_sampler!r:.200}."
+            )
+        if source_trials is not None and (
+            isinstance(source_trials, str | bytes)
+            or not isinstance(source_trials, Sequence)
+            or not all(isinstance(t, FrozenTrial) for t in source_trials)
+        ):
+            raise TypeError(
+                f"`source_trials` must be a list of FrozenTrials, but got {source_trials!r:.200}."
+            )
+        if sigma0 is not None and (
+            isinstance(sigma0, bool) or not isinstance(sigma0, (int, float, numbers.Real))
+        ):
+            raise TypeError(f"`sigma0` must be a positive number, got {sigma0!r:.200}.")
         if sigma0 is not None and not (isinstance(sigma0, (int, float)) and sigma0 > 0):
             raise ValueError(f"`sigma0` must be a positive number, got {sigma0!r}.")
         if sigma0 is not None and not math.isfinite(sigma0):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ferrotune.distributions import BaseDistribution
@@ -28,6 +28,13 @@ class PartialFixedSampler(BaseSampler):
     def __init__(self, fixed_params: dict[str, Any], base_sampler: BaseSampler) -> None:
         if not isinstance(base_sampler, BaseSampler):
             raise TypeError(f"`base_sampler` must be a BaseSampler, but got {base_sampler!r}.")
+        if not isinstance(fixed_params, Mapping) or not all(
+            isinstance(k, str) for k in fixed_params
+        ):
+            raise TypeError(
+                "`fixed_params` must be a dict of parameter names to values, but got "
+                f"{fixed_params!r:.200}."
+            )
         self._fixed_params = dict(fixed_params)
         self._base_sampler = base_sampler
 

@@ -42,6 +42,19 @@ def _check_seed(seed: Any) -> int | None:
     return value
 
 
+def _check_callable(name: str, value: Any) -> None:
+    """A callable argument (or ``None``): anything else is a TypeError at construction."""
+    if value is not None and not callable(value):
+        raise TypeError(f"`{name}` must be callable or None, but got {value!r:.200}.")
+
+
+def _check_flag(name: str, value: Any) -> bool:
+    """A boolean argument (numpy booleans too): a TypeError naming anything else."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"`{name}` must be a bool, but got {value!r:.200}.")
+    return bool(value)
+
+
 class RandomSampler(BaseSampler):
     """Sample every parameter independently and uniformly (log-uniformly for ``log``).
 

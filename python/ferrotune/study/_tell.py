@@ -54,7 +54,7 @@ def values_problem(study: Study, values: Sequence[Any]) -> str | None:
     if len(study.directions) != len(values):
         return (
             f"The number of the values {len(values)} did not match the number of the objectives "
-            f"{len(study.directions)}"
+            f"{len(study.directions)} (values: {list(values)!r:.200})"
         )
     return None
 

@@ -73,6 +73,7 @@ class Study:
         sampler: BaseSampler | None = None,
         pruner: BasePruner | None = None,
     ) -> None:
+        _check_components(sampler, pruner)
         self.study_name = study_name
         self._storage = _storages.get_storage(storage)
         self._study_id = self._storage.get_study_id_from_name(study_name)
@@ -482,15 +483,26 @@ def _same_value(a: Any, b: Any) -> bool:
 
 
 # -- module-level functions ------------------------------------------------------------------
+def _check_components(sampler: Any, pruner: Any) -> None:
+    """A sampler and a pruner, or None: anything else is a TypeError at creation, not an
+    AttributeError at the first trial."""
+    if sampler is not None and not callable(getattr(sampler, "sample_independent", None)):
+        raise TypeError(f"`sampler` must be a BaseSampler or None, but got {sampler!r:.200}.")
+    if pruner is not None and not callable(getattr(pruner, "prune", None)):
+        raise TypeError(f"`pruner` must be a BasePruner or None, but got {pruner!r:.200}.")
+
+
 def _parse_directions(
     direction: str | StudyDirection | None,
     directions: Sequence[str | StudyDirection] | None,
 ) -> list[StudyDirection]:
     if direction is not None and directions is not None:
         raise ValueError("Specify only one of `direction` and `directions`.")
+    label = "directions"
     if directions is None:
         directions = ["minimize" if direction is None else direction]
-    if isinstance(directions, str) or not isinstance(directions, Sequence):
+        label = "direction"
+    if isinstance(directions, str | bytes) or not isinstance(directions, Sequence):
         raise TypeError(f"`directions` must be a list of directions, but got {directions!r}.")
     if len(directions) == 0:
         raise ValueError("`directions` must contain at least one direction.")
@@ -504,7 +516,7 @@ def _parse_directions(
             # Case-sensitive, as Optuna 5.0: "MINIMIZE" is rejected, not silently accepted.
             raise ValueError(
                 "Please set either 'minimize' or 'maximize' (lowercase) or a StudyDirection "
-                f"to direction, but got {d!r}."
+                f"to `{label}`, but got {d!r:.200}."
             )
     return parsed
 
@@ -537,6 +549,9 @@ def create_study(
         Load the study if one with ``study_name`` exists instead of raising.
     """
     parsed = _parse_directions(direction, directions)
+    if study_name is not None and not isinstance(study_name, str):
+        raise TypeError(f"`study_name` must be a str or None, but got {study_name!r:.200}.")
+    _check_components(sampler, pruner)
     storage_obj = _storages.get_storage(storage)
     try:
         study_id = storage_obj.create_new_study(parsed, study_name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ferrotune.distributions import BaseDistribution, _convert_old_distribution_to_new_distribution
@@ -239,15 +239,21 @@ class FrozenTrial(ReplayTrial):
             raise ValueError(f"values should be None for a failed trial, but got {self._values}.")
         if self.state == TrialState.COMPLETE:
             if self._values is None:
-                raise ValueError("values should be set for a complete trial.")
+                raise ValueError(
+                    "values should be set for a complete trial (`value` or `values`)."
+                )
             if any(math.isnan(x) for x in self._values):
                 raise ValueError(f"values should not contain NaN, but got {self._values}.")
         if set(self.params) != set(self.distributions):
             raise ValueError(
-                f"Inconsistent parameters {set(self.params)} and "
-                f"distributions {set(self.distributions)}."
+                f"Inconsistent parameters: `params` has {set(self.params)} and "
+                f"`distributions` has {set(self.distributions)}."
             )
         for step in self.intermediate_values:
+            if isinstance(step, bool) or not isinstance(step, (int, numbers.Integral)):
+                raise TypeError(
+                    f"Intermediate value steps must be integers, but got step={step!r:.200}."
+                )
             # Storages keep steps as signed 64-bit integers (``Trial.report`` checks too).
             if isinstance(step, (int, numbers.Integral)) and not -(2**63) <= step <= 2**63 - 1:
                 raise ValueError(
@@ -261,6 +267,16 @@ class FrozenTrial(ReplayTrial):
                     f"The value {value} of parameter '{name}' isn't contained in the "
                     f"distribution {dist}."
                 )
+
+
+def _real(label: str, value: Any) -> float:
+    """``value`` as a float: a TypeError or ValueError naming ``label`` and the value."""
+    if isinstance(value, str | bytes) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{label}` must hold real numbers, but got {value!r:.200}.")
+    try:
+        return float(value)
+    except (OverflowError, ValueError) as e:
+        raise ValueError(f"`{label}` must hold floats, but got {value!r:.200} ({e}).") from None
 
 
 def create_trial(
@@ -279,6 +295,37 @@ def create_trial(
 
     A COMPLETE trial needs ``params``, ``distributions`` and ``value`` or ``values``.
     """
+    if not isinstance(state, TrialState):
+        # Optuna's own TrialState (code written for Optuna) maps by name.
+        if type(state).__name__ != "TrialState" or state.name not in TrialState.__members__:
+            raise TypeError(f"`state` must be a TrialState, but got {state!r:.200}.")
+        state = TrialState[state.name]
+    for label, mapping in (
+        ("params", params),
+        ("distributions", distributions),
+        ("user_attrs", user_attrs),
+        ("system_attrs", system_attrs),
+        ("intermediate_values", intermediate_values),
+        ("constraints", constraints),
+    ):
+        if mapping is None:
+            continue
+        if not isinstance(mapping, Mapping):
+            raise TypeError(f"`{label}` must be a dict, but got {mapping!r:.200}.")
+        if label != "intermediate_values":
+            for key in mapping:
+                if not isinstance(key, str):
+                    raise TypeError(f"The keys of `{label}` must be str, but got {key!r:.200}.")
+    if value is not None:
+        value = _real("value", value)
+    if values is not None:
+        if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+            raise TypeError(f"`values` must be a sequence of numbers, but got {values!r:.200}.")
+        values = [_real("values", v) for v in values]
+    if intermediate_values is not None:
+        intermediate_values = {
+            k: _real("intermediate_values", v) for k, v in intermediate_values.items()
+        }
     start = None if state == TrialState.WAITING else datetime.datetime.now()
     trial = FrozenTrial(
         number=-1,

@@ -30,7 +30,7 @@ from ferrotune.samplers._nsgaii._population import (
     penalties,
     select_elite,
 )
-from ferrotune.samplers._random import RandomSampler, _check_seed
+from ferrotune.samplers._random import RandomSampler, _check_callable, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
@@ -227,6 +227,13 @@ class NSGAIISampler(BaseSampler):
         swapping_prob = _check_probability("swapping_prob", swapping_prob)
         if mutation is not None and not isinstance(mutation, BaseMutation):
             raise ValueError(f"'{mutation}' is not a valid mutation.")
+        for label, func in (
+            ("constraints_func", constraints_func),
+            ("elite_population_selection_strategy", elite_population_selection_strategy),
+            ("child_generation_strategy", child_generation_strategy),
+            ("after_trial_strategy", after_trial_strategy),
+        ):
+            _check_callable(label, func)
         if constraints_func is not None:
             warnings.warn(
                 "`constraints_func` has been deprecated in v5.0.0. This feature will be removed "

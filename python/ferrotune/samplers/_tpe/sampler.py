@@ -33,7 +33,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._random import RandomSampler, _check_seed
+from ferrotune.samplers._random import RandomSampler, _check_callable, _check_flag, _check_seed
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
 from ferrotune.search_space import IntersectionSearchSpace
@@ -313,6 +313,11 @@ class TPESampler(BaseSampler):
                 "A non-negative finite value must be specified for prior_weight, but got "
                 f"{prior_weight}."
             )
+        _check_callable("constraints_func", constraints_func)
+        if multivariate is not None:
+            multivariate = _check_flag("multivariate", multivariate)
+        group = _check_flag("group", group)
+        constant_liar = _check_flag("constant_liar", constant_liar)
         if gamma is not None and not callable(gamma):
             raise TypeError(f"`gamma` must be callable, but got {gamma!r}.")
         if not callable(weights):

@@ -58,6 +58,17 @@ _logger = _logging.get_logger(__name__)
 _UNFINISHED_NAMES = ("RUNNING", "WAITING")
 
 
+def _attr_json(key: str, value: Any) -> str:
+    """JSON text of an attribute value; a TypeError naming the key and value otherwise."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError) as e:
+        raise TypeError(
+            f"The value of attribute {key!r} must be JSON serializable, but got "
+            f"{value!r:.200} ({e})."
+        ) from None
+
+
 def _check_indexed_string(what: str, value: Any) -> None:
     """Reject a name longer than its ``VARCHAR(512)`` column before it is written.
 
@@ -817,7 +828,7 @@ class RDBStorage(BaseStorage):
 
     def _set_study_attr(self, table: sa.Table, study_id: int, key: str, value: Any) -> None:
         _check_indexed_string("attribute key", key)
-        text = json.dumps(value)
+        text = _attr_json(key, value)
 
         def write(conn: Connection) -> None:
             self._require_study(conn, study_id)
@@ -1022,7 +1033,7 @@ class RDBStorage(BaseStorage):
                 cur.executemany(
                     sql,
                     [
-                        {"trial_id": trial_id, "key": k, "value_json": json.dumps(v)}
+                        {"trial_id": trial_id, "key": k, "value_json": _attr_json(k, v)}
                         for k, v in attrs.items()
                     ],
                 )
@@ -1216,7 +1227,7 @@ class RDBStorage(BaseStorage):
     def _set_trial_attr(self, user: bool, trial_id: int, key: str, value: Any) -> None:
         _check_indexed_string("attribute key", key)
         local = self._updatable_local(trial_id)
-        row = {"trial_id": trial_id, "key": key, "value_json": json.dumps(value)}
+        row = {"trial_id": trial_id, "key": key, "value_json": _attr_json(key, value)}
         sql = self._q_user_attr if user else self._q_system_attr
 
         def write(cur: Any) -> None:

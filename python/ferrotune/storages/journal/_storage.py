@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import datetime
 import enum
+import json
 import threading
 import uuid
 from collections.abc import Callable, Container, Iterable, Sequence
@@ -429,6 +430,20 @@ def _snapshot(trial: FrozenTrial) -> FrozenTrial:
     return new
 
 
+def _unserializable(fields: dict[str, Any], where: str = "") -> str | None:
+    """The innermost field (``key 'name' = value``) JSON cannot encode, if any."""
+    for key, value in fields.items():
+        try:
+            json.dumps(value)
+        except (TypeError, ValueError, RecursionError):
+            if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                inner = _unserializable(value, f"{where}{key}.")
+                if inner is not None:
+                    return inner
+            return f"The value {value!r:.200} of '{where}{key}'"
+    return None
+
+
 class JournalStorage(BaseStorage):
     """Storage that appends every operation to a journal (Optuna's journal format).
 
@@ -532,7 +547,15 @@ class JournalStorage(BaseStorage):
 
     def _write(self, op: JournalOperation, fields: dict[str, Any]) -> None:
         record = {"op_code": int(op), "worker_id": self._replay.worker_id, **fields}
-        self._backend.append_logs([record])
+        try:
+            self._backend.append_logs([record])
+        except (TypeError, ValueError) as e:
+            culprit = _unserializable(fields)
+            if culprit is None:
+                raise
+            raise TypeError(
+                f"{culprit} cannot be written to the journal: it must be JSON serializable ({e})."
+            ) from None
         self._sync()
 
     # -- studies ---------------------------------------------------------------------------
