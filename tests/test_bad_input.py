@@ -779,3 +779,24 @@ def test_journal_names_values_it_cannot_write(tmp_path: object) -> None:
     study.optimize(lambda t: t.suggest_float("x", 0.0, 1.0), n_trials=2)
     reloaded = optuna.load_study(storage=JournalStorage(JournalFileBackend(path)), study_name="s")
     assert [t.state for t in reloaded.trials] == [TrialState.COMPLETE] * 2
+
+
+@pytest.mark.parametrize("variant", ["cma", "sepcma", "cmawm"])
+def test_cmaes_resampling_loop_is_bounded(variant: str) -> None:
+    """A box holding almost none of the search distribution's mass: every candidate's
+    resampling loop runs to ``n_max_resampling`` and the draw is then clipped, so ``ask``
+    returns in-bounds candidates instead of spinning."""
+    from ferrotune._core import CmaEsOptimizer
+
+    n, width = 5, 1e-9
+    steps = np.array([0.0] * n) if variant != "cmawm" else np.array([0.0, 0.0, 0.0, 0.0, 1e-10])
+    opt = CmaEsOptimizer(
+        np.full(n, width / 2), 1e3, bounds=np.array([[0.0, width]] * n), seed=3,
+        variant=variant, n_max_resampling=1000,
+        **({"steps": steps} if variant == "cmawm" else {}),
+    )  # fmt: skip
+    x = opt.ask(100)
+    assert x.shape == (100, n)
+    assert np.all((x >= 0.0) & (x <= width))
+    # Clipped, not accepted: nearly every coordinate sits on a bound.
+    assert np.mean((x == 0.0) | (x == width)) > 0.9
