@@ -800,3 +800,16 @@ def test_cmaes_resampling_loop_is_bounded(variant: str) -> None:
     assert np.all((x >= 0.0) & (x <= width))
     # Clipped, not accepted: nearly every coordinate sits on a bound.
     assert np.mean((x == 0.0) | (x == width)) > 0.9
+
+
+def test_unhashable_arguments_the_constructors_accept_are_not_cached() -> None:
+    """``log=[]`` is falsy and accepted, as in Optuna; the distribution cache must not
+    turn it into "unhashable type: 'list'" (found by tests/fuzz)."""
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    trial = study.ask()
+    x = trial.suggest_float("x", 0.0, 1.0, log=[])  # type: ignore[arg-type]
+    n = trial.suggest_int("n", 0, 3, log=[])  # type: ignore[arg-type]
+    assert 0.0 <= x <= 1.0 and 0 <= n <= 3
+    assert trial.distributions["x"].log is False
+    study.tell(trial, x + n)
+    assert study.best_value == x + n

@@ -60,7 +60,10 @@ def _cached(key: tuple[Any, ...], name: Any, make: Any) -> tuple[BaseDistributio
     if not caught:  # only cache silent constructions so warnings repeat as in Optuna
         if len(_DIST_CACHE) >= _DIST_CACHE_LIMIT:
             _DIST_CACHE.clear()
-        _DIST_CACHE[key] = entry
+        try:
+            _DIST_CACHE[key] = entry
+        except TypeError:  # an unhashable argument the constructor accepts (``log=[]``)
+            pass
     return entry
 
 
