@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import math
@@ -60,10 +61,9 @@ def _cached(key: tuple[Any, ...], name: Any, make: Any) -> tuple[BaseDistributio
     if not caught:  # only cache silent constructions so warnings repeat as in Optuna
         if len(_DIST_CACHE) >= _DIST_CACHE_LIMIT:
             _DIST_CACHE.clear()
-        try:
+        # An unhashable argument the constructor accepts (``log=[]``) is not cached.
+        with contextlib.suppress(TypeError):
             _DIST_CACHE[key] = entry
-        except TypeError:  # an unhashable argument the constructor accepts (``log=[]``)
-            pass
     return entry
 
 
