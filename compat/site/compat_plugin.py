@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import optuna_alias
@@ -26,6 +27,23 @@ def _record(nodeid: str, outcome: str, longrepr: Any) -> None:
     if outcome in ("failed", "error") and longrepr is not None:
         text = str(longrepr)
         _messages[nodeid] = text[-4000:]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselects the test ids that match a pattern of COMPAT_DESELECT (one regex a line)."""
+    patterns = [re.compile(p) for p in os.environ.get("COMPAT_DESELECT", "").splitlines() if p]
+    if not patterns:
+        return
+    kept, dropped = [], []
+    for item in items:
+        if any(p.fullmatch(item.nodeid) for p in patterns):
+            dropped.append(item)
+            _outcomes[item.nodeid] = "deselected"
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
