@@ -4,7 +4,7 @@ PIP ?= $(PYTHON) -m pip
 PYTEST_ARGS ?=
 
 .PHONY: help deps dev demo test test-deps test-rust test-python lint fmt bench docs wheel \
-	wheel-smoke msrv compat compat-full clean
+	wheel-smoke msrv compat clean
 
 help:
 	@echo "make demo   - build ferrotune and tune a RandomForest on iris (SQLite study, plots)"
@@ -61,15 +61,13 @@ fmt:
 # Optuna 5.0.0's own tests/ (from its sdist, cached in .compat/) against ferrotune through the
 # import alias of compat/site, with real PostgreSQL and Redis. Fails on a failure outside
 # compat/expected-failures.txt or on a listed test that passes; prints the pass rates.
-# compat-full also runs the slow paths (SLOW_PATHS in compat/run.py).
+# Needs fakeredis (Optuna's optuna.testing imports it) and, as a per-test time guard,
+# pytest-timeout. About 3 minutes on 2 cores.
 COMPAT_ARGS ?=
 compat:
 	@set -e; eval "$$(bash .ci/services.sh start)"; \
 	trap 'bash .ci/services.sh stop >/dev/null 2>&1 || true' EXIT; \
 	$(PYTHON) compat/run.py $(COMPAT_ARGS)
-
-compat-full:
-	$(MAKE) compat COMPAT_ARGS="--full $(COMPAT_ARGS)"
 
 bench: dev
 	$(PIP) install --quiet --disable-pip-version-check -e ".[bench]" --no-build-isolation
