@@ -45,8 +45,8 @@ test-python:
 
 lint:
 	$(PIP) install --quiet --disable-pip-version-check "ruff>=0.6" "mypy>=1.10"
-	$(PYTHON) -m ruff check python tests benches examples docs .ci
-	$(PYTHON) -m ruff format --check python tests benches examples docs .ci
+	$(PYTHON) -m ruff check python tests benches examples docs .ci compat
+	$(PYTHON) -m ruff format --check python tests benches examples docs .ci compat
 	$(PYTHON) -m mypy
 	# the hand-written stub of the compiled module against the module itself
 	$(PYTHON) -m mypy.stubtest ferrotune._core
@@ -54,8 +54,8 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 fmt:
-	$(PYTHON) -m ruff format python tests benches examples docs .ci
-	$(PYTHON) -m ruff check --fix python tests benches examples docs .ci
+	$(PYTHON) -m ruff format python tests benches examples docs .ci compat
+	$(PYTHON) -m ruff check --fix python tests benches examples docs .ci compat
 	cargo fmt --all
 
 # Optuna 5.0.0's own tests/ (from its sdist, cached in .compat/) against ferrotune through the
