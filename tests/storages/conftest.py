@@ -8,8 +8,12 @@ when ``CI=true``.
 from __future__ import annotations
 
 import os
+import subprocess
+import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -104,3 +108,40 @@ def storage_factory(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) 
     redis_url: str = request.getfixturevalue("redis_url")
     prefix: str = request.getfixturevalue("redis_prefix")
     return lambda: JournalStorage(JournalRedisBackend(redis_url, prefix=prefix))
+
+
+SERVICES_SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "services.sh")
+
+
+@pytest.fixture
+def optimize_through_restart() -> Callable[..., list[BaseException]]:
+    """``run(study, n_trials, restart_args, sleep)``: optimizes ``study`` in a thread (each
+    trial sleeps ``sleep`` s) while ``.ci/services.sh *restart_args`` restarts a server half
+    a second in; returns the thread's exceptions once the restart and the thread are done."""
+
+    def run(
+        study: Any, n_trials: int, restart_args: list[str], sleep: float
+    ) -> list[BaseException]:
+        errors: list[BaseException] = []
+
+        def work() -> None:
+            try:
+                study.optimize(
+                    lambda t: (time.sleep(sleep), t.suggest_float("x", 0, 1))[1],
+                    n_trials=n_trials,
+                )
+            except BaseException as e:  # reported by the caller
+                errors.append(e)
+
+        worker = threading.Thread(target=work)
+        worker.start()
+        time.sleep(0.5)
+        restarted = subprocess.run(
+            ["bash", SERVICES_SCRIPT, *restart_args], capture_output=True, text=True
+        )
+        worker.join(timeout=120)
+        assert restarted.returncode == 0, restarted.stderr
+        assert not worker.is_alive()
+        return errors
+
+    return run

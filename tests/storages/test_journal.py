@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -144,32 +145,13 @@ def _services_script() -> str:
     return os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "services.sh")
 
 
-def test_redis_backend_rides_out_a_server_restart(redis_url: str, redis_prefix: str) -> None:
+def test_redis_backend_rides_out_a_server_restart(
+    redis_url: str, redis_prefix: str, optimize_through_restart: Callable[..., Any]
+) -> None:
     """A real Redis restart (3 s down) during optimize: retried, nothing lost or duplicated."""
-    import subprocess
-    import time
-
     storage = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))
     study = ft.create_study(storage=storage, study_name="r", sampler=ft.samplers.RandomSampler(0))
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            study.optimize(
-                lambda t: (time.sleep(0.02), t.suggest_float("x", 0, 1))[1], n_trials=150
-            )
-        except BaseException as e:  # reported below
-            errors.append(e)
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    time.sleep(0.5)
-    restarted = subprocess.run(
-        ["bash", _services_script(), "restart-redis", "3"], capture_output=True, text=True
-    )
-    worker.join(timeout=120)
-    assert restarted.returncode == 0, restarted.stderr
-    assert not worker.is_alive()
+    errors = optimize_through_restart(study, 150, ["restart-redis", "3"], 0.02)
     assert not errors, errors
     assert 0 < len([t for t in study.trials if t.datetime_complete]) <= 150
     other = JournalStorage(JournalRedisBackend(redis_url, prefix=redis_prefix))

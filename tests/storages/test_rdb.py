@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -204,35 +205,15 @@ def test_database_restart_mid_study(postgres_url: str) -> None:
     storage.close()
 
 
-def test_postgres_server_restart_mid_optimize(postgres_url: str) -> None:
+def test_postgres_server_restart_mid_optimize(
+    postgres_url: str, optimize_through_restart: Callable[..., Any]
+) -> None:
     """A real server restart during optimize: workers retry, nothing is lost or duplicated."""
-    import os
-    import subprocess
-    import threading
-
-    script = os.path.join(os.path.dirname(__file__), "..", "..", ".ci", "services.sh")
     storage = RDBStorage(postgres_url)
     study = ft.create_study(
         storage=storage, study_name="restart", sampler=ft.samplers.RandomSampler(0)
     )
-    errors: list[BaseException] = []
-
-    def work() -> None:
-        try:
-            study.optimize(
-                lambda t: (time.sleep(0.03), t.suggest_float("x", 0, 1))[1], n_trials=60
-            )
-        except BaseException as e:  # reported below
-            errors.append(e)
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    time.sleep(0.5)
-    restarted = subprocess.run(
-        ["bash", script, "restart-postgres"], capture_output=True, text=True
-    )
-    worker.join(timeout=120)
-    assert restarted.returncode == 0, restarted.stderr
+    errors = optimize_through_restart(study, 60, ["restart-postgres"], 0.03)
     assert not errors, errors
     trials = study.trials
     assert [t.number for t in trials] == list(range(60))

@@ -34,6 +34,61 @@ class HeartbeatStorage(Protocol):
     ) -> Callable[[Study, FrozenTrial], None] | None: ...
 
 
+class HeartbeatSettings:
+    """Heartbeat arguments and getters shared by the RDB and journal storages."""
+
+    heartbeat_interval: int | None
+    grace_period: int | None
+    heartbeat_stale_trial_callback: Callable[[Study, FrozenTrial], None] | None
+    failed_trial_callback: Callable[[Study, FrozenTrial], None] | None
+
+    def _init_heartbeat(
+        self,
+        heartbeat_interval: int | None,
+        grace_period: int | None,
+        failed_trial_callback: Callable[[Study, FrozenTrial], None] | None,
+        heartbeat_stale_trial_callback: Callable[[Study, FrozenTrial], None] | None,
+    ) -> None:
+        """Check the heartbeat arguments (as Optuna's ``RDBStorage``) and keep them."""
+        for name, value in (
+            ("heartbeat_interval", heartbeat_interval),
+            ("grace_period", grace_period),
+        ):
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
+            ):
+                raise ValueError(
+                    f"The value of `{name}` should be a positive integer, but got {value!r}."
+                )
+        if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
+            raise ValueError(
+                "Specify only one of `heartbeat_stale_trial_callback` and `failed_trial_callback`."
+            )
+        self.heartbeat_interval = heartbeat_interval
+        self.grace_period = grace_period
+        self.heartbeat_stale_trial_callback = (
+            heartbeat_stale_trial_callback or failed_trial_callback
+        )
+        self.failed_trial_callback = self.heartbeat_stale_trial_callback
+
+    def _grace_seconds(self) -> float:
+        """Seconds without a heartbeat after which a running trial is stale."""
+        assert self.heartbeat_interval is not None  # only called with heartbeats on
+        if self.grace_period is not None:
+            return self.grace_period
+        return 2 * self.heartbeat_interval
+
+    def get_heartbeat_interval(self) -> int | None:
+        """Seconds between heartbeats, or ``None`` when heartbeats are off."""
+        return self.heartbeat_interval
+
+    def get_heartbeat_stale_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
+        """The callback run on trials failed for lack of heartbeat."""
+        return self.heartbeat_stale_trial_callback
+
+    get_failed_trial_callback = get_heartbeat_stale_trial_callback
+
+
 def is_heartbeat_enabled(storage: Any) -> bool:
     """Whether ``storage`` supports heartbeats and has an interval set."""
     getter = getattr(storage, "get_heartbeat_interval", None)

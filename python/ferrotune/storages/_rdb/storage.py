@@ -38,6 +38,7 @@ from ferrotune.exceptions import (
     UpdateFinishedTrialError,
 )
 from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from ferrotune.storages._heartbeat import HeartbeatSettings
 from ferrotune.storages._history import TrialHistory
 from ferrotune.storages._rdb import _schema as S
 from ferrotune.storages._rdb._raw import IntegrityViolation, RawExecutor, sqlite_datetime
@@ -244,7 +245,7 @@ def _snapshot(trial: FrozenTrial) -> FrozenTrial:
     return new
 
 
-class RDBStorage(BaseStorage):
+class RDBStorage(HeartbeatSettings, BaseStorage):
     """Storage in a relational database, compatible with Optuna's ``RDBStorage``.
 
     Parameters
@@ -292,38 +293,13 @@ class RDBStorage(BaseStorage):
     ) -> None:
         if not isinstance(url, str):
             raise TypeError(f"`url` must be a string, but got {url!r}.")
-        if heartbeat_interval is not None and (
-            isinstance(heartbeat_interval, bool)
-            or not isinstance(heartbeat_interval, (int, float))
-            or heartbeat_interval <= 0
-        ):
-            raise ValueError(
-                "The value of `heartbeat_interval` should be a positive integer, but got "
-                f"{heartbeat_interval!r}."
-            )
-        if grace_period is not None and (
-            isinstance(grace_period, bool)
-            or not isinstance(grace_period, (int, float))
-            or grace_period <= 0
-        ):
-            raise ValueError(
-                "The value of `grace_period` should be a positive integer, but got "
-                f"{grace_period!r}."
-            )
-        if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
-            raise ValueError(
-                "Specify only one of `heartbeat_stale_trial_callback` and `failed_trial_callback`."
-            )
+        self._init_heartbeat(
+            heartbeat_interval, grace_period, failed_trial_callback, heartbeat_stale_trial_callback
+        )
         self.url = url
         self.engine_kwargs = dict(engine_kwargs or {})
         self.skip_compatibility_check = skip_compatibility_check
         self.skip_table_creation = skip_table_creation
-        self.heartbeat_interval = heartbeat_interval
-        self.grace_period = grace_period
-        self.heartbeat_stale_trial_callback = (
-            heartbeat_stale_trial_callback or failed_trial_callback
-        )
-        self.failed_trial_callback = self.heartbeat_stale_trial_callback
         self._setup()
 
     # -- set-up ----------------------------------------------------------------------------
@@ -1541,8 +1517,7 @@ class RDBStorage(BaseStorage):
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         """RUNNING trials whose last heartbeat is older than the grace period (DB clock)."""
-        assert self.heartbeat_interval is not None
-        grace = self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
+        grace = self._grace_seconds()
         cache = self._sync(study_id)
         with self._lock:
             running = sorted(t for t, st in cache.pending.items() if st == "RUNNING")
@@ -1569,13 +1544,3 @@ class RDBStorage(BaseStorage):
             if last is not None and clock - last.replace(tzinfo=None) > limit:
                 stale.append(int(trial_id))
         return stale
-
-    def get_heartbeat_interval(self) -> int | None:
-        """Seconds between heartbeats, or ``None`` when heartbeats are off."""
-        return self.heartbeat_interval
-
-    def get_heartbeat_stale_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
-        """The callback run on trials failed for lack of heartbeat."""
-        return self.heartbeat_stale_trial_callback
-
-    get_failed_trial_callback = get_heartbeat_stale_trial_callback

@@ -26,6 +26,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from ferrotune.storages._heartbeat import HeartbeatSettings
 from ferrotune.storages._history import TrialHistory
 from ferrotune.storages.journal._base import BaseJournalBackend
 from ferrotune.study._frozen import FrozenStudy
@@ -444,7 +445,7 @@ def _unserializable(fields: dict[str, Any], where: str = "") -> str | None:
     return None
 
 
-class JournalStorage(BaseStorage):
+class JournalStorage(HeartbeatSettings, BaseStorage):
     """Storage that appends every operation to a journal (Optuna's journal format).
 
     Heartbeats (a ferrotune extension: Optuna's journal storage has none) work as in
@@ -490,27 +491,10 @@ class JournalStorage(BaseStorage):
                 f"`log_storage` must be a journal backend (read_logs/append_logs), got "
                 f"{log_storage!r}."
             )
-        for name, value in (
-            ("heartbeat_interval", heartbeat_interval),
-            ("grace_period", grace_period),
-        ):
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0
-            ):
-                raise ValueError(
-                    f"The value of `{name}` should be a positive integer, but got {value!r}."
-                )
-        if failed_trial_callback is not None and heartbeat_stale_trial_callback is not None:
-            raise ValueError(
-                "Specify only one of `heartbeat_stale_trial_callback` and `failed_trial_callback`."
-            )
-        self._backend = log_storage
-        self.heartbeat_interval = heartbeat_interval
-        self.grace_period = grace_period
-        self.heartbeat_stale_trial_callback = (
-            heartbeat_stale_trial_callback or failed_trial_callback
+        self._init_heartbeat(
+            heartbeat_interval, grace_period, failed_trial_callback, heartbeat_stale_trial_callback
         )
-        self.failed_trial_callback = self.heartbeat_stale_trial_callback
+        self._backend = log_storage
         self._setup()
 
     def _setup(self) -> None:
@@ -815,8 +799,7 @@ class JournalStorage(BaseStorage):
 
     def _get_stale_trial_ids(self, study_id: int) -> list[int]:
         """RUNNING trials whose last heartbeat is older than the grace period."""
-        assert self.heartbeat_interval is not None
-        grace = self.grace_period if self.grace_period is not None else 2 * self.heartbeat_interval
+        grace = self._grace_seconds()
         limit = datetime.timedelta(seconds=grace)
         with self._thread_lock:
             self._sync()
@@ -827,13 +810,3 @@ class JournalStorage(BaseStorage):
                 for trial_id in sorted(self._replay.study(study_id).running)
                 if trial_id in beats and now - beats[trial_id] > limit
             ]
-
-    def get_heartbeat_interval(self) -> int | None:
-        """Seconds between heartbeats, or ``None`` when heartbeats are off."""
-        return self.heartbeat_interval
-
-    def get_heartbeat_stale_trial_callback(self) -> Callable[[Study, FrozenTrial], None] | None:
-        """The callback run on trials failed for lack of heartbeat."""
-        return self.heartbeat_stale_trial_callback
-
-    get_failed_trial_callback = get_heartbeat_stale_trial_callback
