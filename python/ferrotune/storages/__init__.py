@@ -25,11 +25,13 @@ from ferrotune.storages.journal._file import JournalFileStorage
 from ferrotune.storages.journal._redis import JournalRedisStorage
 
 if TYPE_CHECKING:
+    from ferrotune.storages._grpc import GrpcStorageProxy, run_grpc_proxy_server
     from ferrotune.storages._rdb import RDBStorage
 
 __all__ = [
     "BaseJournalLogStorage",
     "BaseStorage",
+    "GrpcStorageProxy",
     "InMemoryStorage",
     "JournalFileOpenLock",
     "JournalFileStorage",
@@ -43,6 +45,7 @@ __all__ = [
     "fail_stale_trials",
     "get_storage",
     "journal",
+    "run_grpc_proxy_server",
 ]
 
 
@@ -52,6 +55,11 @@ def __getattr__(name: str) -> Any:
         from ferrotune.storages._rdb import RDBStorage
 
         return RDBStorage
+    # grpcio (the `grpc` extra) is imported on first use of the gRPC proxy.
+    if name in ("GrpcStorageProxy", "run_grpc_proxy_server"):
+        from ferrotune.storages import _grpc
+
+        return getattr(_grpc, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
