@@ -106,3 +106,30 @@ def test_console_entry_point(url: str) -> None:
         check=True,
     )  # fmt: skip
     assert out.stdout.strip() == f"ferrotune {ft.__version__}"
+
+
+def test_grpc_proxy_serves_a_storage(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    from ferrotune.storages import GrpcStorageProxy
+
+    with socket.socket() as s:
+        s.bind(("localhost", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ferrotune.cli", "grpc-proxy", "--storage", url, "--host",
+         "localhost", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        proxy = GrpcStorageProxy(host="localhost", port=port)
+        proxy.wait_server_ready(timeout=60)
+        study = ft.create_study(storage=proxy, study_name="p")
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=5)
+        proxy.close()
+    finally:
+        server.kill()
+        server.communicate(timeout=30)
+    assert len(ft.load_study(study_name="p", storage=url).trials) == 5
+    assert run(capsys, "grpc-proxy", "--storage", url, "--port", "0")[0] == 1
+    assert run(capsys, "grpc-proxy", "--storage", url, "--threads", "0")[0] == 1

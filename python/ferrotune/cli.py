@@ -362,6 +362,26 @@ def _tell(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grpc_proxy(args: argparse.Namespace) -> int:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ferrotune.storages import run_grpc_proxy_server
+
+    if not 0 < args.port < 65536:
+        raise CLIUsageError(f"--port must be in 1..65535, but got {args.port}.")
+    if args.threads < 1:
+        raise CLIUsageError(f"--threads must be >= 1, but got {args.threads}.")
+    storage = _storage(args.storage, args.storage_class)
+    _logger.info(f"Serving the storage as a gRPC proxy on {args.host}:{args.port}.")
+    run_grpc_proxy_server(
+        storage,
+        host=args.host,
+        port=args.port,
+        thread_pool=ThreadPoolExecutor(max_workers=args.threads),
+    )
+    return 0
+
+
 def _build(name: str, p: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     if name == "create-study":
         p.add_argument("--study-name", default=None, help="Name of the new study.")
@@ -396,6 +416,11 @@ def _build(name: str, p: argparse.ArgumentParser) -> Callable[[argparse.Namespac
         p.add_argument("--search-space", help="{name: distribution JSON} to suggest.")
         _output_args(p, "json")
         return _ask
+    if name == "grpc-proxy":
+        p.add_argument("--host", default="localhost", help="Address to listen on.")
+        p.add_argument("--port", type=int, default=13000, help="Port to listen on.")
+        p.add_argument("--threads", type=int, default=10, help="Threads answering calls.")
+        return _grpc_proxy
     assert name == "tell"
     p.add_argument("--study-name", required=True)
     p.add_argument("--trial-number", type=int, required=True)
@@ -417,6 +442,7 @@ COMMANDS = (
     "storage upgrade",
     "ask",
     "tell",
+    "grpc-proxy",
 )
 
 
