@@ -22,6 +22,7 @@ _EXPORTS = {
     "MLflowCallback": "mlflow",
     "PyTorchLightningPruningCallback": "pytorch_lightning",
     "TFKerasPruningCallback": "keras",
+    "DaskStorage": "dask",
 }
 
 __all__ = sorted(_EXPORTS)
