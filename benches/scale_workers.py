@@ -291,6 +291,8 @@ def plot(points: list[dict], path: Path) -> None:
             label=f"{lib} {backend}",
         )
     ax.set_xscale("log", base=2)
+    ticks = sorted({p["workers"] for p in points})
+    ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.set_xlabel("worker processes")
     ax.set_ylabel("trials / s")
     ax.set_title("TPE, 10 ms objective, loopback, 2-core machine")
@@ -313,7 +315,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1/4/16 workers, 300 trials")
     parser.add_argument("--plot", type=Path, default=None, help="write the curve as PNG")
     parser.add_argument("--json", type=Path, default=None, help="write the points as JSON")
+    parser.add_argument(
+        "--replot", type=Path, nargs="+", help="only plot the points of these --json files"
+    )
     args = parser.parse_args()
+    if args.replot:
+        merged = [p for path in args.replot for p in json.loads(path.read_text())]
+        plot(merged, args.plot or Path("scale_workers.png"))
+        return
     if args.quick:
         args.workers, args.trials = "1,4,16", 300
     urls = {

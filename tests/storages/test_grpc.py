@@ -301,3 +301,71 @@ def test_server_killed_mid_run_and_restarted(postgres_url: str) -> None:
     assert len(complete) == n_workers * n_each
     # A trial creation cut by the kill may leave one trial behind per worker, never finished.
     assert len(trials) - len(complete) <= n_workers
+
+
+def _connections(url: str) -> int:
+    import psycopg
+    import sqlalchemy as sa
+
+    u = sa.engine.make_url(url)
+    with psycopg.connect(
+        host=u.host, port=u.port, dbname=u.database, user=u.username, autocommit=True
+    ) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (u.database,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+COUNTING_WORKER = """
+import sys, time, ferrotune as ft
+ft.logging.set_verbosity(ft.logging.ERROR)
+proxy = ft.storages.GrpcStorageProxy(host="localhost", port=int(sys.argv[1]))
+study = ft.load_study(study_name="many", storage=proxy,
+                      sampler=ft.samplers.TPESampler(seed=int(sys.argv[2])))
+study.optimize(lambda t: (time.sleep(0.01), t.suggest_float("x", 0, 1))[1],
+               callbacks=[ft.study.MaxTrialsCallback(int(sys.argv[3]), states=None)])
+"""
+
+
+@pytest.mark.slow
+def test_many_workers_share_the_proxys_connections(postgres_url: str) -> None:
+    """16 worker processes through one proxy: the database sees the proxy's connections
+    only (bounded by its thread pool), and the numbers are 0..N-1 exactly once."""
+    port = free_port()
+    server = _start_server("ferrotune", postgres_url, port)
+    n_workers, n_total = 16, 200
+    peak = 0
+    try:
+        proxy = GrpcStorageProxy(host="localhost", port=port)
+        proxy.wait_server_ready(timeout=60)
+        ft.create_study(storage=proxy, study_name="many")
+        env = dict(os.environ, PYTHONPATH=os.path.abspath(REPO_PYTHON))
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", COUNTING_WORKER, str(port), str(seed), str(n_total)],
+                env=env,
+                stderr=subprocess.PIPE,
+            )
+            for seed in range(n_workers)
+        ]
+        while any(w.poll() is None for w in workers):
+            peak = max(peak, _connections(postgres_url) - 1)  # minus this probe's own
+            time.sleep(0.2)
+        for worker in workers:
+            _, err = worker.communicate(timeout=60)
+            assert worker.returncode == 0, err.decode()
+        proxy.close()
+    finally:
+        _stop(server)
+    # At most the proxy's: 10 call threads with up to two connections each (RDBStorage's
+    # per-thread connection and SQLAlchemy's pool), whatever the number of workers.
+    assert 1 <= peak <= 21
+    storage = RDBStorage(postgres_url)
+    try:
+        trials = ft.load_study(study_name="many", storage=storage).trials
+    finally:
+        storage.close()
+    assert n_total <= len(trials) < n_total + n_workers
+    assert [t.number for t in trials] == list(range(len(trials)))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
