@@ -143,6 +143,38 @@ def test_errors_map_to_the_storage_exceptions(
         GrpcStorageProxy(port=1, reconnect_timeout=-1)
 
 
+def test_own_running_trials_read_back_without_calls(
+    storage_factory: Callable[[], GrpcStorageProxy], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner, other = storage_factory(), storage_factory()
+    sid = owner.create_new_study([ft.study.StudyDirection.MINIMIZE], "own")
+    tid = owner.create_new_trial(sid)
+    owner.get_trial(tid)  # the one call that fetches the new trial
+    calls: list[str] = []
+    real_rpc = owner._rpc
+
+    def counting(method: str, request: Any, **kwargs: Any) -> Any:
+        calls.append(method)
+        return real_rpc(method, request, **kwargs)
+
+    monkeypatch.setattr(owner, "_rpc", counting)
+    dist = ft.distributions.CategoricalDistribution(["a", None, 2.5])
+    owner.set_trial_param(tid, "c", 2, dist)
+    owner.set_trial_user_attr(tid, "u", (1, "x"))
+    owner.set_trial_system_attr(tid, "s", {"k": float("inf")})
+    owner.set_trial_intermediate_value(tid, 3, 0.5)
+    local = owner.get_trial(tid)
+    assert "GetTrial" not in calls
+    remote = other.get_trial(tid)
+    for field in ("params", "distributions", "user_attrs", "system_attrs"):
+        assert getattr(local, field) == getattr(remote, field), field
+    assert local.intermediate_values == remote.intermediate_values == {3: 0.5}
+    local.params["c"] = "changed"  # a copy: the client's record is not touched
+    assert owner.get_trial(tid).params == {"c": 2.5}
+    assert owner.set_trial_state_values(tid, TrialState.COMPLETE, [1.0])
+    assert owner.get_trial(tid).state == TrialState.COMPLETE  # read from the server again
+
+
 def test_protocol_is_optunas() -> None:
     from optuna.storages._grpc.auto_generated import api_pb2 as optuna_api
 

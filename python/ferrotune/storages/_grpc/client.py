@@ -10,6 +10,7 @@ they do on a local storage.
 from __future__ import annotations
 
 import copy
+import json
 import threading
 import time
 import uuid
@@ -24,6 +25,7 @@ from ferrotune.logging import get_logger
 from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from ferrotune.storages._grpc import _codec, api_pb2, api_pb2_grpc
 from ferrotune.storages._history import TrialHistory
+from ferrotune.storages._in_memory import _snapshot
 from ferrotune.study._frozen import FrozenStudy
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
@@ -116,6 +118,10 @@ class GrpcStorageProxy(BaseStorage):
         self._lock = threading.Lock()
         self._studies: dict[int, _StudyView] = {}
         self._distributions: dict[str, BaseDistribution] = {}
+        # RUNNING trials this client created, kept up to date by its own writes (as
+        # RDBStorage does): reading them back costs no call. Only their owner writes them.
+        self._created: set[int] = set()
+        self._own: dict[int, FrozenTrial] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         return {
@@ -241,7 +247,24 @@ class GrpcStorageProxy(BaseStorage):
             request = api_pb2.CreateNewTrialRequest(
                 study_id=study_id, template_trial=_codec.trial_to_wire(template_trial)
             )
-        return int(self._rpc("CreateNewTrial", request).trial_id)
+        trial_id = int(self._rpc("CreateNewTrial", request).trial_id)
+        if template_trial is None:
+            with self._lock:
+                self._created.add(trial_id)
+        return trial_id
+
+    def _write_own(self, trial_id: int, method: str, request: Any, update: Any) -> None:
+        """Make a write call, then apply ``update`` to this client's copy of the trial."""
+        try:
+            self._rpc(method, request)
+        except BaseException:
+            with self._lock:
+                self._own.pop(trial_id, None)
+            raise
+        with self._lock:
+            record = self._own.get(trial_id)
+            if record is not None:
+                update(record)
 
     def set_trial_param(
         self,
@@ -256,7 +279,14 @@ class GrpcStorageProxy(BaseStorage):
             param_value_internal=param_value_internal,
             distribution=distribution_to_json(distribution),
         )
-        self._rpc("SetTrialParameter", request)
+
+        def update(record: FrozenTrial) -> None:
+            record.params[param_name] = distribution.to_external_repr(param_value_internal)
+            record.distributions[param_name] = distribution
+            if record._internal_params is not None:
+                record._internal_params[param_name] = param_value_internal
+
+        self._write_own(trial_id, "SetTrialParameter", request, update)
 
     def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
         request = api_pb2.GetTrialIdFromStudyIdTrialNumberRequest(
@@ -270,6 +300,9 @@ class GrpcStorageProxy(BaseStorage):
         request = api_pb2.SetTrialStateValuesRequest(
             trial_id=trial_id, state=_codec.state_to_wire(state), values=values or []
         )
+        with self._lock:
+            self._own.pop(trial_id, None)
+            self._created.discard(trial_id)
         try:
             return bool(self._rpc("SetTrialStateValues", request).trial_updated)
         except _AmbiguousRetryError:
@@ -285,23 +318,42 @@ class GrpcStorageProxy(BaseStorage):
         request = api_pb2.SetTrialIntermediateValueRequest(
             trial_id=trial_id, step=step, intermediate_value=intermediate_value
         )
-        self._rpc("SetTrialIntermediateValue", request)
+
+        def update(record: FrozenTrial) -> None:
+            record.intermediate_values[step] = float(intermediate_value)
+
+        self._write_own(trial_id, "SetTrialIntermediateValue", request, update)
 
     def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
-        request = api_pb2.SetTrialUserAttributeRequest(
-            trial_id=trial_id, key=key, value=_codec.attrs_to_wire({key: value})[key]
-        )
-        self._rpc("SetTrialUserAttribute", request)
+        text = _codec.attrs_to_wire({key: value})[key]
+        request = api_pb2.SetTrialUserAttributeRequest(trial_id=trial_id, key=key, value=text)
+
+        def update(record: FrozenTrial) -> None:
+            record.user_attrs[key] = json.loads(text)
+
+        self._write_own(trial_id, "SetTrialUserAttribute", request, update)
 
     def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
-        request = api_pb2.SetTrialSystemAttributeRequest(
-            trial_id=trial_id, key=key, value=_codec.attrs_to_wire({key: value})[key]
-        )
-        self._rpc("SetTrialSystemAttribute", request)
+        text = _codec.attrs_to_wire({key: value})[key]
+        request = api_pb2.SetTrialSystemAttributeRequest(trial_id=trial_id, key=key, value=text)
+
+        def update(record: FrozenTrial) -> None:
+            record.system_attrs[key] = json.loads(text)
+
+        self._write_own(trial_id, "SetTrialSystemAttribute", request, update)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
+        with self._lock:
+            record = self._own.get(trial_id)
+            if record is not None:
+                return _snapshot(record)
         reply = self._rpc("GetTrial", api_pb2.GetTrialRequest(trial_id=trial_id), write=False)
-        return _codec.trial_from_wire(reply.trial, self._distributions)
+        trial = _codec.trial_from_wire(reply.trial, self._distributions)
+        if trial.state == TrialState.RUNNING:
+            with self._lock:
+                if trial_id in self._created:
+                    self._own[trial_id] = _snapshot(trial)
+        return trial
 
     # -- the incremental view --------------------------------------------------------------
     def _sync(self, study_id: int) -> _StudyView:
