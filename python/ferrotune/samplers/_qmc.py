@@ -22,8 +22,8 @@ from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
-from ferrotune.samplers._nsgaii._population import NumericalTransform
 from ferrotune.samplers._random import RandomSampler, _check_seed
+from ferrotune.samplers.nsgaii._population import NumericalTransform
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
 

@@ -15,13 +15,14 @@ from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._lock import Factories, PicklableLocksMixin
-from ferrotune.samplers._nsgaii._crossovers import (
+from ferrotune.samplers._random import RandomSampler, _check_callable, _check_seed
+from ferrotune.samplers.nsgaii._crossovers import (
     BaseCrossover,
     UniformCrossover,
     _check_probability,
 )
-from ferrotune.samplers._nsgaii._mutations import BaseMutation
-from ferrotune.samplers._nsgaii._population import (
+from ferrotune.samplers.nsgaii._mutations import BaseMutation
+from ferrotune.samplers.nsgaii._population import (
     FloatArray,
     GenerationIndex,
     IntArray,
@@ -31,7 +32,6 @@ from ferrotune.samplers._nsgaii._population import (
     penalties,
     select_elite,
 )
-from ferrotune.samplers._random import RandomSampler, _check_callable, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
