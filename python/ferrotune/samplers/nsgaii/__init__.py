@@ -1,19 +1,19 @@
-"""Crossovers and mutations of :class:`~ferrotune.samplers.NSGAIISampler`.
+"""NSGA-II: crossovers and mutations of :class:`~ferrotune.samplers.NSGAIISampler`.
 
-Mirrors ``optuna.samplers.nsgaii``.
+Mirrors ``optuna.samplers.nsgaii``; the sampler itself is in ``nsgaii._sampler`` and
+exported as ``ferrotune.samplers.NSGAIISampler``.
 """
 
-from ferrotune.samplers._nsgaii import (
+from ferrotune.samplers.nsgaii._crossovers import (
     BaseCrossover,
-    BaseMutation,
     BLXAlphaCrossover,
-    PolynomialMutation,
     SBXCrossover,
     SPXCrossover,
     UNDXCrossover,
     UniformCrossover,
     VSBXCrossover,
 )
+from ferrotune.samplers.nsgaii._mutations import BaseMutation, PolynomialMutation
 
 __all__ = [
     "BLXAlphaCrossover",

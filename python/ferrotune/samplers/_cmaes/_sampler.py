@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import math
 import numbers
-import threading
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import numpy.typing as npt
 
 from ferrotune import logging
-from ferrotune._core import CmaEsOptimizer, cmaes_warm_start_mgd
-from ferrotune.distributions import (
-    BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
-)
+from ferrotune._core import CmaEsOptimizer
+from ferrotune.distributions import BaseDistribution, FloatDistribution, IntDistribution
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
+from ferrotune.samplers._cmaes._optimizer import (
+    _Run,
+    margin_steps,
+    read_optimizer,
+    warm_start,
+    write_optimizer,
+    x0_to_unit,
+)
+from ferrotune.samplers._cmaes._space import FloatArray, _Space
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import RandomSampler, _check_flag, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
@@ -38,11 +38,7 @@ if TYPE_CHECKING:
 _logger = logging.get_logger(__name__)
 
 _EPS = 1e-10
-# Values of system attrs stay below 2046 characters, as on Optuna's RDB schema.
-_SYSTEM_ATTR_MAX_LENGTH = 2045
 _RESTART_STRATEGIES = (None, "ipop", "bipop")
-
-FloatArray = npt.NDArray[np.float64]
 
 
 def _warn_experimental(name: str) -> None:
@@ -51,190 +47,6 @@ def _warn_experimental(name: str) -> None:
         ExperimentalWarning,
         stacklevel=3,
     )
-
-
-class _Space:
-    """Vectorised version of Optuna's ``_SearchSpaceTransform(transform_0_1=True)``.
-
-    Maps internal parameter values to the unit cube the optimizer works in (log for
-    ``log=True``, half a step of padding on both sides for stepped/integer parameters
-    unless CMA-ES with margin handles the discreteness) and back.
-
-    Categorical parameters (only in a search space given to ``sample_relative`` directly:
-    ``infer_relative_search_space`` leaves them out, as Optuna's) are one-hot encoded, as in
-    Optuna: one column per choice, after the numerical columns, decoded by argmax.
-    ``names`` / ``dists`` are the numerical parameters; ``all_names`` / ``all_dists`` are
-    the columns of the internal values that :meth:`transform` takes (numerical first).
-    """
-
-    def __init__(self, search_space: dict[str, BaseDistribution], transform_step: bool) -> None:
-        numerical = {
-            n: d for n, d in search_space.items() if not isinstance(d, CategoricalDistribution)
-        }
-        self.names = list(numerical)
-        self.dists = list(numerical.values())
-        self.cat_names = [n for n in search_space if n not in numerical]
-        self.cat_dists = [
-            d for d in search_space.values() if isinstance(d, CategoricalDistribution)
-        ]
-        self.all_names = self.names + self.cat_names
-        self.all_dists: list[BaseDistribution] = [*self.dists, *self.cat_dists]
-        self._cat_sizes = [len(d.choices) for d in self.cat_dists]
-        self._cat_offsets: list[int] = np.cumsum([0, *self._cat_sizes]).tolist()
-        d = len(self.names)
-        self.lo = np.empty(d)
-        self.hi = np.empty(d)
-        self.is_log = np.zeros(d, dtype=bool)
-        self.is_int = np.zeros(d, dtype=bool)
-        self.step = np.full(d, np.nan)
-        self.low = np.empty(d)
-        self.high = np.empty(d)
-        for i, dist in enumerate(self.dists):
-            if not isinstance(dist, (FloatDistribution, IntDistribution)):
-                raise TypeError(f"CmaEsSampler cannot sample the distribution {dist!r}.")
-            self.low[i], self.high[i] = dist.low, dist.high
-            self.is_log[i] = dist.log
-            self.is_int[i] = isinstance(dist, IntDistribution)
-            if dist.step is not None:
-                self.step[i] = dist.step
-            half = 0.5 * dist.step if (transform_step and dist.step is not None) else 0.0
-            if isinstance(dist, IntDistribution) and dist.log:
-                self.lo[i], self.hi[i] = math.log(dist.low - half), math.log(dist.high + half)
-            elif dist.log:
-                self.lo[i], self.hi[i] = math.log(dist.low), math.log(dist.high)
-            else:
-                self.lo[i], self.hi[i] = dist.low - half, dist.high + half
-        self.width = self.hi - self.lo
-        self.key = hashlib.sha1(
-            repr(sorted(search_space.items(), key=lambda kv: kv[0])).encode()
-            + bytes([transform_step])
-        ).hexdigest()[:10]
-        is_step = ~np.isnan(self.step)
-        self._int_log = self.is_int & self.is_log
-        self._int_lin = self.is_int & ~self.is_log
-        self._float_step = ~self.is_int & is_step & ~self.is_log
-        self._int_idx = np.flatnonzero(self.is_int).tolist()
-        self._any_log = bool(self.is_log.any())
-        self._any_int_log = bool(self._int_log.any())
-        self._any_int_lin = bool(self._int_lin.any())
-        self._any_float_step = bool(self._float_step.any())
-        # Continuous floats stay strictly below ``high`` (as Optuna's transform does).
-        self._upper = np.where(
-            self.is_int | self._float_step, self.high, np.nextafter(self.high, -np.inf)
-        )
-        # Never move below ``low`` with nextafter on a degenerate range.
-        self._upper = np.maximum(self._upper, self.low)
-
-    @property
-    def dim(self) -> int:
-        return len(self.names) + self._cat_offsets[-1]
-
-    def transform(self, internal: FloatArray) -> FloatArray:
-        """Internal values, shape ``(k, len(all_names))``, to the unit cube."""
-        if self.cat_names:
-            n = len(self.names)
-            one_hot = np.zeros((internal.shape[0], self._cat_offsets[-1]))
-            rows = np.arange(internal.shape[0])
-            for j, offset in enumerate(self._cat_offsets[:-1]):
-                one_hot[rows, offset + internal[:, n + j].astype(np.int64)] = 1.0
-            return np.hstack([self._transform_numerical(internal[:, :n]), one_hot])
-        return self._transform_numerical(internal)
-
-    def _transform_numerical(self, internal: FloatArray) -> FloatArray:
-        if self._any_log:
-            t = np.where(self.is_log, np.log(np.where(self.is_log, internal, 1.0)), internal)
-        else:
-            t = internal
-        return np.asarray((t - self.lo) / self.width, dtype=np.float64)
-
-    def untransform(self, x: FloatArray) -> dict[str, Any]:
-        """A point of the unit cube to external parameter values (vectorised)."""
-        if self.cat_names:
-            return self.untransform_rows(x[None, :])[0]
-        raw = self.lo + x * self.width
-        if self._any_log:
-            v = np.where(self.is_log, np.exp(np.where(self.is_log, raw, 0.0)), raw)
-        else:
-            v = raw
-        # Integers: round-half-to-even on exp for log, else nearest grid step (floor(.+0.5)).
-        if self._any_int_log:
-            v[self._int_log] = np.rint(v[self._int_log])
-        if self._any_int_lin:
-            k = self._int_lin
-            v[k] = np.floor((raw[k] - self.low[k]) / self.step[k] + 0.5) * self.step[k]
-            v[k] += self.low[k]
-        if self._any_float_step:
-            k = self._float_step
-            v[k] = np.round((raw[k] - self.low[k]) / self.step[k]) * self.step[k] + self.low[k]
-        v = np.minimum(np.maximum(v, self.low), self._upper)
-        values = v.tolist()
-        for i in self._int_idx:
-            values[i] = int(values[i])
-        return dict(zip(self.names, values))
-
-    def untransform_rows(self, x: FloatArray) -> list[dict[str, Any]]:
-        """Points of the unit cube, shape ``(k, d)``, to external parameter values."""
-        if not self.cat_names:
-            return self._untransform_numerical_rows(x)
-        n = len(self.names)
-        out = self._untransform_numerical_rows(x[:, :n])
-        offsets = self._cat_offsets
-        for j, (name, dist) in enumerate(zip(self.cat_names, self.cat_dists)):
-            indices = x[:, n + offsets[j] : n + offsets[j + 1]].argmax(axis=1).tolist()
-            for params, index in zip(out, indices):
-                params[name] = dist.to_external_repr(index)
-        return out
-
-    def _untransform_numerical_rows(self, x: FloatArray) -> list[dict[str, Any]]:
-        if not self.names:
-            return [{} for _ in range(x.shape[0])]
-        raw = x * self.width
-        raw += self.lo
-        if self._any_log:
-            v = np.where(self.is_log, np.exp(np.where(self.is_log, raw, 0.0)), raw)
-        else:
-            v = raw
-        if self._any_int_log:
-            k = self._int_log
-            v[:, k] = np.rint(v[:, k])
-        if self._any_int_lin:
-            k = self._int_lin
-            v[:, k] = np.floor((raw[:, k] - self.low[k]) / self.step[k] + 0.5) * self.step[k]
-            v[:, k] += self.low[k]
-        if self._any_float_step:
-            k = self._float_step
-            grid = np.round((raw[:, k] - self.low[k]) / self.step[k])
-            v[:, k] = grid * self.step[k] + self.low[k]
-        np.maximum(v, self.low, out=v)
-        np.minimum(v, self._upper, out=v)
-        rows: list[list[Any]] = v.tolist()
-        names = self.names
-        int_idx = self._int_idx
-        if not int_idx:
-            return [dict(zip(names, values)) for values in rows]
-        out = []
-        for values in rows:
-            for i in int_idx:
-                values[i] = int(values[i])
-            out.append(dict(zip(names, values)))
-        return out
-
-
-@dataclass
-class _Run:
-    """Per-process index of one CMA-ES run's trials (one study, one search space)."""
-
-    cursor: int = 0
-    # generation -> history rows of the trials sampled for that generation
-    gen_rows: dict[int, list[int]] = field(default_factory=dict)
-    # newest finished trial that stored an optimizer state: (generation, trial number, row)
-    state: tuple[int, int, int] | None = None
-    optimizer: CmaEsOptimizer | None = None
-    # Candidates asked in one batch for the current generation of ``optimizer`` (popped
-    # one per trial, last first), with their raw points for CMA-ES with margin.
-    batch: list[dict[str, Any]] = field(default_factory=list)
-    batch_raw: list[list[float]] = field(default_factory=list)
-    batch_owner: tuple[CmaEsOptimizer, int] | None = None
 
 
 def _check_count(name: str, value: Any, minimum: int) -> int:
@@ -246,7 +58,7 @@ def _check_count(name: str, value: Any, minimum: int) -> int:
     return int(value)
 
 
-class CmaEsSampler(BaseSampler):
+class CmaEsSampler(PicklableLocksMixin, BaseSampler):
     """A sampler using CMA-ES, implemented natively in Rust.
 
     Same interface and behaviour as Optuna's ``CmaEsSampler``: float and int parameters of
@@ -290,6 +102,9 @@ class CmaEsSampler(BaseSampler):
     source_trials
         Finished trials of a similar task to warm start from (WS-CMA-ES).
     """
+
+    # Runs are keyed by ``id(storage)``: an index of this process only.
+    _PROCESS_CACHES: ClassVar[Factories] = {"_runs": dict, "_last_run": reset_to_none}
 
     def __init__(
         self,
@@ -407,7 +222,7 @@ class CmaEsSampler(BaseSampler):
             self._attr_prefix = "cmawm:"
         else:
             self._attr_prefix = "cma:"
-        self._lock = threading.Lock()
+        self._create_locks()
         self._spaces: dict[tuple[tuple[str, BaseDistribution], ...], _Space] = {}
         self._last_space: tuple[dict[str, BaseDistribution], _Space] | None = None
         self._last_inferred: (
@@ -512,31 +327,18 @@ class CmaEsSampler(BaseSampler):
         generation, _, row = run.state
         if run.optimizer is not None and run.optimizer.generation >= generation:
             return run.optimizer
-        attrs = history.trials[row].system_attrs
-        opt_key = self._keys(space)[1]
-        chunks = []
-        i = 0
-        while (chunk := attrs.get(f"{opt_key}:{i}")) is not None:
-            chunks.append(chunk)
-            i += 1
-        run.optimizer = CmaEsOptimizer.from_bytes(base64.b64decode("".join(chunks)))
+        run.optimizer = read_optimizer(history.trials[row].system_attrs, self._keys(space)[1])
         return run.optimizer
-
-    def _store(self, study: Study, trial: FrozenTrial, space: _Space, opt: CmaEsOptimizer) -> None:
-        opt_key = self._keys(space)[1]
-        text = base64.b64encode(opt.to_bytes()).decode("ascii")
-        storage = study._storage
-        for i, start in enumerate(range(0, len(text), _SYSTEM_ATTR_MAX_LENGTH)):
-            chunk = text[start : start + _SYSTEM_ATTR_MAX_LENGTH]
-            storage.set_trial_system_attr(trial._trial_id, f"{opt_key}:{i}", chunk)
 
     def _init_optimizer(self, space: _Space, direction: StudyDirection) -> CmaEsOptimizer:
         d = space.dim
         cov: FloatArray | None = None
         if self._source_trials is not None:
-            mean, sigma0, cov = self._warm_start(space, direction)
+            mean, sigma0, cov = warm_start(
+                space, self._source_trials, direction, self._consider_pruned_trials
+            )
         else:
-            mean = np.full(d, 0.5) if self._x0 is None else self._x0_to_unit(space)
+            mean = np.full(d, 0.5) if self._x0 is None else x0_to_unit(space, self._x0)
             sigma0 = self._sigma0 if self._sigma0 is not None else 1.0 / 6.0
         sigma0 = max(float(sigma0), _EPS)
         variant = "cma"
@@ -553,11 +355,7 @@ class CmaEsSampler(BaseSampler):
         steps: FloatArray | None = None
         if self._with_margin:
             variant = "cmawm"
-            steps = np.zeros(d)
-            for i, dist in enumerate(space.dists):
-                assert isinstance(dist, (FloatDistribution, IntDistribution))
-                if dist.step is not None and not dist.log:
-                    steps[i] = dist.step / (dist.high - dist.low)
+            steps = margin_steps(space)
         return CmaEsOptimizer(
             mean,
             sigma0,
@@ -572,58 +370,6 @@ class CmaEsSampler(BaseSampler):
             restart_strategy=self._restart_strategy,
             inc_popsize=self._inc_popsize,
         )
-
-    def _x0_to_unit(self, space: _Space) -> FloatArray:
-        assert self._x0 is not None
-        internal = np.empty(len(space.all_names))
-        for i, (name, dist) in enumerate(zip(space.all_names, space.all_dists)):
-            if name not in self._x0:
-                raise ValueError(f"`x0` has no value for parameter {name!r}.")
-            value = self._x0[name]
-            if isinstance(dist, CategoricalDistribution):
-                if not dist._contains(dist.to_internal_repr(value)):
-                    raise ValueError(f"`x0[{name!r}]` = {value!r} is not one of its choices.")
-                internal[i] = dist.to_internal_repr(value)
-                continue
-            assert isinstance(dist, (FloatDistribution, IntDistribution))
-            if not (
-                isinstance(value, (int, float))
-                and math.isfinite(value)
-                and dist.low <= value <= dist.high
-            ):
-                raise ValueError(
-                    f"`x0[{name!r}]` = {value!r} is outside the bounds "
-                    f"[{dist.low}, {dist.high}] of its distribution."
-                )
-            internal[i] = dist.to_internal_repr(value)  # type: ignore[arg-type]
-        unit: FloatArray = np.clip(space.transform(internal[None, :])[0], 0.0, 1.0)
-        return unit
-
-    def _warm_start(
-        self, space: _Space, direction: StudyDirection
-    ) -> tuple[FloatArray, float, FloatArray]:
-        assert self._source_trials is not None
-        states = [TrialState.COMPLETE]
-        if self._consider_pruned_trials:
-            states.append(TrialState.PRUNED)
-        wanted = set(space.all_names)
-        rows = []
-        values = []
-        for t in self._source_trials:
-            if t.state not in states or t.value is None or set(t.distributions) != wanted:
-                continue
-            rows.append(
-                [
-                    dist.to_internal_repr(t.params[n])
-                    for n, dist in zip(space.all_names, space.all_dists)
-                ]
-            )
-            values.append(t.value if direction == StudyDirection.MINIMIZE else -t.value)
-        if not rows:
-            raise ValueError("No compatible source_trials")
-        x = space.transform(np.asarray(rows, dtype=np.float64))
-        mean, sigma, cov = cmaes_warm_start_mgd(x, np.asarray(values, dtype=np.float64))
-        return mean, sigma, cov
 
     def _solutions(
         self, run: _Run, opt: CmaEsOptimizer, space: _Space, history: TrialHistory, sign: float
@@ -694,7 +440,7 @@ class CmaEsSampler(BaseSampler):
             solutions = self._solutions(run, opt, space, history, sign)
             if solutions is not None:
                 opt.tell(*solutions)
-                self._store(study, trial, space, opt)
+                write_optimizer(storage, trial._trial_id, self._keys(space)[1], opt)
             generation = opt.generation
             if (
                 run.batch_owner is None

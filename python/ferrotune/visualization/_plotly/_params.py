@@ -1,110 +1,23 @@
-"""Plotly renderers: Optuna 5.0's ``optuna.visualization`` functions."""
+"""Plotly plots of parameters: slice, contour, parallel coordinate, rank, importances."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ferrotune.trial import FrozenTrial
 from ferrotune.visualization import _info
 from ferrotune.visualization._imports import plotly_modules
+from ferrotune.visualization._plotly._common import (
+    COLOR_SCALE,
+    INFEASIBLE_COLOR,
+    Target,
+    axis_layout,
+)
 
 if TYPE_CHECKING:
     from ferrotune.importance import BaseImportanceEvaluator
     from ferrotune.study import Study
-
-Target = Callable[[FrozenTrial], float]
-COLOR_SCALE = "Blues"
-_INFEASIBLE = "#cccccc"
-
-
-_hover = _info.make_hovertext
-
-
-def plot_optimization_history(
-    study: Study | Sequence[Study],
-    *,
-    target: Target | None = None,
-    target_name: str = "Objective Value",
-    error_bar: bool = False,
-) -> Any:
-    """Plot the objective value of every trial and the best value so far.
-
-    Parameters
-    ----------
-    study
-        A study, or several studies (drawn together; with ``error_bar`` their mean and
-        standard deviation per trial number).
-    target
-        Value to plot per trial; required for multi-objective studies.
-    target_name
-        Axis label of the target.
-    error_bar
-        Aggregate several studies into mean +/- standard deviation.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    go, _ = plotly_modules()
-    series = _info.optimization_history_info(study, target, target_name, error_bar)
-    layout = go.Layout(
-        title="Optimization History Plot", xaxis={"title": "Trial"}, yaxis={"title": target_name}
-    )
-    traces = []
-    for s in series:
-        ok = np.asarray(s.feasible, dtype=bool)
-        nums = np.asarray(s.numbers)
-        vals = np.asarray(s.values)
-        error_y = None if s.stds is None else {"type": "data", "array": s.stds, "visible": True}
-        traces.append(
-            go.Scatter(
-                x=nums[ok].tolist(),
-                y=vals[ok].tolist(),
-                error_y=error_y,
-                mode="markers",
-                name=s.label,
-            )
-        )
-        if s.best_label is not None:
-            traces.append(
-                go.Scatter(x=s.best_numbers, y=s.best_values, name=s.best_label, mode="lines")
-            )
-            if s.best_stds is not None:
-                best = np.asarray(s.best_values)
-                std = np.asarray(s.best_stds)
-                traces.append(
-                    go.Scatter(
-                        x=s.best_numbers,
-                        y=(best + std).tolist(),
-                        mode="lines",
-                        line={"width": 0.01},
-                        showlegend=False,
-                    )
-                )
-                traces.append(
-                    go.Scatter(
-                        x=s.best_numbers,
-                        y=(best - std).tolist(),
-                        mode="none",
-                        showlegend=False,
-                        fill="tonexty",
-                        fillcolor="rgba(255,0,0,0.2)",
-                    )
-                )
-        traces.append(
-            go.Scatter(
-                x=nums[~ok].tolist(),
-                y=vals[~ok].tolist(),
-                mode="markers",
-                name="Infeasible Trial",
-                marker={"color": _INFEASIBLE},
-                showlegend=False,
-            )
-        )
-    return go.Figure(data=traces, layout=layout)
 
 
 def plot_slice(
@@ -183,7 +96,7 @@ def _slice_traces(go: Any, sub: _info.SliceSubplot, showscale: bool) -> list[Any
                 y=[sub.y[i] for i in infe],
                 mode="markers",
                 name="Infeasible Trial",
-                marker={"color": _INFEASIBLE},
+                marker={"color": INFEASIBLE_COLOR},
                 showlegend=False,
             )
         )
@@ -204,22 +117,6 @@ def _slice_axes(figure: Any, sub: _info.SliceSubplot, ytitle: str | None, col: i
         )
     elif sub.is_log:
         figure.update_xaxes(type="log", **where)
-
-
-def _axis_layout(axis: _info.Axis) -> dict[str, Any]:
-    if axis.is_cat:
-        return {"type": "category", "title": axis.name}
-    if axis.is_log:
-        lo, hi = axis.range
-        return {"type": "log", "range": [np.log10(lo), np.log10(hi)], "title": axis.name}
-    return {"range": list(axis.range), "title": axis.name}
-
-
-def _grid_to_axis(axis: _info.Axis, grid: np.ndarray) -> list[Any]:
-    if axis.is_cat:
-        return [axis.labels[int(i)] for i in grid]  # type: ignore[index]
-    values: list[Any] = (10**grid).tolist() if axis.is_log else grid.tolist()
-    return values
 
 
 def plot_contour(
@@ -255,8 +152,8 @@ def plot_contour(
     if n == 1 and len(info.subplots[0]) == 1:
         sub = info.subplots[0][0]
         figure = go.Figure(data=_contour_traces(go, sub, info, True), layout=layout)
-        figure.update_xaxes(**_axis_layout(sub.x))
-        figure.update_yaxes(**_axis_layout(sub.y))
+        figure.update_xaxes(**axis_layout(sub.x))
+        figure.update_yaxes(**axis_layout(sub.y))
         return figure
     figure = make_subplots(rows=n, cols=n, shared_xaxes=True, shared_yaxes=True)
     figure.update_layout(layout)
@@ -267,8 +164,8 @@ def plot_contour(
                 figure.add_trace(trace, row=r, col=c)
             if sub.drawable:
                 first = False
-            x_layout = _axis_layout(sub.x)
-            y_layout = _axis_layout(sub.y)
+            x_layout = axis_layout(sub.x)
+            y_layout = axis_layout(sub.y)
             if r < n:
                 x_layout.pop("title")
             if c > 1:
@@ -301,7 +198,7 @@ def _contour_traces(
             )
         )
     ok = np.asarray(sub.points_feasible, dtype=bool)
-    for feasible, color in ((True, "black"), (False, _INFEASIBLE)):
+    for feasible, color in ((True, "black"), (False, INFEASIBLE_COLOR)):
         idx = np.flatnonzero(ok == feasible)
         if feasible or idx.size:
             traces.append(
@@ -456,62 +353,6 @@ def plot_parallel_coordinate(
     return go.Figure(data=traces, layout=layout)
 
 
-def plot_edf(
-    study: Study | Sequence[Study],
-    *,
-    target: Target | None = None,
-    target_name: str = "Objective Value",
-) -> Any:
-    """Plot the empirical distribution function of the target of one or more studies.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    go, _ = plotly_modules()
-    info = _info.edf_info(study, target, target_name)
-    layout = go.Layout(
-        title="Empirical Distribution Function Plot",
-        xaxis={"title": target_name},
-        yaxis={"title": "Cumulative Probability"},
-    )
-    traces = [
-        go.Scatter(x=info.x.tolist(), y=line.y.tolist(), name=line.study_name, mode="lines")
-        for line in info.lines
-    ]
-    return go.Figure(data=traces, layout=layout)
-
-
-def plot_intermediate_values(study: Study) -> Any:
-    """Plot the intermediate values reported by every trial (one line per trial).
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    go, _ = plotly_modules()
-    lines = _info.intermediate_values_info(study)
-    layout = go.Layout(
-        title="Intermediate Values Plot",
-        xaxis={"title": "Step"},
-        yaxis={"title": "Intermediate Value"},
-        showlegend=False,
-    )
-    traces = [
-        go.Scatter(
-            x=line.steps,
-            y=line.values,
-            mode="lines+markers",
-            marker={"maxdisplayed": 10}
-            if line.feasible
-            else {"maxdisplayed": 10, "color": _INFEASIBLE},
-            name=f"Trial{line.number}",
-        )
-        for line in lines
-    ]
-    return go.Figure(data=traces, layout=layout)
-
-
 def plot_rank(
     study: Study,
     params: list[str] | None = None,
@@ -547,8 +388,8 @@ def plot_rank(
             )
             where = {} if n == 1 else {"row": r, "col": c}
             figure.add_trace(trace, **where)
-            figure.update_xaxes(**_axis_layout(sub.x), **where)
-            figure.update_yaxes(**_axis_layout(sub.y), **where)
+            figure.update_xaxes(**axis_layout(sub.x), **where)
+            figure.update_yaxes(**axis_layout(sub.y), **where)
     tickvals, ticktext = info.quantile_ticks()
     colorbar_trace = go.Scatter(
         x=[None],
@@ -567,175 +408,6 @@ def plot_rank(
     if n > 1:
         figure.update_layout(width=max(600, 300 * n), height=max(600, 300 * n))
     return figure
-
-
-_STATE_COLORS = {
-    "COMPLETE": "blue",
-    "FAIL": "red",
-    "PRUNED": "orange",
-    "RUNNING": "green",
-    "WAITING": "gray",
-    "INFEASIBLE": _INFEASIBLE,
-}
-
-
-def plot_timeline(study: Study, n_recent_trials: int | None = None) -> Any:
-    """Plot when each trial ran (one horizontal bar per trial, coloured by state).
-
-    Parameters
-    ----------
-    study
-        A study.
-    n_recent_trials
-        Only the most recent trials (positive integer), or all with ``None``.
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    go, _ = plotly_modules()
-    bars = _info.timeline_info(study, n_recent_trials)
-    layout = go.Layout(
-        title="Timeline Plot",
-        xaxis={"title": "Datetime", "type": "date"},
-        yaxis={"title": "Trial"},
-    )
-    traces = [
-        go.Bar(
-            name=name,
-            x=[(b.complete - b.start).total_seconds() * 1000 for b in group],
-            y=[b.number for b in group],
-            base=[b.start.isoformat() for b in group],
-            text=[b.hovertext for b in group],
-            hovertemplate="%{text}<extra>" + name + "</extra>",
-            orientation="h",
-            marker={"color": _STATE_COLORS[name]},
-            textposition="none",
-        )
-        for name, group in _info.timeline_groups(bars)
-    ]
-    figure = go.Figure(data=traces, layout=layout)
-    figure.update_layout(showlegend=True)
-    return figure
-
-
-def plot_pareto_front(
-    study: Study,
-    *,
-    target_names: list[str] | None = None,
-    include_dominated_trials: bool = True,
-    constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
-    targets: Callable[[FrozenTrial], Sequence[float]] | None = None,
-) -> Any:
-    """Plot the Pareto front of a study with 2 or 3 objectives (or ``targets``).
-
-    Parameters
-    ----------
-    study
-        A multi-objective study.
-    target_names
-        Axis labels (default: metric names or ``Objective i``).
-    include_dominated_trials
-        Also draw the dominated feasible trials.
-    constraints_func
-        Deprecated (use ``trial.set_constraint``): feasibility per trial, all values <= 0.
-    targets
-        Values to plot per trial (2 or 3 of them).
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    go, _ = plotly_modules()
-    info = _info.pareto_front_info(
-        study, target_names, include_dominated_trials, constraints_func, targets
-    )
-    trials = {t.number: t for t in study.get_trials(deepcopy=False)}
-    three = info.n_targets == 3
-    scatter = go.Scatter3d if three else go.Scatter
-
-    def _trace(points: list[tuple[int, list[float]]], name: str, marker: dict[str, Any]) -> Any:
-        coords: dict[str, Any] = {
-            "x": [v[0] for _, v in points],
-            "y": [v[1] for _, v in points],
-        }
-        if three:
-            coords["z"] = [v[2] for _, v in points]
-        return scatter(
-            **coords,
-            mode="markers",
-            marker=marker,
-            text=[_hover(trials[k]) for k, _ in points],
-            hovertemplate="%{text}<extra>" + name + "</extra>",
-            showlegend=False,
-        )
-
-    dominated = _trace(
-        info.non_best,
-        "Feasible Trial" if info.has_constraints else "Trial",
-        {
-            "line": {"width": 0.5, "color": "Grey"},
-            "color": [k for k, _ in info.non_best],
-            "colorscale": "Blues",
-            "colorbar": {"title": "Trial"},
-        },
-    )
-    best = _trace(
-        info.best,
-        "Best Trial",
-        {
-            "line": {"width": 0.5, "color": "Grey"},
-            "color": [k for k, _ in info.best],
-            "colorscale": "Reds",
-            "colorbar": {
-                "title": "Best Trial",
-                "x": 1.1 if info.include_dominated_trials else 1,
-                "xpad": 40,
-            },
-        },
-    )
-    data = [dominated, best]
-    if info.has_constraints:
-        data.insert(0, _trace(info.infeasible, "Infeasible Trial", {"color": _INFEASIBLE}))
-    if three:
-        layout = go.Layout(
-            title="Pareto-front Plot",
-            scene={
-                "xaxis_title": info.target_names[0],
-                "yaxis_title": info.target_names[1],
-                "zaxis_title": info.target_names[2],
-            },
-        )
-    else:
-        layout = go.Layout(
-            title="Pareto-front Plot",
-            xaxis_title=info.target_names[0],
-            yaxis_title=info.target_names[1],
-        )
-    return go.Figure(data=data, layout=layout)
-
-
-def plot_hypervolume_history(study: Study, reference_point: Sequence[float]) -> Any:
-    """Plot the hypervolume of the feasible trials found so far, trial by trial.
-
-    Parameters
-    ----------
-    study
-        A multi-objective study.
-    reference_point
-        Reference point in the objectives' own directions (one value per objective).
-
-    Returns
-    -------
-    plotly.graph_objects.Figure
-    """
-    go, _ = plotly_modules()
-    numbers, values = _info.hypervolume_history_info(study, reference_point)
-    layout = go.Layout(
-        title="Hypervolume History Plot", xaxis={"title": "Trial"}, yaxis={"title": "Hypervolume"}
-    )
-    trace = go.Scatter(x=numbers, y=values, mode="lines+markers")
-    return go.Figure(data=[trace], layout=layout)
 
 
 def plot_param_importances(

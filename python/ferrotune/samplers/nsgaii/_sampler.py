@@ -6,7 +6,7 @@ import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -14,13 +14,15 @@ from ferrotune.distributions import BaseDistribution, CategoricalDistribution
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._nsgaii._crossovers import (
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin
+from ferrotune.samplers._random import RandomSampler, _check_callable, _check_seed
+from ferrotune.samplers.nsgaii._crossovers import (
     BaseCrossover,
     UniformCrossover,
     _check_probability,
 )
-from ferrotune.samplers._nsgaii._mutations import BaseMutation
-from ferrotune.samplers._nsgaii._population import (
+from ferrotune.samplers.nsgaii._mutations import BaseMutation
+from ferrotune.samplers.nsgaii._population import (
     FloatArray,
     GenerationIndex,
     IntArray,
@@ -30,7 +32,6 @@ from ferrotune.samplers._nsgaii._population import (
     penalties,
     select_elite,
 )
-from ferrotune.samplers._random import RandomSampler, _check_callable, _check_seed
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
@@ -150,7 +151,7 @@ class _Plan:
         self.key = tuple((n, id(d)) for n, d in search_space.items())
 
 
-class NSGAIISampler(BaseSampler):
+class NSGAIISampler(PicklableLocksMixin, BaseSampler):
     """Multi-objective sampler using NSGA-II (Deb et al., IEEE TEC 6(2), 2002).
 
     Generations are numbered in each trial's system attributes and each generation's parent
@@ -191,6 +192,7 @@ class NSGAIISampler(BaseSampler):
 
     _GENERATION_KEY = "NSGAIISampler:generation"
     _PARENT_CACHE_KEY_PREFIX = "NSGAIISampler:parent:"
+    _LOCKS: ClassVar[Factories] = {"_lock": threading.RLock}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -273,7 +275,7 @@ class NSGAIISampler(BaseSampler):
         self._child_strategy = child_generation_strategy
         self._after_trial_strategy = after_trial_strategy
         self._search_space = IntersectionSearchSpace()
-        self._lock = threading.RLock()
+        self._create_locks()
         self._reset_cache(None)
 
     # -- caches ------------------------------------------------------------------------------
@@ -292,15 +294,6 @@ class NSGAIISampler(BaseSampler):
         history = study._get_trial_history()
         self._generations.sync(history)
         return history
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
 
     # -- Optuna's BaseGASampler interface ----------------------------------------------------
     @classmethod
