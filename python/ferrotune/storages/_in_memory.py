@@ -163,20 +163,9 @@ class InMemoryStorage(BaseStorage):
             self._next_trial_id += 1
             number = len(record.trials)
             if template_trial is None:
-                trial = FrozenTrial(
-                    number=number,
-                    state=TrialState.RUNNING,
-                    value=None,
-                    datetime_start=datetime.datetime.now(),
-                    datetime_complete=None,
-                    params={},
-                    distributions={},
-                    user_attrs={},
-                    system_attrs={},
-                    intermediate_values={},
-                    trial_id=trial_id,
+                trial = FrozenTrial._empty(
+                    number, TrialState.RUNNING, datetime.datetime.now(), None, trial_id
                 )
-                trial._internal_params = {}
             else:
                 trial = copy.deepcopy(template_trial)
                 trial.number = number

@@ -131,6 +131,32 @@ class FrozenTrial(ReplayTrial):
         new._internal_params = self._internal_params
         return new
 
+    @classmethod
+    def _empty(
+        cls,
+        number: int,
+        state: TrialState,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+        trial_id: int,
+    ) -> FrozenTrial:
+        """A trial without values, parameters or attributes, for a storage to fill in."""
+        trial = cls(
+            number=number,
+            state=state,
+            value=None,
+            datetime_start=datetime_start,
+            datetime_complete=datetime_complete,
+            params={},
+            distributions={},
+            user_attrs={},
+            system_attrs={},
+            intermediate_values={},
+            trial_id=trial_id,
+        )
+        trial._internal_params = {}
+        return trial
+
     def _copy_mutable(self) -> FrozenTrial:
         """A copy with its own containers (values, params, attributes, ...).
 

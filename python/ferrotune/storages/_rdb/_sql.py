@@ -194,21 +194,13 @@ class TrialSql:
                     f"FROM trials WHERE trial_id IN ({chunk})"
                 )
                 for trial_id, number, state, start, complete in cur.fetchall():
-                    frozen = FrozenTrial(
-                        number=number,
-                        state=TrialState[state],
-                        value=None,
-                        datetime_start=S.from_utc_naive(parse(start)),
-                        datetime_complete=S.from_utc_naive(parse(complete)),
-                        params={},
-                        distributions={},
-                        user_attrs={},
-                        system_attrs={},
-                        intermediate_values={},
-                        trial_id=trial_id,
+                    trials[trial_id] = FrozenTrial._empty(
+                        number,
+                        TrialState[state],
+                        S.from_utc_naive(parse(start)),
+                        S.from_utc_naive(parse(complete)),
+                        trial_id,
                     )
-                    frozen._internal_params = {}
-                    trials[trial_id] = frozen
                 cur.execute(
                     "SELECT trial_id, param_name, param_value, distribution_json "
                     f"FROM trial_params WHERE trial_id IN ({chunk}) ORDER BY param_id"
@@ -377,31 +369,27 @@ def upsert(
 
 def require_study(conn: Connection, study_id: int) -> None:
     """Raise ``KeyError`` if the study does not exist."""
-    row = conn.execute(
-        sa.select(S.studies.c.study_id).where(S.studies.c.study_id == study_id)
-    ).first()
+    read_study_name(conn, study_id)
+
+
+def _scalar(conn: Connection, stmt: sa.Select[Any], missing: str) -> Any:
+    """The first column of the statement's first row; ``KeyError(missing)`` if no row."""
+    row = conn.execute(stmt).first()
     if row is None:
-        raise KeyError(f"No study with study_id {study_id} exists.")
+        raise KeyError(missing)
+    return row[0]
 
 
 def read_study_id(conn: Connection, study_name: str) -> int:
     """The id of the named study; ``KeyError`` if absent."""
-    row = conn.execute(
-        sa.select(S.studies.c.study_id).where(S.studies.c.study_name == study_name)
-    ).first()
-    if row is None:
-        raise KeyError(f"No such study {study_name}.")
-    return int(row[0])
+    stmt = sa.select(S.studies.c.study_id).where(S.studies.c.study_name == study_name)
+    return int(_scalar(conn, stmt, f"No such study {study_name}."))
 
 
 def read_study_name(conn: Connection, study_id: int) -> str:
     """The name of the study; ``KeyError`` if absent."""
-    row = conn.execute(
-        sa.select(S.studies.c.study_name).where(S.studies.c.study_id == study_id)
-    ).first()
-    if row is None:
-        raise KeyError(f"No study with study_id {study_id} exists.")
-    return str(row[0])
+    stmt = sa.select(S.studies.c.study_name).where(S.studies.c.study_id == study_id)
+    return str(_scalar(conn, stmt, f"No study with study_id {study_id} exists."))
 
 
 def read_study_attrs(conn: Connection, table: sa.Table, study_id: int) -> dict[str, Any]:
@@ -416,14 +404,11 @@ def read_study_attrs(conn: Connection, table: sa.Table, study_id: int) -> dict[s
 def read_trial_id(conn: Connection, study_id: int, trial_number: int) -> int:
     """The id of the study's trial with that number; ``KeyError`` if absent."""
     t = S.trials
-    row = conn.execute(
-        sa.select(t.c.trial_id).where(t.c.study_id == study_id, t.c.number == trial_number)
-    ).first()
-    if row is None:
-        raise KeyError(
-            f"No trial with trial number {trial_number} exists in study with study_id {study_id}."
-        )
-    return int(row[0])
+    stmt = sa.select(t.c.trial_id).where(t.c.study_id == study_id, t.c.number == trial_number)
+    missing = (
+        f"No trial with trial number {trial_number} exists in study with study_id {study_id}."
+    )
+    return int(_scalar(conn, stmt, missing))
 
 
 def read_param_distribution(conn: Connection, study_id: int, name: str) -> str | None:

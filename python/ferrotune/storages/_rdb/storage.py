@@ -331,20 +331,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
                 n: d.to_internal_repr(frozen.params[n]) for n, d in frozen.distributions.items()
             }
         else:
-            frozen = FrozenTrial(
-                number=-1,
-                state=TrialState.RUNNING,
-                value=None,
-                datetime_start=_now(),
-                datetime_complete=None,
-                params={},
-                distributions={},
-                user_attrs={},
-                system_attrs={},
-                intermediate_values={},
-                trial_id=-1,
-            )
-            frozen._internal_params = {}
+            frozen = FrozenTrial._empty(-1, TrialState.RUNNING, _now(), None, -1)
         dt = self._sql.dt
         row = {
             "sid": study_id,
