@@ -1,9 +1,9 @@
 """Relational storage (SQLite, PostgreSQL, MySQL) on Optuna 5.0's schema: the storage API.
 
-Writes are short single transactions of batched statements (:mod:`._sql`). Reads of finished
-trials go through a per-process cache synchronised incrementally (:mod:`._cache`); trials
-this process runs are kept up to date in memory. The schema and its value encodings are in
-:mod:`._schema`, connecting per dialect in :mod:`._engine`.
+Writes are short single transactions of batched statements (``_sql.py``). Reads of finished
+trials go through a per-process cache synchronised incrementally (``_cache.py``); trials this
+process runs are kept up to date in memory. The schema and its value encodings are in
+``_schema.py``, connecting per dialect and retried transactions in ``_engine.py``.
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
         self.engine, sqlite_memory = create_engine(self.url, self.engine_kwargs)
         self._dialect = self.engine.dialect.name
         memory_lock = threading.RLock() if sqlite_memory else None
+        # Study-level operations run through SQLAlchemy, per-trial ones on raw DB-API cursors.
         self._transactions = Transactions(self.engine, self.url, memory_lock, bump_epoch)
         self._run = self._transactions.run
         self._raw = RawExecutor(self.engine, memory_lock)
@@ -133,7 +134,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
             self._sql.read_changes,
             self._sql.read_trials,
         )
-        self._lock = self._cache.lock
+        self._lock = self._cache.lock  # one lock guards the cache and the storage's state
         try:
             self._init_schema()
         except (sa_exc.OperationalError, StorageInternalError) as e:

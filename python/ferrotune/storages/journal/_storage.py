@@ -2,7 +2,7 @@
 
 The log records are Optuna's (same op codes, fields and JSON), so Optuna and ferrotune
 processes can share one journal. Writing appends a record to the backend; reading first
-applies the records appended since the previous read (:mod:`._replay`).
+applies the records appended since the previous read (``_replay.py``).
 """
 
 from __future__ import annotations
