@@ -34,6 +34,7 @@ ObjectiveFuncType = Callable[[Trial], float | Sequence[float]]
 
 _logger = _logging.get_logger(__name__)
 _METRIC_NAMES_KEY = "study:metric_names"
+_SYSTEM_ATTR_METRIC_NAMES = _METRIC_NAMES_KEY  # Optuna's name, read by its tests
 
 
 class _ThreadLocal(threading.local):
