@@ -5,6 +5,7 @@ samplers, pruners and storages keep Optuna's names and semantics.
 """
 
 from ferrotune import (
+    artifacts,
     distributions,
     exceptions,
     importance,
@@ -39,6 +40,7 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "artifacts",
     "copy_study",
     "create_study",
     "create_trial",
