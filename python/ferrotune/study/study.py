@@ -14,6 +14,7 @@ import numpy as np
 import ferrotune.storages as _storages
 from ferrotune import distributions as _dists
 from ferrotune import logging as _logging
+from ferrotune._experimental import experimental_func
 from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.study._frozen import StudySummary
@@ -136,6 +137,7 @@ class Study:
         names = self._storage.get_study_system_attrs(self._study_id).get(_METRIC_NAMES_KEY)
         return None if names is None else list(names)
 
+    @experimental_func("3.2.0")
     def set_metric_names(self, metric_names: list[str]) -> None:
         """Name the objectives (one name per direction)."""
         if len(self._directions) != len(metric_names):
