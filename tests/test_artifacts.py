@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import BinaryIO
 
@@ -318,6 +320,10 @@ def test_artifacts_are_shared_through_the_storage(
 
 def test_optuna_reads_ferrotunes_artifacts(tmp_path: Path, store: FileSystemArtifactStore) -> None:
     real_optuna = pytest.importorskip("optuna")
+    with warnings.catch_warnings():
+        # google.api_core (imported by optuna.artifacts) warns without grpcio-status
+        warnings.simplefilter("ignore", ImportWarning)
+        importlib.import_module("optuna.artifacts")
     url = f"sqlite:///{tmp_path / 'study.db'}"
     study = optuna.create_study(storage=url, study_name="interop")
     trial = study.ask()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import socket
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,9 @@ def test_boto3_study_artifacts_round_trip(s3_bucket: tuple[Any, str], tmp_path: 
 @pytest.fixture(scope="module")
 def gcs_client() -> Iterator[Any]:
     emulator = pytest.importorskip("gcp_storage_emulator.server")
-    storage = pytest.importorskip("google.cloud.storage")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ImportWarning)  # google.api_core, no grpcio-status
+        storage = pytest.importorskip("google.cloud.storage")
     credentials = pytest.importorskip("google.auth.credentials")
     port = _free_port()
     server = emulator.create_server("127.0.0.1", port, in_memory=True)

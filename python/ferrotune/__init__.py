@@ -5,7 +5,6 @@ samplers, pruners and storages keep Optuna's names and semantics.
 """
 
 from ferrotune import (
-    artifacts,
     distributions,
     exceptions,
     importance,
@@ -19,6 +18,7 @@ from ferrotune import (
     trial,
     visualization,
 )
+from ferrotune._imports import _LazyImport
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (
     Study,
@@ -31,6 +31,9 @@ from ferrotune.study import (
 )
 from ferrotune.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
 from ferrotune.version import __version__
+
+# imported on first use, as Optuna does (``import ferrotune.artifacts`` replaces it)
+artifacts = _LazyImport("ferrotune.artifacts")
 
 __all__ = [
     "FixedTrial",

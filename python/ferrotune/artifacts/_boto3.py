@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import io
 import shutil
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import Any, BinaryIO
 
 from ferrotune._imports import try_import
 from ferrotune.artifacts.exceptions import ArtifactNotFound
 
-if TYPE_CHECKING:
-    from botocore.exceptions import ClientError
 
-with try_import() as _imports:
-    import boto3
-    from botocore.exceptions import ClientError
+def _import_boto3() -> tuple[Any, type[Exception]]:
+    """``boto3`` and botocore's ``ClientError``, imported when a store is built (not with
+    ferrotune): ``ImportError`` naming the package if it is missing."""
+    with try_import() as imports:
+        import boto3
+        from botocore.exceptions import ClientError
+    imports.check()
+    return boto3, ClientError
 
 
 class Boto3ArtifactStore:
@@ -48,7 +51,7 @@ class Boto3ArtifactStore:
     def __init__(
         self, bucket_name: str, client: Any | None = None, *, avoid_buf_copy: bool = False
     ) -> None:
-        _imports.check()
+        boto3, self._client_error = _import_boto3()
         self.bucket = bucket_name
         self.client = client or boto3.client("s3")
         self._avoid_buf_copy = avoid_buf_copy
@@ -57,7 +60,7 @@ class Boto3ArtifactStore:
         """Return the object's streaming body."""
         try:
             obj = self.client.get_object(Bucket=self.bucket, Key=artifact_id)
-        except ClientError as e:
+        except self._client_error as e:
             if _is_not_found(e):
                 raise ArtifactNotFound(
                     f"Artifact {artifact_id!r} not found in bucket {self.bucket!r}"
@@ -80,7 +83,7 @@ class Boto3ArtifactStore:
         self.client.delete_object(Bucket=self.bucket, Key=artifact_id)
 
 
-def _is_not_found(error: ClientError) -> bool:
+def _is_not_found(error: Any) -> bool:
     code = error.response.get("Error", {}).get("Code")
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
     return bool(code == "NoSuchKey" or status == 404)

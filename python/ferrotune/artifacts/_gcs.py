@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import io
+import warnings
 from typing import Any, BinaryIO
 
 from ferrotune._experimental import experimental_class
 from ferrotune._imports import try_import
 from ferrotune.artifacts.exceptions import ArtifactNotFound
 
-with try_import() as _imports:
-    import google.cloud.storage
+
+def _import_gcs() -> Any:
+    """``google.cloud.storage``, imported when a store is built (not with ferrotune)."""
+    with try_import() as imports, warnings.catch_warnings():
+        # google.api_core warns (ImportWarning) when the optional grpcio-status is missing
+        warnings.simplefilter("ignore", ImportWarning)
+        import google.cloud.storage
+    imports.check()
+    return google.cloud.storage
 
 
 @experimental_class("3.4.0")
@@ -35,9 +43,9 @@ class GCSArtifactStore:
     """
 
     def __init__(self, bucket_name: str, client: Any | None = None) -> None:
-        _imports.check()
+        storage = _import_gcs()
         self.bucket_name = bucket_name
-        self.client = client or google.cloud.storage.Client()
+        self.client = client or storage.Client()
         self.bucket_obj = self.client.bucket(bucket_name)
 
     def open_reader(self, artifact_id: str) -> BinaryIO:
