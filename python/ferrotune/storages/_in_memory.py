@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Container, Sequence
 from typing import Any
 
+from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution, check_distribution_compatibility
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.storages._base import (
@@ -22,6 +23,8 @@ from ferrotune.study._frozen import FrozenStudy
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
+
+_logger = _logging.get_logger(__name__)
 
 _RUNNING_ONLY = (TrialState.RUNNING,)
 _WAITING_ONLY = (TrialState.WAITING,)
@@ -95,6 +98,7 @@ class InMemoryStorage(BaseStorage):
             self._next_study_id += 1
             self._studies[study_id] = _StudyRecord(study_name, list(directions))
             self._name_to_id[study_name] = study_id
+            _logger.info(f"A new study created in memory with name: {study_name}")
             return study_id
 
     def _study(self, study_id: int) -> _StudyRecord:
