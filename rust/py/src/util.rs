@@ -5,9 +5,7 @@ use ferrotune_core::CoreError;
 use pyo3::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use crate::error::BindingError;
-// Re-exported for the TPE bindings until they import it from `crate::error`.
-pub use crate::error::to_py_err;
+use crate::error::{to_py_err, BindingError};
 
 /// Run `work` with the interpreter lock released and map its error.
 ///

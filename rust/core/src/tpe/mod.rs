@@ -29,12 +29,13 @@
 //! Layout: [`spec`] (parameter specs, estimator options, the search space),
 //! [`kernel`] (bandwidths and kernel normalisers), `build` (estimators from
 //! observations), `eval` (log-densities), `sample` (draws), [`propose`] (the l/g
-//! ranking), `incremental` (the above estimator kept up to date), [`sorted`] (incrementally sorted columns and
+//! ranking), [`fast_path`] (the whole step from a columnar history), `incremental` (the above estimator kept up to date), [`sorted`] (incrementally sorted columns and
 //! their byte encoding), `pool` (reused buffers), `math` (log-sum-exp helpers),
 //! `fused` (the fused matrix-product evaluation) and [`split`] (the below/above split).
 
 mod build;
 mod eval;
+pub mod fast_path;
 mod fused;
 mod incremental;
 pub mod kernel;
@@ -52,7 +53,7 @@ pub use build::IndexedObservations;
 pub use incremental::IncrementalAbove;
 pub use propose::{propose, Proposal};
 pub use sorted::SortedColumn;
-pub use spec::{ParamSpec, ParzenConfig};
+pub use spec::{ParamSpec, ParzenConfig, TpeSpace};
 
 use kernel::{categorical_masses, kernel_log_norm, sigma_between};
 use math::exp_neg;

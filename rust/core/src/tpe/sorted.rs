@@ -2,6 +2,13 @@
 
 use crate::error::{CoreError, CoreResult};
 
+/// Bytes of the encoded `n_seen`.
+const HEADER_BYTES: usize = 8;
+/// Most history rows a column indexes (rows are `u32`).
+const MAX_ROWS: usize = 1 << 32;
+/// Bytes of one encoded `(value, row)` pair.
+const PAIR_BYTES: usize = 12;
+
 /// A column's `(value, row)` pairs sorted by value, grown as history rows arrive.
 #[derive(Debug, Clone, Default)]
 pub struct SortedColumn {
@@ -72,6 +79,62 @@ impl SortedColumn {
             n_seen,
             ..Self::default()
         })
+    }
+
+    /// Bytes of the column's state: `n_seen` as a little-endian `u64`, then each sorted
+    /// `(value, row)` pair as a little-endian `f64` and `u32` (the per-row mass cache is
+    /// not kept: it is rebuilt on the next build).
+    pub fn to_bytes(&mut self) -> Vec<u8> {
+        self.settle();
+        let mut buf = Vec::with_capacity(HEADER_BYTES + PAIR_BYTES * self.entries.len());
+        buf.extend_from_slice(&(self.n_seen as u64).to_le_bytes());
+        for (v, r) in &self.entries {
+            buf.extend_from_slice(&v.to_le_bytes());
+            buf.extend_from_slice(&r.to_le_bytes());
+        }
+        buf
+    }
+
+    /// A column from the bytes of [`SortedColumn::to_bytes`].
+    ///
+    /// The bytes come from outside (a pickle), so everything is checked: the length,
+    /// then the pairs as [`SortedColumn::from_sorted`] does; a forged or truncated state
+    /// is an error, never a panic or a column that indexes outside the history.
+    pub fn from_bytes(bytes: &[u8]) -> CoreResult<Self> {
+        let corrupt = |why: String| {
+            CoreError::InvalidArgument(format!("corrupt TPESortedColumn state: {why}"))
+        };
+        let Some((header, body)) = bytes.split_first_chunk::<HEADER_BYTES>() else {
+            return Err(corrupt(format!(
+                "{} bytes, shorter than the {HEADER_BYTES}-byte header",
+                bytes.len()
+            )));
+        };
+        if !body.len().is_multiple_of(PAIR_BYTES) {
+            return Err(corrupt(format!(
+                "{} bytes after the header is not a whole number of {PAIR_BYTES}-byte pairs",
+                body.len()
+            )));
+        }
+        let n_seen = usize::try_from(u64::from_le_bytes(*header))
+            .ok()
+            .filter(|&n| n <= MAX_ROWS)
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "row count {} exceeds {MAX_ROWS}",
+                    u64::from_le_bytes(*header)
+                ))
+            })?;
+        let entries = body
+            .chunks_exact(PAIR_BYTES)
+            .map(|c| {
+                let (v, r) = c.split_at(8);
+                let v = f64::from_le_bytes(v.try_into().expect("8 bytes"));
+                let r = u32::from_le_bytes(r.try_into().expect("4 bytes"));
+                (v, r)
+            })
+            .collect();
+        Self::from_sorted(entries, n_seen)
     }
 
     /// Number of non-NaN rows seen.

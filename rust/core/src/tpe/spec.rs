@@ -48,7 +48,7 @@ impl ParamSpec {
         }
         let bad = !(self.low.is_finite() && self.high.is_finite())
             || self.low > self.high
-            || self.step < 0.0
+            || !(self.step >= 0.0 && self.step.is_finite())
             || (self.log && self.low - 0.5 * self.step <= 0.0);
         if bad {
             return Err(CoreError::InvalidArgument(format!(
@@ -93,5 +93,91 @@ impl Default for ParzenConfig {
             consider_magic_clip: true,
             consider_endpoints: false,
         }
+    }
+}
+
+impl ParamSpec {
+    /// A numerical dimension on `[low, high]` (`step` 0 for continuous ones).
+    pub fn numerical(low: f64, high: f64, step: f64, log: bool) -> Self {
+        Self {
+            n_choices: 0,
+            low,
+            high,
+            step,
+            log,
+        }
+    }
+
+    /// A categorical dimension with `n_choices` choices.
+    pub fn categorical(n_choices: usize) -> Self {
+        Self {
+            n_choices,
+            low: 0.0,
+            high: 0.0,
+            step: 0.0,
+            log: false,
+        }
+    }
+}
+
+/// A search space with its estimator options, checked once and reused for every
+/// proposal over that space.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TpeSpace {
+    params: Vec<ParamSpec>,
+    parzen: ParzenConfig,
+    n_candidates: usize,
+}
+
+impl TpeSpace {
+    /// Check and bundle the dimensions, the estimator options and the number of
+    /// candidates drawn from l(x) per proposal.
+    pub fn new(
+        params: Vec<ParamSpec>,
+        parzen: ParzenConfig,
+        n_candidates: usize,
+    ) -> CoreResult<Self> {
+        for (j, p) in params.iter().enumerate() {
+            p.validate(j)?;
+        }
+        let w = parzen.prior_weight;
+        if !(w.is_finite() && w >= 0.0) {
+            return Err(CoreError::InvalidArgument(format!(
+                "prior_weight must be non-negative, got {w}"
+            )));
+        }
+        if n_candidates == 0 {
+            return Err(CoreError::InvalidArgument(
+                "n_ei_candidates must be positive".into(),
+            ));
+        }
+        if n_candidates.saturating_mul(params.len()) > super::MAX_CANDIDATE_VALUES {
+            return Err(CoreError::InvalidArgument(format!(
+                "n_ei_candidates={n_candidates} candidates of {} parameters exceed the limit \
+                 of {} candidate values",
+                params.len(),
+                super::MAX_CANDIDATE_VALUES
+            )));
+        }
+        Ok(Self {
+            params,
+            parzen,
+            n_candidates,
+        })
+    }
+
+    /// The dimensions, in column order.
+    pub fn params(&self) -> &[ParamSpec] {
+        &self.params
+    }
+
+    /// The estimator options.
+    pub fn parzen(&self) -> &ParzenConfig {
+        &self.parzen
+    }
+
+    /// Candidates drawn from l(x) per proposal.
+    pub fn n_candidates(&self) -> usize {
+        self.n_candidates
     }
 }

@@ -2,6 +2,7 @@
 
 use super::kernel::sigmas_from_sorted;
 use super::*;
+use crate::error::CoreError;
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
 
@@ -254,6 +255,71 @@ fn forged_sorted_column_states_are_rejected() {
             "{entries:?}: {err}"
         );
     }
+}
+
+#[test]
+fn sorted_column_bytes_round_trip_and_reject_forgeries() {
+    let mut col = SortedColumn::default();
+    col.sync(&[0.5, f64::NAN, 0.1, 0.9]).unwrap();
+    let bytes = col.to_bytes();
+    assert_eq!(bytes.len(), 8 + 3 * 12);
+    let mut back = SortedColumn::from_bytes(&bytes).unwrap();
+    assert_eq!(back.n_seen, 4);
+    assert_eq!(back.entries(), &[(0.1, 2), (0.5, 0), (0.9, 3)]);
+
+    let pair = |v: f64, r: u32| [v.to_le_bytes().as_slice(), &r.to_le_bytes()].concat();
+    let with_pairs =
+        |n: u64, pairs: &[Vec<u8>]| [n.to_le_bytes().to_vec(), pairs.concat()].concat();
+    let forged = [
+        bytes[..5].to_vec(),                          // truncated header
+        bytes[..bytes.len() - 1].to_vec(),            // truncated pair
+        with_pairs(3, &[pair(f64::NAN, 0)]),          // NaN value
+        with_pairs(3, &[pair(0.5, 0), pair(0.1, 1)]), // not sorted
+        with_pairs(3, &[pair(0.5, 5)]),               // row beyond n_seen
+        with_pairs(3, &[pair(0.5, 1), pair(0.7, 1)]), // repeated row
+        with_pairs(1, &[pair(0.5, 0), pair(0.6, 1)]), // more pairs than rows
+        with_pairs(u64::MAX, &[]),                    // absurd row count
+    ];
+    for bytes in forged {
+        let err = SortedColumn::from_bytes(&bytes).unwrap_err();
+        assert!(matches!(err, CoreError::InvalidArgument(_)), "{err}");
+        assert!(
+            err.to_string().starts_with("corrupt TPESortedColumn state"),
+            "{err}"
+        );
+    }
+    assert_eq!(
+        SortedColumn::from_bytes(&0u64.to_le_bytes()).unwrap().len(),
+        0
+    );
+}
+
+#[test]
+fn tpe_space_rejects_bad_specs() {
+    let cfg = ParzenConfig::default();
+    assert!(TpeSpace::new(vec![ParamSpec::numerical(0.0, 1.0, 0.0, false)], cfg, 24).is_ok());
+    let bad_params = [
+        ParamSpec::numerical(1.0, 0.0, 0.0, false),
+        ParamSpec::numerical(0.0, f64::INFINITY, 0.0, false),
+        ParamSpec::numerical(0.0, 1.0, f64::NAN, false),
+        ParamSpec::numerical(0.0, 1.0, -1.0, false),
+        ParamSpec::numerical(0.0, 1.0, 0.0, true),
+    ];
+    for p in bad_params {
+        let err = TpeSpace::new(vec![p], cfg, 24).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("invalid parameter spec at column 0"),
+            "{err}"
+        );
+    }
+    let p = vec![ParamSpec::categorical(3)];
+    assert!(TpeSpace::new(p.clone(), cfg, 0).is_err());
+    let negative = ParzenConfig {
+        prior_weight: -1.0,
+        ..cfg
+    };
+    assert!(TpeSpace::new(p, negative, 24).is_err());
 }
 
 #[test]
