@@ -5,9 +5,10 @@ weights, no running trial to treat as a bad observation) one Rust call does the 
 step: ``_core.tpe_propose_split`` splits the columnar trial history into the "below"
 (good) and "above" (bad) sets (``rust/core/src/tpe/split.rs``, kept up to date across
 trials), weighs them, builds both Parzen estimators, samples candidates from l(x) and
-ranks them by log l(x) - log g(x) (``rust/core/src/tpe.rs``) with the interpreter lock
+ranks them by log l(x) - log g(x) (``rust/core/src/tpe/``) with the interpreter lock
 released. Otherwise the split is done here with numpy (``_split.py``) and
-``_core.tpe_propose`` does the rest; both paths propose exactly the same values.
+``_core.tpe_propose`` does the rest; both paths propose exactly the same values. Both
+take the search space as a ``_core.TPESpace`` built once per space (``_state.py``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 //!
 //! [`propose_with`] builds l(x) from the "below" observations and g(x) from the "above"
 //! history rows (kept up to date in an [`IncrementalAbove`] when it applies) and runs
-//! [`propose`]. [`propose_split`] first splits a columnar single-objective history
+//! [`propose()`]. [`propose_split`] first splits a columnar single-objective history
 //! itself (see [`split`](super::split)) and weighs both sets with Optuna's
 //! `default_weights`: the common case of the sampler in one call.
 

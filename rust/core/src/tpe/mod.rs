@@ -28,7 +28,7 @@
 //!
 //! Layout: [`spec`] (parameter specs, estimator options, the search space),
 //! [`kernel`] (bandwidths and kernel normalisers), `build` (estimators from
-//! observations), `eval` (log-densities), `sample` (draws), [`propose`] (the l/g
+//! observations), `eval` (log-densities), `sample` (draws), [`propose`](mod@propose) (the l/g
 //! ranking), [`fast_path`] (the whole step from a columnar history), `incremental` (the above estimator kept up to date), [`sorted`] (incrementally sorted columns and
 //! their byte encoding), `pool` (reused buffers), `math` (log-sum-exp helpers),
 //! `fused` (the fused matrix-product evaluation) and [`split`] (the below/above split).
