@@ -5,7 +5,7 @@ use crate::error::{CoreError, CoreResult};
 /// Bytes of the encoded `n_seen`.
 const HEADER_BYTES: usize = 8;
 /// Most history rows a column indexes (rows are `u32`).
-const MAX_ROWS: usize = 1 << 32;
+const MAX_ROWS: u64 = 1 << 32;
 /// Bytes of one encoded `(value, row)` pair.
 const PAIR_BYTES: usize = 12;
 
@@ -116,15 +116,12 @@ impl SortedColumn {
                 body.len()
             )));
         }
-        let n_seen = usize::try_from(u64::from_le_bytes(*header))
-            .ok()
-            .filter(|&n| n <= MAX_ROWS)
-            .ok_or_else(|| {
-                corrupt(format!(
-                    "row count {} exceeds {MAX_ROWS}",
-                    u64::from_le_bytes(*header)
-                ))
-            })?;
+        let n_seen = u64::from_le_bytes(*header);
+        if n_seen > MAX_ROWS {
+            return Err(corrupt(format!("row count {n_seen} exceeds {MAX_ROWS}")));
+        }
+        let n_seen = usize::try_from(n_seen)
+            .map_err(|_| corrupt(format!("row count {n_seen} does not fit in memory")))?;
         let entries = body
             .chunks_exact(PAIR_BYTES)
             .map(|c| {
