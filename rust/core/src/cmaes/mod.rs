@@ -31,6 +31,8 @@ pub use warm::warm_start_mgd;
 
 use crate::error::{CoreError, CoreResult};
 use codec::{Reader, Writer};
+use std::fmt;
+use std::str::FromStr;
 
 /// Per-coordinate `[low, high]` box.
 pub type Bounds = Vec<[f64; 2]>;
@@ -115,6 +117,75 @@ pub enum Restart {
     Ipop,
     /// Alternating large / small populations (Hansen, GECCO 2009 workshop).
     Bipop,
+}
+
+impl Variant {
+    /// Every variant, in the order error messages list them.
+    pub const ALL: [Self; 3] = [Self::Full, Self::Separable, Self::Margin];
+
+    /// The name the Python API uses: "cma", "sepcma" or "cmawm".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Full => "cma",
+            Self::Separable => "sepcma",
+            Self::Margin => "cmawm",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = CoreError;
+
+    fn from_str(name: &str) -> CoreResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name() == name)
+            .ok_or_else(|| {
+                CoreError::InvalidArgument(format!(
+                    "variant must be 'cma', 'sepcma' or 'cmawm', got {name:?}"
+                ))
+            })
+    }
+}
+
+impl Restart {
+    /// The name the Python API uses: "none", "ipop" or "bipop".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Ipop => "ipop",
+            Self::Bipop => "bipop",
+        }
+    }
+}
+
+impl fmt::Display for Restart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Restart {
+    type Err = CoreError;
+
+    /// Parses "ipop" or "bipop": no restarts is spelt by passing no strategy (`None` in
+    /// Python), not by a name.
+    fn from_str(name: &str) -> CoreResult<Self> {
+        [Self::Ipop, Self::Bipop]
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| {
+                CoreError::InvalidArgument(format!(
+                    "restart_strategy must be None, 'ipop' or 'bipop', got {name:?}"
+                ))
+            })
+    }
 }
 
 /// Everything needed to (re)start an engine.

@@ -123,7 +123,6 @@ impl Lse {
 /// (`[u^2 ..., u ...]`, `w` of them) are `feat[i][lane]`. `KERNEL_MAJOR` selects the
 /// coefficient layout of [`Gemm`].
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
     pass: &Pass<'_>,
     feat: &[[f64; LANES]],

@@ -22,7 +22,7 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
-from ferrotune.samplers._tpe.sampler import _spec_row
+from ferrotune.samplers._tpe._state import tpe_param
 
 SPACE = {
     "a": (FloatDistribution(-5, 5), OFloat(-5, 5)),
@@ -63,19 +63,29 @@ def _oracle(names: list[str], obs: dict[str, np.ndarray], **kw: object) -> _Parz
     return _ParzenEstimator({k: obs[k] for k in names}, {k: SPACE[k][1] for k in names}, params)
 
 
+def _space(names: list[str], **kw: object) -> _core.TPESpace:
+    return _core.TPESpace(
+        params=[tpe_param(SPACE[k][0]) for k in names],
+        prior_weight=float(kw.get("prior_weight", 1.0)),  # type: ignore[arg-type]
+        consider_magic_clip=bool(kw.get("magic", True)),
+        consider_endpoints=bool(kw.get("endpoints", False)),
+    )
+
+
+def _floats(low: float, high: float, d: int = 1, **kw: object) -> _core.TPESpace:
+    """A space of ``d`` continuous parameters on ``[low, high]``."""
+    return _core.TPESpace(params=[_core.TPEParam.numerical(low=low, high=high)] * d, **kw)  # type: ignore[arg-type]
+
+
 def _ours(names: list[str], obs: dict[str, np.ndarray], x: dict[str, np.ndarray], **kw: object):
-    specs = np.array([_spec_row(SPACE[k][0]) for k in names], dtype=np.float64)
     n = len(obs[names[0]])
     o = np.column_stack([obs[k] for k in names]) if n else np.empty((0, len(names)))
     xx = np.column_stack([x[k] for k in names])
     return _core.parzen_log_pdf(
-        specs,
-        np.ascontiguousarray(o),
-        default_weights(n),
-        np.ascontiguousarray(xx),
-        float(kw.get("prior_weight", 1.0)),  # type: ignore[arg-type]
-        bool(kw.get("magic", True)),
-        bool(kw.get("endpoints", False)),
+        space=_space(names, **kw),
+        obs=np.ascontiguousarray(o),
+        weights=default_weights(n),
+        x=np.ascontiguousarray(xx),
     )
 
 
@@ -143,9 +153,11 @@ def test_continuous_parity_hypothesis(n: int, seed: int, low: float, width: floa
     params = _ParzenEstimatorParameters(1.0, True, False, default_weights, True)
     pe = _ParzenEstimator(obs, {"z": OFloat(low, high)}, params)
     x = pe.sample(np.random.RandomState(seed), 16)
-    specs = np.array([[0.0, low, high, 0.0, 0.0]])
     got = _core.parzen_log_pdf(
-        specs, obs["z"][:, None].copy(), default_weights(n), x["z"][:, None].copy()
+        space=_floats(low, high),
+        obs=obs["z"][:, None].copy(),
+        weights=default_weights(n),
+        x=x["z"][:, None].copy(),
     )
     np.testing.assert_allclose(got, pe.log_pdf(x), rtol=1e-8, atol=1e-8)
 
@@ -155,9 +167,10 @@ def test_samples_follow_the_same_distribution(names: list[str]) -> None:
     obs = _observations(20, seed=5, unique=False)
     pe = _oracle(names, obs)
     ref = pe.sample(np.random.RandomState(0), 3000)[names[0]]
-    specs = np.array([_spec_row(SPACE[k][0]) for k in names])
     o = np.column_stack([obs[k] for k in names])
-    ours = _core.parzen_sample(specs, o, default_weights(20), 3000, 7)[:, 0]
+    space = _space(names)
+    ours = _core.parzen_sample(space=space, obs=o, weights=default_weights(20), n=3000, seed=7)
+    ours = ours[:, 0]
     if names[0] in ("c", "e", "f"):
         values = np.union1d(ref, ours)
         table = np.array([[np.sum(ref == v), np.sum(ours == v)] for v in values])
@@ -173,8 +186,8 @@ def test_indexed_path_matches_matrix_path() -> None:
     rng = np.random.default_rng(0)
     n, d = 2000, 3
     cols = [np.ascontiguousarray(rng.uniform(-5, 5, n)) for _ in range(d)]
-    specs = np.array([[0.0, -5.0, 5.0, 0.0, 0.0]] * d)
-    sorted_cols = []
+    space = _floats(-5.0, 5.0, d)
+    sorted_cols: list[_core.TPESortedColumn | None] = []
     for c in cols:
         sc = _core.TPESortedColumn()
         sc.sync(c[: n // 2])
@@ -186,38 +199,52 @@ def test_indexed_path_matches_matrix_path() -> None:
     extra_w = np.array([0.5, 1.0, 0.2])
     below = rng.uniform(-1, 1, (10, d))
     best, cand, acq, log_l, log_g = _core.tpe_propose(
-        specs, below, np.ones(10), cols, sorted_cols, rows, w, extra, extra_w, 24, 3
+        space=space,
+        below={"obs": below, "weights": np.ones(10)},
+        above={
+            "columns": cols,
+            "sorted": sorted_cols,
+            "rows": rows,
+            "row_weights": w,
+            "extra": extra,
+            "extra_weights": extra_w,
+        },
+        seed=3,
     )
     dense = np.vstack([np.column_stack([c[rows] for c in cols]), extra])
-    ref_g = _core.parzen_log_pdf(specs, dense, np.concatenate([w, extra_w]), cand)
-    ref_l = _core.parzen_log_pdf(specs, below, np.ones(10), cand)
+    ref_g = _core.parzen_log_pdf(
+        space=space, obs=dense, weights=np.concatenate([w, extra_w]), x=cand
+    )
+    ref_l = _core.parzen_log_pdf(space=space, obs=below, weights=np.ones(10), x=cand)
     np.testing.assert_allclose(log_g, ref_g, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(log_l, ref_l, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(acq, log_l - log_g)
     assert best == int(np.argmax(acq))
     # The sorted columns hold state that round-trips through pickling.
-    state = sorted_cols[0].__getstate__()
+    first = sorted_cols[0]
+    assert first is not None
+    state = first.__getstate__()
     clone = _core.TPESortedColumn()
     clone.__setstate__(state)
     assert len(clone) == n and clone.n_seen == n
 
 
 def test_propose_errors_are_value_errors() -> None:
-    specs = np.array([[0.0, -1.0, 1.0, 0.0, 0.0]])
+    space = _floats(-1.0, 1.0, n_candidates=4)
     col = np.zeros(3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="row index out of range"):
         _core.tpe_propose(
-            specs,
-            np.zeros((1, 1)),
-            np.ones(1),
-            [col],
-            [None],
-            np.array([5], dtype=np.int64),
-            np.ones(1),
-            np.empty((0, 1)),
-            np.empty(0),
-            4,
-            0,
+            space=space,
+            below={"obs": np.zeros((1, 1)), "weights": np.ones(1)},
+            above={
+                "columns": [col],
+                "sorted": [None],
+                "rows": np.array([5], dtype=np.int64),
+                "row_weights": np.ones(1),
+                "extra": np.empty((0, 1)),
+                "extra_weights": np.empty(0),
+            },
+            seed=0,
         )
     with pytest.raises(ValueError, match="prior_weight"):
-        _core.parzen_log_pdf(specs, np.zeros((1, 1)), np.ones(1), np.zeros((1, 1)), -1.0)
+        _floats(-1.0, 1.0, prior_weight=-1.0)

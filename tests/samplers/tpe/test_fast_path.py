@@ -130,8 +130,8 @@ def test_one_call_path_matches_general_path(
     calls = {"fast": 0, "declined": 0}
     original = tpe_module._core.tpe_propose_split
 
-    def counting(*args: Any) -> Any:
-        result = original(*args)
+    def counting(**kwargs: Any) -> Any:
+        result = original(**kwargs)
         calls["fast" if result is not None else "declined"] += 1
         return result
 
