@@ -20,7 +20,7 @@ import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import RandomSampler, _check_callable, _check_flag, _check_seed
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
@@ -124,7 +125,7 @@ _PRUNED_INT = int(TrialState.PRUNED)
 _SPLIT_IN_RUST = True
 
 
-class TPESampler(BaseSampler):
+class TPESampler(PicklableLocksMixin, BaseSampler):
     """Sampler using the Tree-structured Parzen Estimator (TPE), as in Optuna 5.0.
 
     On each trial, the finished trials are split into a "good" set (the best
@@ -171,6 +172,11 @@ class TPESampler(BaseSampler):
         Deprecated in Optuna 5.0 (use ``Trial.set_constraint``): ``FrozenTrial -> sequence
         of constraint values`` (``> 0`` is infeasible), evaluated after each trial.
     """
+
+    _LOCKS: ClassVar[Factories] = {"_caches_lock": threading.Lock, "_rng_lock": threading.Lock}
+    _PROCESS_CACHES: ClassVar[Factories] = {"_caches": dict, "_relative_space": reset_to_none}
+    _caches_lock: threading.Lock
+    _rng_lock: threading.Lock
 
     def __init__(
         self,
@@ -272,24 +278,9 @@ class TPESampler(BaseSampler):
         self._caches: dict[tuple[int, int], StudyCache] = {}
         # Keep the above estimator across trials (exact; off only to test against rebuilds).
         self._incremental_above = True
-        self._caches_lock = threading.Lock()
-        self._rng_lock = threading.Lock()
+        self._create_locks()
 
-    # -- pickling / reseeding ----------------------------------------------------------------
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_caches"] = {}
-        state["_relative_space"] = None
-        del state["_caches_lock"]
-        del state["_rng_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.__dict__.setdefault("_relative_space", None)
-        self._caches_lock = threading.Lock()
-        self._rng_lock = threading.Lock()
-
+    # -- reseeding -----------------------------------------------------------------------------
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
         self._random_sampler.reseed_rng()
