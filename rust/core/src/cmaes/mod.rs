@@ -29,6 +29,10 @@ pub use rng::Rng;
 pub use sep::SepCma;
 pub use warm::warm_start_mgd;
 
+/// Internals timed by `rust/core/benches/split_eig.rs`; not part of the API.
+#[doc(hidden)]
+pub use split_eig::bench as split_eig_bench;
+
 use crate::error::{CoreError, CoreResult};
 use codec::{Reader, Writer};
 use std::fmt;
