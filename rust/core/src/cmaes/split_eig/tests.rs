@@ -45,13 +45,13 @@ fn matches_faer_on_random_and_ill_conditioned_matrices() {
 /// path), checked against faer at every generation.
 #[test]
 fn matches_faer_along_a_cma_es_run() {
-    use crate::cmaes::cma::Cma;
+    use crate::cmaes::cma::{Cma, Start};
     let n = 120;
     assert!(n >= SPLIT_EIG_MIN_DIM);
     let scale: Vec<f64> = (0..n)
         .map(|i| 10f64.powf(3.0 * i as f64 / (n - 1) as f64))
         .collect();
-    let mut opt = Cma::new(&vec![1.0; n], 0.5, None, 10 * n, 7, None, None, false).unwrap();
+    let mut opt = Cma::new(Start::new(&vec![1.0; n], 0.5, 7), None, 10 * n, false).unwrap();
     for generation in 0..40 {
         let lambda = opt.popsize;
         let xs = opt.ask_many(lambda).unwrap();
