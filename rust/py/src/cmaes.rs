@@ -46,6 +46,9 @@ impl PyCmaEs {
         lr_adapt=false, steps=None, margin=None, n_max_resampling=None,
         restart_strategy=None, inc_popsize=2
     ))]
+    // PyO3 maps each Python parameter to one Rust parameter, so the keyword-only options
+    // of this public constructor cannot be a struct here without changing its Python
+    // signature; they become the core `Settings` right below.
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
