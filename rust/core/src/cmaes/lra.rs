@@ -24,6 +24,7 @@ pub struct LrState {
 }
 
 impl LrState {
+    /// Fresh state for dimension `n`, with the paper's hyper-parameters.
     pub(super) fn new(n: usize) -> Self {
         Self {
             alpha: 1.4,
@@ -39,6 +40,7 @@ impl LrState {
         }
     }
 
+    /// Write the adapted part (the hyper-parameters are constants).
     pub(super) fn encode(&self, w: &mut Writer) {
         w.vec(&self.e_mean);
         w.vec(&self.e_sigma);
