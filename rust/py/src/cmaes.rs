@@ -66,6 +66,8 @@ impl PyCmaEs {
         restart_strategy: Option<&str>,
         inc_popsize: usize,
     ) -> BindingResult<Self> {
+        let variant = variant.parse::<Variant>()?;
+        let restart = restart_strategy.map_or(Ok(Restart::None), str::parse)?;
         let mean: Vec<f64> = mean.as_array().iter().copied().collect();
         let n = mean.len();
         let bounds = match bounds {
@@ -80,13 +82,13 @@ impl PyCmaEs {
             Some(c) => Some(matrix("cov", &c, [Some(n), Some(n)])?.0),
         };
         let settings = Settings {
-            variant: variant.parse::<Variant>()?,
+            variant,
             lr_adapt,
             bounds,
             steps: steps.map(|s| s.as_array().iter().copied().collect()),
             margin,
             n_max_resampling: n_max_resampling.unwrap_or(100),
-            restart: restart_strategy.map_or(Ok(Restart::None), str::parse)?,
+            restart,
             inc_popsize,
             popsize,
         };
