@@ -8,6 +8,7 @@ from numpy.typing import NDArray
 
 __all__ = [
     "CmaEsOptimizer",
+    "ForestParams",
     "TPEAboveState",
     "TPEParam",
     "TPESortedColumn",
@@ -249,25 +250,28 @@ def solve_hssp(
 ) -> NDArray[np.int64]: ...
 
 # --- fanova (rust/py/src/fanova.rs): random-forest importances ---
+@final
+class ForestParams:
+    def __new__(
+        cls,
+        *,
+        n_trees: int,
+        max_depth: int,
+        min_samples_split: int,
+        min_samples_leaf: int,
+        seed: int,
+    ) -> ForestParams: ...
+
 def fanova_importances(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     bounds: NDArray[np.float64],
     groups: list[list[int]],
-    n_trees: int,
-    max_depth: int,
-    min_samples_split: int,
-    min_samples_leaf: int,
-    seed: int,
+    *,
+    forest: ForestParams,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 def forest_mdi_importances(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    n_trees: int,
-    max_depth: int,
-    min_samples_split: int,
-    min_samples_leaf: int,
-    seed: int,
+    x: NDArray[np.float64], y: NDArray[np.float64], *, forest: ForestParams
 ) -> NDArray[np.float64]: ...
 def _panic_for_tests(message: str) -> None:
     """Panic inside the core call helper (tests: raises ``RuntimeError``)."""

@@ -46,6 +46,9 @@ impl PyCmaEs {
         lr_adapt=false, steps=None, margin=None, n_max_resampling=None,
         restart_strategy=None, inc_popsize=2
     ))]
+    // PyO3 maps each Python parameter to one Rust parameter, so the keyword-only options
+    // of this public constructor cannot be a struct here without changing its Python
+    // signature; they become the core `Settings` right below.
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -63,6 +66,8 @@ impl PyCmaEs {
         restart_strategy: Option<&str>,
         inc_popsize: usize,
     ) -> BindingResult<Self> {
+        let variant = variant.parse::<Variant>()?;
+        let restart = restart_strategy.map_or(Ok(Restart::None), str::parse)?;
         let mean: Vec<f64> = mean.as_array().iter().copied().collect();
         let n = mean.len();
         let bounds = match bounds {
@@ -77,13 +82,13 @@ impl PyCmaEs {
             Some(c) => Some(matrix("cov", &c, [Some(n), Some(n)])?.0),
         };
         let settings = Settings {
-            variant: variant.parse::<Variant>()?,
+            variant,
             lr_adapt,
             bounds,
             steps: steps.map(|s| s.as_array().iter().copied().collect()),
             margin,
             n_max_resampling: n_max_resampling.unwrap_or(100),
-            restart: restart_strategy.map_or(Ok(Restart::None), str::parse)?,
+            restart,
             inc_popsize,
             popsize,
         };

@@ -17,17 +17,22 @@
 mod cma;
 mod codec;
 mod linalg;
+mod lra;
 mod margin;
 mod rng;
 mod sep;
 mod split_eig;
 mod warm;
 
-pub use cma::{default_popsize, Cma, MAX_POPSIZE};
+pub use cma::{default_popsize, Cma, Start, MAX_POPSIZE};
 pub use margin::CmaWm;
 pub use rng::Rng;
 pub use sep::SepCma;
 pub use warm::warm_start_mgd;
+
+/// Internals timed by `rust/core/benches/split_eig.rs`; not part of the API.
+#[doc(hidden)]
+pub use split_eig::bench as split_eig_bench;
 
 use crate::error::{CoreError, CoreResult};
 use codec::{Reader, Writer};
@@ -245,14 +250,12 @@ impl CmaEs {
             )));
         }
         let mut rng = Rng::new(seed);
-        let engine = Self::make_engine(
-            &settings,
-            mean,
-            sigma0,
+        let start = Start {
             cov,
-            settings.popsize,
-            rng.next_u64(),
-        )?;
+            popsize: settings.popsize,
+            ..Start::new(mean, sigma0, rng.next_u64())
+        };
+        let engine = Self::make_engine(&settings, start)?;
         let popsize = match &engine {
             Engine::Full(e) => e.popsize,
             Engine::Sep(e) => e.popsize,
@@ -275,23 +278,19 @@ impl CmaEs {
         })
     }
 
-    fn make_engine(
-        s: &Settings,
-        mean: &[f64],
-        sigma: f64,
-        cov: Option<&[f64]>,
-        popsize: Option<usize>,
-        seed: u64,
-    ) -> CoreResult<Engine> {
+    fn make_engine(s: &Settings, start: Start<'_>) -> CoreResult<Engine> {
+        let Start {
+            mean,
+            sigma,
+            popsize,
+            seed,
+            ..
+        } = start;
         Ok(match s.variant {
             Variant::Full => Engine::Full(Cma::new(
-                mean,
-                sigma,
+                start,
                 s.bounds.clone(),
                 s.n_max_resampling,
-                seed,
-                popsize,
-                cov,
                 s.lr_adapt,
             )?),
             Variant::Separable => Engine::Sep(SepCma::new(
@@ -308,14 +307,10 @@ impl CmaEs {
                 })?;
                 let steps = s.steps.clone().unwrap_or_else(|| vec![0.0; mean.len()]);
                 Engine::Margin(CmaWm::new(
-                    mean,
-                    sigma,
+                    start,
                     bounds,
                     &steps,
                     s.n_max_resampling,
-                    seed,
-                    popsize,
-                    cov,
                     s.margin,
                 )?)
             }
@@ -505,14 +500,11 @@ impl CmaEs {
             None => self.x0.clone(),
         };
         let seed = self.rng.next_u64();
-        self.engine = Self::make_engine(
-            &self.settings,
-            &mean,
-            self.sigma0,
-            None,
-            Some(self.popsize.max(2)),
-            seed,
-        )?;
+        let start = Start {
+            popsize: Some(self.popsize.max(2)),
+            ..Start::new(&mean, self.sigma0, seed)
+        };
+        self.engine = Self::make_engine(&self.settings, start)?;
         Ok(())
     }
 

@@ -19,7 +19,7 @@
 use rayon::prelude::*;
 
 use super::{Gemm, LSE_CUTOFF};
-use crate::simd::{dispatch, Kernel};
+use crate::simd::{dispatch, Kernel, Simd};
 
 /// Candidates evaluated together (vector lanes).
 const LANES: usize = 8;
@@ -30,8 +30,8 @@ const PAR_CHUNK: usize = 4096;
 
 /// `a * b + c`, fused where the instruction set has it (a software `fma` is slow).
 #[inline(always)]
-fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
-    if FMA {
+fn mul_add<S: Simd>(a: f64, b: f64, c: f64) -> f64 {
+    if S::FMA {
         a.mul_add(b, c)
     } else {
         a * b + c
@@ -40,13 +40,13 @@ fn mul_add<const FMA: bool>(a: f64, b: f64, c: f64) -> f64 {
 
 /// [`super::exp_neg`] with fused multiply-adds where available.
 #[inline(always)]
-fn exp_neg_fused<const FMA: bool>(z: f64) -> f64 {
+fn exp_neg_fused<S: Simd>(z: f64) -> f64 {
     const MAGIC: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: round-to-nearest trick
     const LN2_HI: f64 = 6.931_471_803_691_238e-1;
     const LN2_LO: f64 = 1.908_214_929_270_587_7e-10;
-    let shifted = mul_add::<FMA>(z, std::f64::consts::LOG2_E, MAGIC);
+    let shifted = mul_add::<S>(z, std::f64::consts::LOG2_E, MAGIC);
     let kf = shifted - MAGIC;
-    let r = mul_add::<FMA>(-kf, LN2_LO, mul_add::<FMA>(-kf, LN2_HI, z));
+    let r = mul_add::<S>(-kf, LN2_LO, mul_add::<S>(-kf, LN2_HI, z));
     let mut p = 1.0 / 6_227_020_800.0; // 1/13!
     for c in [
         1.0 / 479_001_600.0,
@@ -63,7 +63,7 @@ fn exp_neg_fused<const FMA: bool>(z: f64) -> f64 {
         1.0,
         1.0,
     ] {
-        p = mul_add::<FMA>(p, r, c);
+        p = mul_add::<S>(p, r, c);
     }
     let bits = shifted
         .to_bits()
@@ -123,7 +123,7 @@ impl Lse {
 /// (`[u^2 ..., u ...]`, `w` of them) are `feat[i][lane]`. `KERNEL_MAJOR` selects the
 /// coefficient layout of [`Gemm`].
 #[inline(always)]
-fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
+fn accumulate<const KERNEL_MAJOR: bool, S: Simd>(
     pass: &Pass<'_>,
     feat: &[[f64; LANES]],
     floor_quad: &[f64; LANES],
@@ -175,10 +175,10 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
                     .zip(&c3[dc..])
                 {
                     for l in 0..LANES {
-                        v0[l] = mul_add::<FMA>(a0, f[l], v0[l]);
-                        v1[l] = mul_add::<FMA>(a1, f[l], v1[l]);
-                        v2[l] = mul_add::<FMA>(a2, f[l], v2[l]);
-                        v3[l] = mul_add::<FMA>(a3, f[l], v3[l]);
+                        v0[l] = mul_add::<S>(a0, f[l], v0[l]);
+                        v1[l] = mul_add::<S>(a1, f[l], v1[l]);
+                        v2[l] = mul_add::<S>(a2, f[l], v2[l]);
+                        v3[l] = mul_add::<S>(a3, f[l], v3[l]);
                     }
                 }
                 for (j, v) in [v0, v1, v2, v3].iter().enumerate() {
@@ -194,10 +194,10 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
             }
             let mut step = |f: &[f64; LANES], a0: f64, a1: f64, a2: f64, a3: f64| {
                 for l in 0..LANES {
-                    v0[l] = mul_add::<FMA>(a0, f[l], v0[l]);
-                    v1[l] = mul_add::<FMA>(a1, f[l], v1[l]);
-                    v2[l] = mul_add::<FMA>(a2, f[l], v2[l]);
-                    v3[l] = mul_add::<FMA>(a3, f[l], v3[l]);
+                    v0[l] = mul_add::<S>(a0, f[l], v0[l]);
+                    v1[l] = mul_add::<S>(a1, f[l], v1[l]);
+                    v2[l] = mul_add::<S>(a2, f[l], v2[l]);
+                    v3[l] = mul_add::<S>(a3, f[l], v3[l]);
                 }
             };
             // Slices up front, so the loops carry no bounds checks.
@@ -232,7 +232,7 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
             for (i, f) in feat.iter().enumerate().take(w) {
                 let a = coef_at(k, i);
                 for l in 0..LANES {
-                    v[l] = mul_add::<FMA>(a, f[l], v[l]);
+                    v[l] = mul_add::<S>(a, f[l], v[l]);
                 }
             }
             for l in 0..LANES {
@@ -259,7 +259,7 @@ fn accumulate<const KERNEL_MAJOR: bool, const FMA: bool>(
             for l in 0..LANES {
                 // NaN (all terms -inf) fails the comparison and adds nothing.
                 let z = t[l] - max[l];
-                let e = exp_neg_fused::<FMA>(z.max(-LSE_CUTOFF - 1.0));
+                let e = exp_neg_fused::<S>(z.max(-LSE_CUTOFF - 1.0));
                 sum[l] += if z > -LSE_CUTOFF { e } else { 0.0 };
             }
         }
@@ -292,7 +292,7 @@ impl Kernel for Job<'_> {
     type Output = Vec<Lse>;
 
     #[inline(always)]
-    fn run<const FMA: bool>(self) -> Vec<Lse> {
+    fn run<S: Simd>(self, _simd: S) -> Vec<Lse> {
         let pass = Pass {
             coef: &self.gm.coef,
             constant: self.constant,
@@ -310,7 +310,7 @@ impl Kernel for Job<'_> {
                 if let Some(fl) = &self.gm.floor {
                     for (f, &a) in feat[..dc].iter().zip(&fl.quad) {
                         for l in 0..LANES {
-                            q[l] = mul_add::<FMA>(a, f[l], q[l]);
+                            q[l] = mul_add::<S>(a, f[l], q[l]);
                         }
                     }
                 }
@@ -327,9 +327,9 @@ impl Kernel for Job<'_> {
             let stop = (block + BLOCK).min(self.end);
             for ((lse, feat), q) in out.iter_mut().zip(self.feats).zip(&floor_quads) {
                 if self.gm.kernel_major {
-                    accumulate::<true, FMA>(&pass, feat, q, block, stop, lse, &mut terms);
+                    accumulate::<true, S>(&pass, feat, q, block, stop, lse, &mut terms);
                 } else {
-                    accumulate::<false, FMA>(&pass, feat, q, block, stop, lse, &mut terms);
+                    accumulate::<false, S>(&pass, feat, q, block, stop, lse, &mut terms);
                 }
             }
             block = stop;
@@ -458,7 +458,7 @@ impl Kernel for LnJob<'_> {
     type Output = ();
 
     #[inline(always)]
-    fn run<const FMA: bool>(self) {
+    fn run<S: Simd>(self, _simd: S) {
         for (o, &x) in self.out.iter_mut().zip(self.x) {
             *o = ln_normal(x);
         }
@@ -478,6 +478,7 @@ pub(super) fn ln_slice(x: &[f64], out: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Scalar;
     use rand::{Rng, SeedableRng};
     use rand_pcg::Pcg64;
 
@@ -552,6 +553,31 @@ mod tests {
             })
             .collect();
         let support: Vec<bool> = x.chunks(d).map(|xi| est.in_support(xi)).collect();
+        // The baseline path (plain multiply-add) against the dispatched one (fused on CPUs
+        // with FMA): equal up to rounding, each candidate in every lane of its group.
+        let feats: Vec<Vec<[f64; LANES]>> = u
+            .chunks(d)
+            .map(|c| {
+                c.iter()
+                    .map(|v| [v * v; LANES])
+                    .chain(c.iter().map(|&v| [v; LANES]))
+            })
+            .map(Iterator::collect)
+            .collect();
+        let job = || Job {
+            gm,
+            constant: &est.constant,
+            feats: &feats,
+            start: 0,
+            end: n,
+        };
+        let (scalar, vector) = (job().run(Scalar), dispatch(job()));
+        for (s, v) in scalar.iter().zip(&vector) {
+            for l in 0..LANES {
+                let (s, v) = (s.value(l), v.value(l));
+                assert!((s - v).abs() <= 1e-12 * (1.0 + v.abs()), "{s} vs {v}");
+            }
+        }
         for parallel in [false, true] {
             let got = log_pdf(gm, &est.constant, &u, &support, parallel);
             if !parallel {
@@ -586,6 +612,18 @@ mod tests {
         x.extend((1..2000).map(|i| i as f64 / 1000.0));
         let mut out = vec![0.0; x.len()];
         ln_slice(&x, &mut out);
+        let mut scalar = vec![0.0; x.len()];
+        LnJob {
+            x: &x,
+            out: &mut scalar,
+        }
+        .run(Scalar);
+        let positive_normal = |v: f64| v.is_normal() && v > 0.0;
+        for ((&v, &s), &o) in x.iter().zip(&scalar).zip(&out) {
+            if positive_normal(v) {
+                assert_eq!(s.to_bits(), o.to_bits(), "scalar and vector ln({v})");
+            }
+        }
         for (&v, &l) in x.iter().zip(&out) {
             let want = v.ln();
             if want.is_nan() {
