@@ -48,6 +48,14 @@ CACHE = REPO / ".compat"
 REDIS_SUFFIX = "@journal-redis"
 WITH_SERVER = "tests/storages_tests/test_with_server.py"
 
+# Imported by Optuna's tests or its optuna.testing helpers: module -> package (test extra).
+REQUIRED_MODULES = {
+    "fakeredis": "fakeredis",
+    "moto": "moto[server]",
+    "boto3": "boto3",
+    "google.cloud.storage": "google-cloud-storage",
+}
+
 # Run only by `make compat-full`: they alone take most of the suite's time on 2 cores.
 SLOW_PATHS: tuple[str, ...] = ()
 
@@ -312,10 +320,13 @@ def main(argv: list[str] | None = None) -> int:
 
     expected = load_expected(args.expected)
     # optuna.testing.storages imports fakeredis at module level: without it most test files
-    # fail to collect.
-    probe = subprocess.run([sys.executable, "-c", "import fakeredis"], capture_output=True)
-    if probe.returncode != 0:
-        raise SystemExit("compat: needs the fakeredis package (pip install fakeredis)")
+    # fail to collect. The artifacts tests import moto, boto3 and google.cloud.storage.
+    for module, package in REQUIRED_MODULES.items():
+        probe = subprocess.run([sys.executable, "-c", f"import {module}"], capture_output=True)
+        if probe.returncode != 0:
+            raise SystemExit(
+                f"compat: needs the {package} package (pip install -e '.[test]' has them all)"
+            )
     sdist = fetch_sdist()
     work = Path(tempfile.mkdtemp(prefix="ferrotune-compat-"))
     violations = work / "violations"

@@ -5,6 +5,8 @@ accepts it, and the study stays usable."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -352,39 +354,101 @@ def test_forged_tpe_state_and_inconsistent_history_never_panic() -> None:
 
     # A valid pickle whose column claims more rows than the history has.
     column = pickle.loads(pickle.dumps(_Forged(_sorted_state(50, [(0.5, 49)]))))
-    specs = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
+    unit = _core.TPESpace(params=[_core.TPEParam.numerical(low=0.0, high=1.0)], n_candidates=8)
     col = np.array([0.1, 0.5, 0.9])
 
     def propose(**kw: object) -> object:
-        args: dict[str, object] = {
-            "specs": specs,
-            "below": np.array([[0.2]]),
-            "below_weights": np.array([1.0]),
+        below: dict[str, object] = {"obs": np.array([[0.2]]), "weights": np.array([1.0])}
+        above: dict[str, object] = {
             "columns": [col],
             "sorted": [None],
             "rows": np.array([0, 1], dtype=np.int64),
             "row_weights": np.array([1.0, 1.0]),
             "extra": np.empty((0, 1)),
             "extra_weights": np.empty(0),
-            "n_candidates": 8,
-            "seed": 1,
         }
-        args.update(kw)
-        return _core.tpe_propose(*args.values())
+        space = kw.pop("space", unit)
+        for key, value in kw.items():
+            (below if key in below else above)[key] = value
+        return _core.tpe_propose(space=space, below=below, above=above, seed=1)  # type: ignore[arg-type]
 
     propose()  # the consistent call works
+    categorical = _core.TPESpace(params=[_core.TPEParam.categorical(n_choices=2)])
     bad: list[dict[str, object]] = [
         {"sorted": [column]},
         {"rows": np.array([0, 1000], dtype=np.int64)},
         {"rows": np.array([0, -1], dtype=np.int64)},
         {"row_weights": np.array([1.0])},
-        {"below": np.array([[0.2, 0.3]])},
-        {"below_weights": np.array([])},
-        {"specs": np.array([[2.0, 0, 0, 0, 0]]), "below": np.array([[7.0]])},
+        {"obs": np.array([[0.2, 0.3]])},
+        {"weights": np.array([])},
+        {"space": categorical, "obs": np.array([[7.0]])},
     ]
     for kw in bad:
         with pytest.raises(ValueError):
             propose(**kw)
+
+
+def test_tpe_functions_take_keyword_arguments_only() -> None:
+    from ferrotune import _core
+
+    space = _core.TPESpace(params=[_core.TPEParam.numerical(low=0.0, high=1.0)])
+    obs, weights = np.array([[0.5]]), np.array([1.0])
+    assert _core.parzen_log_pdf(space=space, obs=obs, weights=weights, x=obs).shape == (1,)
+    with pytest.raises(TypeError):
+        _core.parzen_log_pdf(space, obs, weights, obs)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        _core.parzen_sample(space, obs, weights, 3, 0)  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        _core.TPESpace([_core.TPEParam.numerical(low=0.0, high=1.0)])  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        _core.TPESplitState(1, 2)  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda c: c.TPEParam.numerical(low=1.0, high=0.0), "low=1, high=0"),
+        (lambda c: c.TPEParam.numerical(low=0.0, high=INF), "high=inf"),
+        (lambda c: c.TPEParam.numerical(low=0.0, high=1.0, step=NAN), "step=NaN"),
+        (lambda c: c.TPEParam.numerical(low=0.0, high=1.0, step=-0.5), "step=-0.5"),
+        (lambda c: c.TPEParam.numerical(low=0.0, high=1.0, log=True), "log=true"),
+    ],
+)
+def test_tpe_space_rejects_bad_specs(make: Callable[[Any], Any], why: str) -> None:
+    from ferrotune import _core
+
+    with pytest.raises(ValueError, match=f"invalid parameter spec at column 0: .*{why}"):
+        _core.TPESpace(params=[make(_core)])
+
+
+def test_tpe_space_rejects_bad_options() -> None:
+    from ferrotune import _core
+
+    unit = [_core.TPEParam.numerical(low=0.0, high=1.0)]
+    with pytest.raises(ValueError, match="n_choices=0"):
+        _core.TPEParam.categorical(n_choices=0)
+    with pytest.raises(ValueError, match="prior_weight must be non-negative, got -1"):
+        _core.TPESpace(params=unit, prior_weight=-1.0)
+    with pytest.raises(ValueError, match="n_ei_candidates must be positive"):
+        _core.TPESpace(params=unit, n_candidates=0)
+    with pytest.raises(ValueError, match="state codes must differ"):
+        _core.TPESplitState(complete=1, pruned=1)
+
+
+@pytest.mark.parametrize(
+    ("state", "why"),
+    [
+        (b"", "0 bytes, shorter than the 8-byte header"),
+        (b"\x03\x00\x00", "3 bytes, shorter"),
+        (_sorted_state(3, [(0.5, 0)])[:-1], "11 bytes after the header"),
+        (_sorted_state(2**63, []), "row count 9223372036854775808 exceeds"),
+    ],
+)
+def test_truncated_tpe_sorted_column_pickle_is_a_value_error(state: bytes, why: str) -> None:
+    import pickle
+
+    with pytest.raises(ValueError, match=f"corrupt TPESortedColumn state: {why}"):
+        pickle.loads(pickle.dumps(_Forged(state)))
 
 
 # -- 2. every retry loop is bounded -----------------------------------------------------------
@@ -412,7 +476,7 @@ class _NeverInside(optuna.samplers.nsgaii.BaseCrossover):
 def test_nsgaii_crossover_retry_loop_is_bounded(
     value: float, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ferrotune.samplers._nsgaii._sampler import _MAX_CROSSOVER_ATTEMPTS
+    from ferrotune.samplers.nsgaii._sampler import _MAX_CROSSOVER_ATTEMPTS
 
     crossover = _NeverInside(value)
     sampler = optuna.samplers.NSGAIISampler(
@@ -541,9 +605,8 @@ def test_corrupt_journal_lines_give_one_clear_error(
 def test_core_errors_show_no_rust_debug_dumps() -> None:
     from ferrotune import _core
 
-    specs = np.array([[0.0, 0.0, INF, 0.0, 0.0]])
     with pytest.raises(ValueError) as info:
-        _core.parzen_log_pdf(specs, np.array([[0.5]]), np.array([1.0]), np.array([[0.5]]))
+        _core.TPESpace(params=[_core.TPEParam.numerical(low=0.0, high=INF)])
     message = str(info.value)
     assert message == (
         "invalid parameter spec at column 0: low=0, high=inf, step=none, log=false"
@@ -640,9 +703,10 @@ def test_oversized_candidate_counts_are_errors_not_aborts() -> None:
     opt = _core.CmaEsOptimizer(np.zeros(2), 1.0)
     with pytest.raises(ValueError, match="exceed the limit"):
         opt.ask(10**12)
-    specs = np.array([[0.0, 0.0, 1.0, 0.0, 0.0]])
+    space = _core.TPESpace(params=[_core.TPEParam.numerical(low=0.0, high=1.0)])
+    obs = np.array([[0.5]])
     with pytest.raises(ValueError, match="exceed the limit"):
-        _core.parzen_sample(specs, np.array([[0.5]]), np.array([1.0]), 10**12, 0)
+        _core.parzen_sample(space=space, obs=obs, weights=np.array([1.0]), n=10**12, seed=0)
 
 
 @pytest.mark.filterwarnings("ignore:`prior_weight` has been deprecated:FutureWarning")

@@ -8,12 +8,13 @@ helpers, not the API under test.
 
 The sdist's ``optuna.testing`` imports a few names at module level that ferrotune may lack
 (``optuna._imports._LazyImport``, ``optuna.storages.GrpcStorageProxy``) or touches on every
-use (``optuna.storages._CachedStorage``, in an isinstance()). So that the helpers load at all,
-and only while ferrotune lacks them, harness placeholders stand in: the placeholder
-``GrpcStorageProxy`` and ``_CachedStorage`` classes raise when instantiated (the grpc and
-cached_sqlite storage modes then fail test by test, listed), and the placeholder
-``optuna._imports`` has nothing but ``_LazyImport`` (a test that imports anything else from it
-still fails, listed as private).
+use (``optuna.storages._CachedStorage``, in an isinstance()), and test modules name
+``optuna.samplers.NSGAIIISampler`` at import time. So that these load at all, and only while
+ferrotune lacks them, harness placeholders stand in: the placeholder ``GrpcStorageProxy``,
+``_CachedStorage`` and ``NSGAIIISampler`` classes raise when instantiated (the grpc and
+cached_sqlite storage modes and the NSGA-III tests then fail test by test, listed), and the
+placeholder ``optuna._imports`` (used only if ferrotune has no ``_imports``) has nothing but
+``_LazyImport``.
 
 The real optuna package is never imported: ``find_spec`` claims every ``optuna`` name, so no
 later finder (site-packages, the sdist's own ``optuna/``) gets to load it. ``violations()``
@@ -57,6 +58,13 @@ class _MissingGrpcStorageProxy:
         raise NotImplementedError("compat harness: ferrotune has no GrpcStorageProxy")
 
 
+class _MissingNSGAIIISampler:
+    """Harness placeholder: ferrotune has no ``NSGAIIISampler`` yet (the multi-objective work)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise NotImplementedError("compat harness: ferrotune has no NSGAIIISampler")
+
+
 class _MissingCachedStorage:
     """Harness placeholder: ferrotune has no ``optuna.storages._CachedStorage`` (private)."""
 
@@ -79,6 +87,16 @@ _STORAGE_PLACEHOLDERS: dict[str, type] = {
 }
 
 
+# Names that test modules touch at import time (test_samplers.py lists
+# ``optuna.samplers.NSGAIIISampler`` in a module-level parametrize), so that the module collects
+# and only the tests that use the missing class fail, listed as missing.
+_SAMPLER_PLACEHOLDERS: dict[str, type] = {"NSGAIIISampler": _MissingNSGAIIISampler}
+_PLACEHOLDERS: dict[str, dict[str, type]] = {
+    "ferrotune.storages": _STORAGE_PLACEHOLDERS,
+    "ferrotune.samplers": _SAMPLER_PLACEHOLDERS,
+}
+
+
 class _AliasLoader(importlib.abc.Loader):
     def __init__(self, target: str) -> None:
         self.target = target
@@ -89,10 +107,9 @@ class _AliasLoader(importlib.abc.Loader):
             return _placeholder_imports_module()
         module = importlib.import_module(self.target)
         self._spec = getattr(module, "__spec__", None)
-        if self.target == "ferrotune.storages":
-            for name, placeholder in _STORAGE_PLACEHOLDERS.items():
-                if not hasattr(module, name):
-                    setattr(module, name, placeholder)
+        for name, placeholder in _PLACEHOLDERS.get(self.target, {}).items():
+            if not hasattr(module, name):
+                setattr(module, name, placeholder)
         return module
 
     def exec_module(self, module: types.ModuleType) -> None:

@@ -18,6 +18,7 @@ from ferrotune import (
     trial,
     visualization,
 )
+from ferrotune._imports import _LazyImport
 from ferrotune.exceptions import TrialPruned
 from ferrotune.study import (
     Study,
@@ -31,6 +32,9 @@ from ferrotune.study import (
 from ferrotune.trial import FixedTrial, FrozenTrial, Trial, TrialState, create_trial
 from ferrotune.version import __version__
 
+# imported on first use, as Optuna does (``import ferrotune.artifacts`` replaces it)
+artifacts = _LazyImport("ferrotune.artifacts")
+
 __all__ = [
     "FixedTrial",
     "FrozenTrial",
@@ -39,6 +43,7 @@ __all__ = [
     "TrialPruned",
     "TrialState",
     "__version__",
+    "artifacts",
     "copy_study",
     "create_study",
     "create_trial",

@@ -1,14 +1,18 @@
 """Type stub for the private Rust extension module ``ferrotune._core``."""
 
-from typing import final
+from collections.abc import Sequence
+from typing import Literal, TypedDict, final
 
 import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
     "CmaEsOptimizer",
+    "ForestParams",
     "TPEAboveState",
+    "TPEParam",
     "TPESortedColumn",
+    "TPESpace",
     "TPESplitState",
     "__version__",
     "_panic_for_tests",
@@ -106,6 +110,72 @@ def cmaes_warm_start_mgd(
 ) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]: ...
 
 # --- tpe (rust/py/src/tpe.rs) ---
+class _BelowSet(TypedDict):
+    obs: NDArray[np.float64]
+    weights: NDArray[np.float64]
+
+class _AboveSet(TypedDict):
+    columns: list[NDArray[np.float64]]
+    sorted: list[TPESortedColumn | None]
+    rows: NDArray[np.int64]
+    row_weights: NDArray[np.float64]
+    extra: NDArray[np.float64]
+    extra_weights: NDArray[np.float64]
+
+class _ColumnarHistory(TypedDict):
+    n: int
+    states: NDArray[np.int8]
+    values: NDArray[np.float64]
+    violation: NDArray[np.float64]
+    numbers: NDArray[np.int64]
+    columns: list[NDArray[np.float64]]
+    minimize: bool
+
+class _StudyState(TypedDict):
+    sorted: list[TPESortedColumn | None]
+    split: TPESplitState
+    above: TPEAboveState | None
+
+@final
+class TPEParam:
+    """One dimension of a ``TPESpace``: numerical (internal values) or categorical."""
+
+    @staticmethod
+    def numerical(
+        *, low: float, high: float, step: float = 0.0, log: bool = False
+    ) -> TPEParam: ...
+    @staticmethod
+    def categorical(*, n_choices: int) -> TPEParam: ...
+    @property
+    def kind(self) -> Literal["categorical", "numerical"]: ...
+    @property
+    def low(self) -> float: ...
+    @property
+    def high(self) -> float: ...
+    @property
+    def step(self) -> float: ...
+    @property
+    def log(self) -> bool: ...
+    @property
+    def n_choices(self) -> int: ...
+
+@final
+class TPESpace:
+    """A search space and its estimator options, checked once, reused by every proposal."""
+
+    def __new__(
+        cls,
+        *,
+        params: Sequence[TPEParam],
+        prior_weight: float = 1.0,
+        consider_magic_clip: bool = True,
+        consider_endpoints: bool = False,
+        n_candidates: int = 24,
+    ) -> TPESpace: ...
+    @property
+    def n_candidates(self) -> int: ...
+    def __len__(self) -> int: ...
+
 @final
 class TPESortedColumn:
     """Incrementally sorted ``(value, row)`` pairs of one history column."""
@@ -126,67 +196,46 @@ class TPEAboveState:
 
 @final
 class TPESplitState:
-    """The split of a study's growing history, kept across trials for ``tpe_propose_split``."""
+    """The split of a study's growing history, kept across trials for ``tpe_propose_split``.
 
-    def __init__(self) -> None: ...
+    ``complete`` and ``pruned`` are the ``TrialState`` codes of the history's states.
+    """
+
+    def __new__(cls, *, complete: int, pruned: int) -> TPESplitState: ...
     @property
     def n_seen(self) -> int: ...
 
 def parzen_log_pdf(
-    specs: NDArray[np.float64],
+    *,
+    space: TPESpace,
     obs: NDArray[np.float64],
     weights: NDArray[np.float64],
     x: NDArray[np.float64],
-    prior_weight: float = 1.0,
-    consider_magic_clip: bool = True,
-    consider_endpoints: bool = False,
 ) -> NDArray[np.float64]: ...
 def parzen_sample(
-    specs: NDArray[np.float64],
+    *,
+    space: TPESpace,
     obs: NDArray[np.float64],
     weights: NDArray[np.float64],
     n: int,
     seed: int,
-    prior_weight: float = 1.0,
-    consider_magic_clip: bool = True,
-    consider_endpoints: bool = False,
 ) -> NDArray[np.float64]: ...
 def tpe_propose(
-    specs: NDArray[np.float64],
-    below: NDArray[np.float64],
-    below_weights: NDArray[np.float64],
-    columns: list[NDArray[np.float64]],
-    sorted: list[TPESortedColumn | None],
-    rows: NDArray[np.int64],
-    row_weights: NDArray[np.float64],
-    extra: NDArray[np.float64],
-    extra_weights: NDArray[np.float64],
-    n_candidates: int,
+    *,
+    space: TPESpace,
+    below: _BelowSet,
+    above: _AboveSet,
     seed: int,
-    prior_weight: float = 1.0,
-    consider_magic_clip: bool = True,
-    consider_endpoints: bool = False,
     above_state: TPEAboveState | None = None,
 ) -> tuple[
     int, NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]
 ]: ...
 def tpe_propose_split(
-    specs: NDArray[np.float64],
-    n: int,
-    states: NDArray[np.int8],
-    values: NDArray[np.float64],
-    violation: NDArray[np.float64],
-    numbers: NDArray[np.int64],
-    minimize: bool,
-    columns: list[NDArray[np.float64]],
-    sorted: list[TPESortedColumn | None],
-    split_state: TPESplitState,
-    n_candidates: int,
+    *,
+    space: TPESpace,
+    history: _ColumnarHistory,
+    state: _StudyState,
     seed: int,
-    prior_weight: float = 1.0,
-    consider_magic_clip: bool = True,
-    consider_endpoints: bool = False,
-    above_state: TPEAboveState | None = None,
 ) -> list[float] | None: ...
 
 # --- multiobjective (rust/py/src/multiobjective.rs) ---
@@ -201,25 +250,28 @@ def solve_hssp(
 ) -> NDArray[np.int64]: ...
 
 # --- fanova (rust/py/src/fanova.rs): random-forest importances ---
+@final
+class ForestParams:
+    def __new__(
+        cls,
+        *,
+        n_trees: int,
+        max_depth: int,
+        min_samples_split: int,
+        min_samples_leaf: int,
+        seed: int,
+    ) -> ForestParams: ...
+
 def fanova_importances(
     x: NDArray[np.float64],
     y: NDArray[np.float64],
     bounds: NDArray[np.float64],
     groups: list[list[int]],
-    n_trees: int,
-    max_depth: int,
-    min_samples_split: int,
-    min_samples_leaf: int,
-    seed: int,
+    *,
+    forest: ForestParams,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
 def forest_mdi_importances(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    n_trees: int,
-    max_depth: int,
-    min_samples_split: int,
-    min_samples_leaf: int,
-    seed: int,
+    x: NDArray[np.float64], y: NDArray[np.float64], *, forest: ForestParams
 ) -> NDArray[np.float64]: ...
 def _panic_for_tests(message: str) -> None:
     """Panic inside the core call helper (tests: raises ``RuntimeError``)."""

@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from ferrotune._experimental import _append_note
+
 FT = TypeVar("FT")
 FP = ParamSpec("FP")
 CT = TypeVar("CT")
@@ -60,12 +62,10 @@ def _message(name: str, deprecated_version: str, removed_version: str, text: str
 def _add_note(
     doc: str | None, deprecated_version: str, removed_version: str, text: str | None
 ) -> str:
-    doc = doc or ""
     note = _DEPRECATION_NOTE_TEMPLATE.format(d_ver=deprecated_version, r_ver=removed_version)
     if text is not None:
         note += "\n\n" + textwrap.indent(text.strip(), "    ") + "\n"
-    indent = doc.split("\n")[-1] if "\n" in doc else ""
-    return doc.strip() + textwrap.indent(note, indent) + indent
+    return _append_note(doc, note)
 
 
 def deprecated_func(

@@ -210,3 +210,79 @@ def test_threaded_stress_under_n_jobs(name: str) -> None:
     # The columnar history agrees with the trial list after concurrent appends.
     completed = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
     assert len(completed) == sum(t.state == TrialState.COMPLETE for t in trials)
+
+
+# --- TPE: forged sorted-column pickles, one frozen space shared by threads ----------------
+
+
+def _synced_column() -> _core.TPESortedColumn:
+    column = _core.TPESortedColumn()
+    column.sync(np.array([0.3, -1.0, 2.5, 0.3, np.nan, 1.7]))
+    return column
+
+
+def test_forged_tpe_sorted_column_pickle_raises_value_error() -> None:
+    column = _synced_column()
+    good = pickle.dumps(column)
+    restored = pickle.loads(good)
+    assert (len(restored), restored.n_seen) == (len(column), column.n_seen)
+    state = column.__getstate__()
+    rejected = 0
+    for forged in _forgeries(state):
+        fresh = _core.TPESortedColumn()
+        try:
+            fresh.__setstate__(forged)
+        except ValueError:
+            rejected += 1
+            continue
+        # A flip that keeps the bytes valid (sorted, finite, rows in range) is a valid column.
+        assert len(fresh) <= fresh.n_seen
+    assert rejected >= 5  # the truncated and padded forgeries at least
+
+
+def test_tpe_space_rejects_bad_specs_by_name() -> None:
+    with pytest.raises(ValueError, match=r"low|high"):
+        _core.TPESpace(params=[_core.TPEParam.numerical(low=2.0, high=1.0)])
+    with pytest.raises(ValueError, match="n_choices"):
+        _core.TPESpace(params=[_core.TPEParam.categorical(n_choices=0)])
+    with pytest.raises(TypeError):
+        _core.parzen_log_pdf(  # type: ignore[call-arg]
+            _core.TPESpace(params=[]), np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0))
+        )
+
+
+def test_one_frozen_tpe_space_shared_by_threads_gives_serial_results() -> None:
+    space = _core.TPESpace(
+        params=[
+            _core.TPEParam.numerical(low=-3.0, high=3.0),
+            _core.TPEParam.numerical(low=0.0, high=4.0, step=1.0),
+            _core.TPEParam.categorical(n_choices=3),
+        ]
+    )
+    rng = np.random.default_rng(5)
+    obs = np.column_stack([rng.uniform(-3, 3, 40), rng.integers(0, 5, 40), rng.integers(0, 3, 40)])
+    weights = np.full(40, 1.0 / 40)
+    x = np.column_stack(
+        [rng.uniform(-3, 3, 500), rng.integers(0, 5, 500), rng.integers(0, 3, 500)]
+    )
+    serial = _core.parzen_log_pdf(space=space, obs=obs, weights=weights, x=x)
+    samples = _core.parzen_sample(space=space, obs=obs, weights=weights, n=64, seed=9)
+    results: list[tuple[np.ndarray, np.ndarray]] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(50):
+            got = _core.parzen_log_pdf(space=space, obs=obs, weights=weights, x=x)
+            drawn = _core.parzen_sample(space=space, obs=obs, weights=weights, n=64, seed=9)
+            with lock:
+                results.append((got, drawn))
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 200
+    for got, drawn in results:
+        np.testing.assert_array_equal(got, serial)
+        np.testing.assert_array_equal(drawn, samples)

@@ -13,7 +13,10 @@ import ferrotune as ft
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
-pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning"),
+    pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning"),
+]
 
 KINDS = ["sqlite", "postgresql", "journal_file", "journal_redis"]
 

@@ -4,7 +4,7 @@ import pytest
 
 import ferrotune
 from ferrotune.distributions import CategoricalDistribution, FloatDistribution
-from ferrotune.exceptions import DuplicatedStudyError
+from ferrotune.exceptions import DuplicatedStudyError, ExperimentalWarning
 from ferrotune.samplers import RandomSampler
 from ferrotune.storages import InMemoryStorage
 from ferrotune.study import StudyDirection
@@ -177,9 +177,10 @@ def test_user_attrs_and_metric_names() -> None:
     study.system_attrs["owner"]["team"] = "changed"  # a copy: the study is unchanged
     assert study.system_attrs["owner"] == {"team": "ml"}
     assert study.metric_names is None
-    study.set_metric_names(["loss", "acc"])
+    with pytest.warns(ExperimentalWarning, match="set_metric_names is experimental"):
+        study.set_metric_names(["loss", "acc"])
     assert study.metric_names == ["loss", "acc"]
-    with pytest.raises(ValueError, match="metric names"):
+    with pytest.raises(ValueError, match="metric names"), pytest.warns(ExperimentalWarning):
         study.set_metric_names(["only-one"])
 
 
@@ -204,7 +205,8 @@ def test_trials_dataframe() -> None:
     multi = study.trials_dataframe(attrs=("number", "params"), multi_index=True)
     assert ("params", "x") in multi.columns
     mo = _study(directions=["minimize", "minimize"])
-    mo.set_metric_names(["a", "b"])
+    with pytest.warns(ExperimentalWarning):
+        mo.set_metric_names(["a", "b"])
     mo.optimize(lambda t: (1.0, 2.0), n_trials=2)
     assert {"values_a", "values_b"} <= set(mo.trials_dataframe().columns)
     assert _study().trials_dataframe().empty

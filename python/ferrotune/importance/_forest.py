@@ -22,6 +22,18 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
 
 
+def _forest_params(n_trees: int, max_depth: int, seed: int | None) -> _core.ForestParams:
+    """The forest of both evaluators: fully grown trees (split nodes of two samples or more,
+    leaves of one) as in Optuna's scikit-learn forests."""
+    return _core.ForestParams(
+        n_trees=n_trees,
+        max_depth=max_depth,
+        min_samples_split=2,
+        min_samples_leaf=1,
+        seed=_resolve_seed(seed),
+    )
+
+
 class FanovaImportanceEvaluator(BaseImportanceEvaluator):
     """fANOVA importance evaluator (Hutter, Hoos & Leyton-Brown, ICML 2014).
 
@@ -66,17 +78,8 @@ class FanovaImportanceEvaluator(BaseImportanceEvaluator):
         x, y, bounds, groups = _encoded_matrix(study, varying, target)
         if y.size <= 1:
             return {n: 0.0 for n in names}
-        mean, _std = _core.fanova_importances(
-            x,
-            y,
-            bounds,
-            groups,
-            self._n_trees,
-            self._max_depth,
-            2,
-            1,
-            _resolve_seed(self._seed),
-        )
+        forest = _forest_params(self._n_trees, self._max_depth, self._seed)
+        mean, _std = _core.fanova_importances(x, y, bounds, groups, forest=forest)
         importances = dict(zip(varying, (float(v) for v in mean), strict=True))
         importances.update({n: 0.0 for n in constant})
         return _sort_by_importance(importances)
@@ -122,9 +125,8 @@ class MeanDecreaseImpurityImportanceEvaluator(BaseImportanceEvaluator):
         x, y, _bounds, groups = _encoded_matrix(study, distributions, target)
         if y.size <= 1:
             return {n: 0.0 for n in names}
-        per_column = _core.forest_mdi_importances(
-            x, y, self._n_trees, self._max_depth, 2, 1, _resolve_seed(self._seed)
-        )
+        forest = _forest_params(self._n_trees, self._max_depth, self._seed)
+        per_column = _core.forest_mdi_importances(x, y, forest=forest)
         importances = {
             name: float(np.sum(per_column[group]))
             for name, group in zip(distributions, groups, strict=True)

@@ -69,3 +69,11 @@ class BaseSampler(abc.ABC):
 
     def reseed_rng(self) -> None:
         """Reseed the random generator (used for each worker thread with ``n_jobs > 1``)."""
+
+    def _raise_error_if_multi_objective(self, study: Study) -> None:
+        """Raise ``ValueError`` for a multi-objective study (Optuna's helper for subclasses)."""
+        if study._is_multi_objective():
+            raise ValueError(
+                "If the study is being used for multi-objective optimization, "
+                f"{self.__class__.__name__} cannot be used."
+            )

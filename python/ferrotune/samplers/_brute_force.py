@@ -5,11 +5,10 @@ from __future__ import annotations
 import decimal
 import functools
 import math
-import threading
 import warnings
 from collections.abc import Sequence
 from numbers import Real
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +21,7 @@ from ferrotune.distributions import (
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import _check_seed
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
@@ -334,7 +334,7 @@ def _matches(trial: FrozenTrial, params: dict[str, Any]) -> bool:
     return True
 
 
-class BruteForceSampler(BaseSampler):
+class BruteForceSampler(PicklableLocksMixin, BaseSampler):
     """Try every combination of a finite define-by-run search space.
 
     Conditional spaces are explored as a tree: each parameter's value opens the parameters
@@ -353,6 +353,8 @@ class BruteForceSampler(BaseSampler):
     ``FloatDistribution`` parameters need a ``step``.
     """
 
+    _PROCESS_CACHES: ClassVar[Factories] = {"_tree": _FinishedTree, "_study_key": reset_to_none}
+
     def __init__(self, seed: int | None = None, avoid_premature_stop: bool = False) -> None:
         warnings.warn(
             "BruteForceSampler is experimental (supported from v3.1.0). "
@@ -367,20 +369,9 @@ class BruteForceSampler(BaseSampler):
             )
         self._rng = np.random.RandomState(seed)
         self._avoid_premature_stop = avoid_premature_stop
-        self._lock = threading.Lock()
+        self._create_locks()
         self._tree = _FinishedTree()
         self._study_key: tuple[int, int] | None = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        state["_tree"] = _FinishedTree()
-        state["_study_key"] = None
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def reseed_rng(self) -> None:
         self._rng = np.random.RandomState()

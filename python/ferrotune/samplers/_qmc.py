@@ -9,7 +9,7 @@ import threading
 import warnings
 from collections.abc import Sequence
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -21,8 +21,9 @@ from ferrotune.distributions import (
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.logging import get_logger
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
-from ferrotune.samplers._nsgaii._population import NumericalTransform
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import RandomSampler, _check_seed
+from ferrotune.samplers.nsgaii._population import NumericalTransform
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
 
@@ -44,7 +45,7 @@ def _scipy_qmc() -> ModuleType:
         ) from e
 
 
-class QMCSampler(BaseSampler):
+class QMCSampler(PicklableLocksMixin, BaseSampler):
     """Sample from a Sobol' or Halton low-discrepancy sequence (``scipy.stats.qmc``).
 
     The ``k``-th trial takes the ``k``-th point of the sequence; the index is counted in the
@@ -68,6 +69,8 @@ class QMCSampler(BaseSampler):
     warn_independent_sampling
         Log a warning when a parameter is sampled by the independent sampler.
     """
+
+    _PROCESS_CACHES: ClassVar[Factories] = {"_engine": reset_to_none, "_engine_key": reset_to_none}
 
     def __init__(
         self,
@@ -106,7 +109,7 @@ class QMCSampler(BaseSampler):
                 " environment, the same seed must be used in all samplers to ensure that "
                 "resulting samples are taken from the same QMC sequence. "
             )
-        self._lock = threading.Lock()
+        self._create_locks()
         self._study_key: tuple[int, int] | None = None
         self._cursor = 0
         self._first: tuple[int, dict[str, BaseDistribution]] | None = None
@@ -114,17 +117,6 @@ class QMCSampler(BaseSampler):
         self._engine_key: tuple[str, int] | None = None
         self._engine_next = 0
         self._transforms: dict[tuple[tuple[str, BaseDistribution], ...], NumericalTransform] = {}
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        state["_engine"] = None
-        state["_engine_key"] = None
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.Lock()
 
     def reseed_rng(self) -> None:
         # The sequence seed must stay: every worker has to draw from the same sequence.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import random
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -16,6 +15,7 @@ from ferrotune.distributions import (
     IntDistribution,
 )
 from ferrotune.samplers._base import BaseSampler
+from ferrotune.samplers._lazy_random_state import SharedRandomStream
 from ferrotune.trial._frozen import FrozenTrial
 
 if TYPE_CHECKING:
@@ -66,10 +66,11 @@ class RandomSampler(BaseSampler):
 
     def __init__(self, seed: int | None = None) -> None:
         self._seed = _check_seed(seed)
-        self._rng = random.Random(self._seed)
+        # ``_rng.rng`` is the numpy view third-party samplers use (as on Optuna's sampler)
+        self._rng = SharedRandomStream(self._seed)
 
     def reseed_rng(self) -> None:
-        self._rng = random.Random()
+        self._rng = SharedRandomStream()
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
@@ -89,10 +90,13 @@ class RandomSampler(BaseSampler):
         param_distribution: BaseDistribution,
     ) -> Any:
         dist = param_distribution
+        stream = self._rng
+        if stream.numpy_ahead:
+            stream.pull()
         if type(dist) is FloatDistribution and dist.step is None and not dist.log:
-            value = dist.low + self._rng.random() * (dist.high - dist.low)
+            value = dist.low + stream.draws.random() * (dist.high - dist.low)
             return value if value <= dist.high else dist.high
-        return sample_uniform(self._rng.random(), dist)
+        return sample_uniform(stream.draws.random(), dist)
 
 
 def sample_uniform(u: float, dist: BaseDistribution) -> Any:

@@ -19,6 +19,40 @@ DEFAULT_STUDY_NAME_PREFIX = "no-name-"
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
+def updated_best_trial(
+    directions: Sequence[StudyDirection], best: FrozenTrial | None, trial: FrozenTrial
+) -> FrozenTrial | None:
+    """The best trial of a study once ``trial`` has finished (``best``: the best before).
+
+    Only COMPLETE trials of single-objective studies count; on a tie the earlier trial
+    stays best (as Optuna's ``min``/``max`` over the trials in order).
+    """
+    if trial.state != TrialState.COMPLETE or len(directions) != 1:
+        return best
+    if best is None:
+        return trial
+    values, best_values = trial._values, best._values
+    assert values is not None and best_values is not None
+    if directions[0] == StudyDirection.MAXIMIZE:
+        return trial if values[0] > best_values[0] else best
+    return trial if values[0] < best_values[0] else best
+
+
+def checked_best_trial(
+    directions: Sequence[StudyDirection], best: FrozenTrial | None
+) -> FrozenTrial:
+    """``best`` as :meth:`BaseStorage.get_best_trial` returns it, or Optuna's error.
+
+    Raises ``RuntimeError`` for a multi-objective study and ``ValueError`` when no trial
+    is complete (``best`` is ``None``).
+    """
+    if len(directions) > 1:
+        raise RuntimeError("Best trial can be obtained only for single-objective optimization.")
+    if best is None:
+        raise ValueError("No trials are completed yet.")
+    return best
+
+
 class BaseStorage(abc.ABC):
     """Base class of storages, with Optuna's method names and semantics.
 
@@ -145,13 +179,10 @@ class BaseStorage(abc.ABC):
         if not trials:
             raise ValueError("No trials are completed yet.")
         directions = self.get_study_directions(study_id)
-        if len(directions) > 1:
-            raise RuntimeError(
-                "Best trial can be obtained only for single-objective optimization."
-            )
-        if directions[0] == StudyDirection.MAXIMIZE:
-            return max(trials, key=lambda t: t.values[0])  # type: ignore[index]
-        return min(trials, key=lambda t: t.values[0])  # type: ignore[index]
+        best: FrozenTrial | None = None
+        for trial in trials:
+            best = updated_best_trial(directions, best, trial)
+        return checked_best_trial(directions, best)
 
     def get_trial_params(self, trial_id: int) -> dict[str, Any]:
         """Parameters of a trial (external representation)."""

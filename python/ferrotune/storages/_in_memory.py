@@ -9,14 +9,22 @@ import uuid
 from collections.abc import Container, Sequence
 from typing import Any
 
+from ferrotune import logging as _logging
 from ferrotune.distributions import BaseDistribution, check_distribution_compatibility
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
-from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
+from ferrotune.storages._base import (
+    DEFAULT_STUDY_NAME_PREFIX,
+    BaseStorage,
+    checked_best_trial,
+    updated_best_trial,
+)
 from ferrotune.storages._history import TrialHistory
 from ferrotune.study._frozen import FrozenStudy
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
+
+_logger = _logging.get_logger(__name__)
 
 _RUNNING_ONLY = (TrialState.RUNNING,)
 _WAITING_ONLY = (TrialState.WAITING,)
@@ -47,19 +55,6 @@ class _StudyRecord:
         self.running: dict[int, FrozenTrial] = {}
         self.waiting: dict[int, FrozenTrial] = {}
         self.history = TrialHistory(len(directions))
-
-
-def _snapshot(trial: FrozenTrial) -> FrozenTrial:
-    """A copy whose mutable fields can be changed without touching the stored record."""
-    new = copy.copy(trial)
-    new.params = dict(trial.params)
-    new.distributions = dict(trial.distributions)
-    new.user_attrs = dict(trial.user_attrs)
-    new.system_attrs = dict(trial.system_attrs)
-    new.intermediate_values = dict(trial.intermediate_values)
-    if trial._internal_params is not None:
-        new._internal_params = dict(trial._internal_params)
-    return new
 
 
 class InMemoryStorage(BaseStorage):
@@ -103,6 +98,7 @@ class InMemoryStorage(BaseStorage):
             self._next_study_id += 1
             self._studies[study_id] = _StudyRecord(study_name, list(directions))
             self._name_to_id[study_name] = study_id
+            _logger.info(f"A new study created in memory with name: {study_name}")
             return study_id
 
     def _study(self, study_id: int) -> _StudyRecord:
@@ -171,20 +167,9 @@ class InMemoryStorage(BaseStorage):
             self._next_trial_id += 1
             number = len(record.trials)
             if template_trial is None:
-                trial = FrozenTrial(
-                    number=number,
-                    state=TrialState.RUNNING,
-                    value=None,
-                    datetime_start=datetime.datetime.now(),
-                    datetime_complete=None,
-                    params={},
-                    distributions={},
-                    user_attrs={},
-                    system_attrs={},
-                    intermediate_values={},
-                    trial_id=trial_id,
+                trial = FrozenTrial._empty(
+                    number, TrialState.RUNNING, datetime.datetime.now(), None, trial_id
                 )
-                trial._internal_params = {}
             else:
                 trial = copy.deepcopy(template_trial)
                 trial.number = number
@@ -216,24 +201,7 @@ class InMemoryStorage(BaseStorage):
             record.waiting[trial_id] = trial
         else:
             record.history.append(trial)
-            if state == TrialState.COMPLETE and len(record.directions) == 1:
-                self._update_best(record, trial)
-
-    @staticmethod
-    def _update_best(record: _StudyRecord, trial: FrozenTrial) -> None:
-        best = record.best
-        values = trial._values
-        assert values is not None
-        if best is None:
-            record.best = trial
-            return
-        assert best._values is not None
-        if record.directions[0] == StudyDirection.MAXIMIZE:
-            better = values[0] > best._values[0]
-        else:
-            better = values[0] < best._values[0]
-        if better:
-            record.best = trial
+            record.best = updated_best_trial(record.directions, record.best, trial)
 
     def _register_distribution(
         self, record: _StudyRecord, name: str, distribution: BaseDistribution
@@ -345,7 +313,7 @@ class InMemoryStorage(BaseStorage):
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         with self._lock:
-            return _snapshot(self._trial(trial_id)[1])
+            return self._trial(trial_id)[1]._copy_mutable()
 
     def get_all_trials(
         self,
@@ -365,11 +333,11 @@ class InMemoryStorage(BaseStorage):
                 return trials
             if states is None:
                 for trial in (*record.running.values(), *record.waiting.values()):
-                    trials[trial.number] = _snapshot(trial)
+                    trials[trial.number] = trial._copy_mutable()
                 return trials
             if TrialState.RUNNING not in states and TrialState.WAITING not in states:
                 return trials  # finished trials only
-            return [t if t.state.is_finished() else _snapshot(t) for t in trials]
+            return [t if t.state.is_finished() else t._copy_mutable() for t in trials]
 
     def _select(self, study_id: int, states: Container[TrialState] | None) -> list[FrozenTrial]:
         """The stored records of a study's trials in ``states`` (a new list)."""
@@ -405,13 +373,7 @@ class InMemoryStorage(BaseStorage):
     def get_best_trial(self, study_id: int) -> FrozenTrial:
         with self._lock:
             record = self._study(study_id)
-            if len(record.directions) > 1:
-                raise RuntimeError(
-                    "Best trial can be obtained only for single-objective optimization."
-                )
-            if record.best is None:
-                raise ValueError("No trials are completed yet.")
-            return record.best
+            return checked_best_trial(record.directions, record.best)
 
     def get_trial_system_attrs(self, trial_id: int) -> dict[str, Any]:
         with self._lock:

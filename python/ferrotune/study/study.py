@@ -14,6 +14,7 @@ import numpy as np
 import ferrotune.storages as _storages
 from ferrotune import distributions as _dists
 from ferrotune import logging as _logging
+from ferrotune._experimental import experimental_func
 from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.study._frozen import StudySummary
@@ -34,6 +35,7 @@ ObjectiveFuncType = Callable[[Trial], float | Sequence[float]]
 
 _logger = _logging.get_logger(__name__)
 _METRIC_NAMES_KEY = "study:metric_names"
+_SYSTEM_ATTR_METRIC_NAMES = _METRIC_NAMES_KEY  # Optuna's name, read by its tests
 
 
 class _ThreadLocal(threading.local):
@@ -135,6 +137,7 @@ class Study:
         names = self._storage.get_study_system_attrs(self._study_id).get(_METRIC_NAMES_KEY)
         return None if names is None else list(names)
 
+    @experimental_func("3.2.0")
     def set_metric_names(self, metric_names: list[str]) -> None:
         """Name the objectives (one name per direction)."""
         if len(self._directions) != len(metric_names):

@@ -131,6 +131,51 @@ class FrozenTrial(ReplayTrial):
         new._internal_params = self._internal_params
         return new
 
+    @classmethod
+    def _empty(
+        cls,
+        number: int,
+        state: TrialState,
+        datetime_start: datetime.datetime | None,
+        datetime_complete: datetime.datetime | None,
+        trial_id: int,
+    ) -> FrozenTrial:
+        """A trial without values, parameters or attributes, for a storage to fill in."""
+        trial = cls(
+            number=number,
+            state=state,
+            value=None,
+            datetime_start=datetime_start,
+            datetime_complete=datetime_complete,
+            params={},
+            distributions={},
+            user_attrs={},
+            system_attrs={},
+            intermediate_values={},
+            trial_id=trial_id,
+        )
+        trial._internal_params = {}
+        return trial
+
+    def _copy_mutable(self) -> FrozenTrial:
+        """A copy with its own containers (values, params, attributes, ...).
+
+        Storages hand these out: changing a returned trial's containers leaves the stored
+        record as it was, and later writes to the record leave the returned trial as it was.
+        The attribute values themselves are shared (unlike :func:`copy.deepcopy`).
+        """
+        new = self.__copy__()
+        if self._values is not None:
+            new._values = list(self._values)
+        new.params = dict(self.params)
+        new.distributions = dict(self.distributions)
+        new.user_attrs = dict(self.user_attrs)
+        new.system_attrs = dict(self.system_attrs)
+        new.intermediate_values = dict(self.intermediate_values)
+        if self._internal_params is not None:
+            new._internal_params = dict(self._internal_params)
+        return new
+
     def __deepcopy__(self, memo: dict[int, Any]) -> FrozenTrial:
         import copy
 

@@ -25,6 +25,7 @@ from ferrotune.trial._constraints import constraint_key, constraints_from_system
 from ferrotune.trial._state import TrialState
 
 if TYPE_CHECKING:
+    from ferrotune.storages import BaseStorage
     from ferrotune.study import Study
     from ferrotune.trial._frozen import FrozenTrial
 
@@ -154,6 +155,11 @@ class Trial(BaseTrial):
         # sampling (``_plain``) or relative sampling into a record this process owns.
         self._owned = self._registry is not None and not self._fixed_params
         self._plain = self._owned and not self.relative_search_space
+
+    @property
+    def storage(self) -> BaseStorage:
+        """The storage of the trial's study (where its parameters and values are written)."""
+        return self._storage
 
     @property
     def relative_params(self) -> dict[str, Any]:

@@ -2,12 +2,13 @@
 //! over numpy batches, bytes state) and the WS-CMA-ES initial distribution.
 
 use ferrotune_core::cmaes::{warm_start_mgd, CmaEs, Restart, Settings, Variant};
+use ferrotune_core::CoreError;
 use numpy::ndarray::Array2;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
+use crate::error::{ArrayArg, BindingResult};
 use crate::util;
 
 /// Two `(n, dim)` matrices: candidates to evaluate and the raw samples to tell.
@@ -15,17 +16,20 @@ type CandidatePair<'py> = (Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)
 /// A multivariate Gaussian `(mean, sigma, cov)`.
 type Gaussian<'py> = (Bound<'py, PyArray1<f64>>, f64, Bound<'py, PyArray2<f64>>);
 
-fn rows(arr: &PyReadonlyArray2<'_, f64>, name: &str) -> PyResult<(Vec<f64>, usize, usize)> {
-    let a = arr.as_array();
-    let (r, c) = a.dim();
-    if a.iter().len() != r * c {
-        return Err(PyValueError::new_err(format!("`{name}` is malformed")));
-    }
-    Ok((a.iter().copied().collect(), r, c))
+/// The `(rows, columns)` of a matrix argument and its elements, row-major, after
+/// checking its shape against `expected` (`None`: any length on that axis).
+fn matrix(
+    name: &str,
+    arr: &PyReadonlyArray2<'_, f64>,
+    expected: [Option<usize>; 2],
+) -> Result<(Vec<f64>, usize, usize), CoreError> {
+    let arg = ArrayArg::new(name, arr);
+    let shape = arg.shape(&expected)?;
+    Ok((arg.to_vec(), shape[0], shape[1]))
 }
 
-fn to_matrix(flat: Vec<f64>, r: usize, c: usize) -> PyResult<Array2<f64>> {
-    Array2::from_shape_vec((r, c), flat).map_err(|e| PyValueError::new_err(e.to_string()))
+fn to_matrix(flat: Vec<f64>, r: usize, c: usize) -> Result<Array2<f64>, CoreError> {
+    Array2::from_shape_vec((r, c), flat).map_err(|e| CoreError::ShapeMismatch(e.to_string()))
 }
 
 /// CMA-ES run (full, separable or with margin; optional LRA and IPOP/BIPOP).
@@ -42,6 +46,9 @@ impl PyCmaEs {
         lr_adapt=false, steps=None, margin=None, n_max_resampling=None,
         restart_strategy=None, inc_popsize=2
     ))]
+    // PyO3 maps each Python parameter to one Rust parameter, so the keyword-only options
+    // of this public constructor cannot be a struct here without changing its Python
+    // signature; they become the core `Settings` right below.
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -58,52 +65,21 @@ impl PyCmaEs {
         n_max_resampling: Option<usize>,
         restart_strategy: Option<&str>,
         inc_popsize: usize,
-    ) -> PyResult<Self> {
+    ) -> BindingResult<Self> {
+        let variant = variant.parse::<Variant>()?;
+        let restart = restart_strategy.map_or(Ok(Restart::None), str::parse)?;
         let mean: Vec<f64> = mean.as_array().iter().copied().collect();
         let n = mean.len();
-        let variant = match variant {
-            "cma" => Variant::Full,
-            "sepcma" => Variant::Separable,
-            "cmawm" => Variant::Margin,
-            other => {
-                return Err(PyValueError::new_err(format!(
-                    "variant must be 'cma', 'sepcma' or 'cmawm', got {other:?}"
-                )))
-            }
-        };
-        let restart = match restart_strategy {
-            None => Restart::None,
-            Some("ipop") => Restart::Ipop,
-            Some("bipop") => Restart::Bipop,
-            Some(other) => {
-                return Err(PyValueError::new_err(format!(
-                    "restart_strategy must be None, 'ipop' or 'bipop', got {other:?}"
-                )))
-            }
-        };
         let bounds = match bounds {
             None => None,
             Some(b) => {
-                let (flat, r, c) = rows(&b, "bounds")?;
-                if r != n || c != 2 {
-                    return Err(PyValueError::new_err(format!(
-                        "bounds must have shape ({n}, 2), got ({r}, {c})"
-                    )));
-                }
+                let (flat, _, _) = matrix("bounds", &b, [Some(n), Some(2)])?;
                 Some(flat.chunks(2).map(|p| [p[0], p[1]]).collect())
             }
         };
         let cov = match cov {
             None => None,
-            Some(c) => {
-                let (flat, r, k) = rows(&c, "cov")?;
-                if r != n || k != n {
-                    return Err(PyValueError::new_err(format!(
-                        "cov must have shape ({n}, {n}), got ({r}, {k})"
-                    )));
-                }
-                Some(flat)
-            }
+            Some(c) => Some(matrix("cov", &c, [Some(n), Some(n)])?.0),
         };
         let settings = Settings {
             variant,
@@ -160,7 +136,7 @@ impl PyCmaEs {
 
     /// Covariance matrix `C`.
     #[getter]
-    fn cov<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn cov<'py>(&self, py: Python<'py>) -> BindingResult<Bound<'py, PyArray2<f64>>> {
         let n = self.inner.dim();
         Ok(to_matrix(self.inner.cov(), n, n)?.into_pyarray(py))
     }
@@ -184,7 +160,7 @@ impl PyCmaEs {
 
     /// `n` candidates as an `(n, dim)` array.
     #[pyo3(signature = (n=1))]
-    fn ask<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
+    fn ask<'py>(&mut self, py: Python<'py>, n: usize) -> BindingResult<Bound<'py, PyArray2<f64>>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
         let flat = util::run(py, || Ok(inner.ask_many(n)?.0))?;
@@ -194,7 +170,11 @@ impl PyCmaEs {
     /// `n` candidates as `(x_to_evaluate, x_to_tell)`, two `(n, dim)` arrays
     /// (they differ only with margin).
     #[pyo3(signature = (n=1))]
-    fn ask_with_raw<'py>(&mut self, py: Python<'py>, n: usize) -> PyResult<CandidatePair<'py>> {
+    fn ask_with_raw<'py>(
+        &mut self,
+        py: Python<'py>,
+        n: usize,
+    ) -> BindingResult<CandidatePair<'py>> {
         let d = self.inner.dim();
         let inner = &mut self.inner;
         let (xs, raws) = util::run(py, || inner.ask_many(n))?;
@@ -211,17 +191,11 @@ impl PyCmaEs {
         py: Python<'_>,
         x: PyReadonlyArray2<'_, f64>,
         values: PyReadonlyArray1<'_, f64>,
-    ) -> PyResult<bool> {
-        let (flat, _, c) = rows(&x, "x")?;
-        if c != self.inner.dim() {
-            return Err(PyValueError::new_err(format!(
-                "x must have {} columns, got {c}",
-                self.inner.dim()
-            )));
-        }
+    ) -> BindingResult<bool> {
+        let (flat, _, _) = matrix("x", &x, [None, Some(self.inner.dim())])?;
         let values: Vec<f64> = values.as_array().iter().copied().collect();
         let inner = &mut self.inner;
-        util::run(py, || inner.tell(&flat, &values))
+        Ok(util::run(py, || inner.tell(&flat, &values))?)
     }
 
     /// The whole state as bytes.
@@ -262,8 +236,8 @@ fn cmaes_warm_start_mgd<'py>(
     values: PyReadonlyArray1<'py, f64>,
     gamma: f64,
     alpha: f64,
-) -> PyResult<Gaussian<'py>> {
-    let (flat, _, n) = rows(&x, "x")?;
+) -> BindingResult<Gaussian<'py>> {
+    let (flat, _, n) = matrix("x", &x, [None, None])?;
     let values: Vec<f64> = values.as_array().iter().copied().collect();
     let (mean, sigma, cov) = util::run(py, || warm_start_mgd(&flat, &values, n, gamma, alpha))?;
     Ok((

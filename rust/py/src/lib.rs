@@ -2,11 +2,13 @@
 //!
 //! Each submodule adapts one core module and registers its functions; the
 //! maths lives in `ferrotune-core`. `util::run` is the one helper that
-//! releases the interpreter lock and maps `CoreError` to Python exceptions.
+//! releases the interpreter lock; `error` is the one module that turns errors
+//! into Python exceptions (`CoreError` mapping, numpy argument checks).
 
 use pyo3::prelude::*;
 
 mod cmaes;
+mod error;
 mod fanova;
 mod multiobjective;
 mod tpe;

@@ -1,41 +1,30 @@
-//! Bindings for `ferrotune_core::tpe`: Parzen estimators and the TPE proposal.
+//! Bindings for `ferrotune_core::tpe`: the search space, Parzen estimators and the TPE
+//! proposal.
+//!
+//! A [`TPESpace`] is built once per search space (checked there) and passed to every
+//! call, as pydantic-core builds a validator once and calls it many times; the functions
+//! take keyword-only arguments, grouped into dictionaries where a proposal needs many.
 
-use ferrotune_core::tpe::split::{default_weights, SplitHistory, SplitState, StateCodes};
+use ferrotune_core::tpe::fast_path::{self, ColumnarHistory, Observations, StudyState};
+use ferrotune_core::tpe::split::{SplitState, StateCodes};
 use ferrotune_core::tpe::{
-    self, IncrementalAbove, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator,
-    SortedColumn,
+    IncrementalAbove, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator, SortedColumn,
+    TpeSpace,
 };
+use ferrotune_core::CoreError;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+use crate::error::{ArrayArg, BindingResult};
 use crate::util;
 
-fn specs_from(arr: &PyReadonlyArray2<'_, f64>) -> PyResult<Vec<ParamSpec>> {
-    let a = arr.as_array();
-    if a.ncols() != 5 {
-        return Err(PyValueError::new_err(format!(
-            "specs must have 5 columns (n_choices, low, high, step, log), got {}",
-            a.ncols()
-        )));
-    }
-    Ok(a.rows()
-        .into_iter()
-        .map(|r| ParamSpec {
-            n_choices: r[0].max(0.0) as usize,
-            low: r[1],
-            high: r[2],
-            step: r[3],
-            log: r[4] != 0.0,
-        })
-        .collect())
-}
-
-fn matrix(arr: &PyReadonlyArray2<'_, f64>, d: usize, name: &str) -> PyResult<Vec<f64>> {
+/// The values of a `(rows, d)` matrix in row-major order (any number of columns when it
+/// has no row).
+fn matrix(arr: &PyReadonlyArray2<'_, f64>, d: usize, name: &str) -> Result<Vec<f64>, CoreError> {
     let a = arr.as_array();
     if a.nrows() > 0 && a.ncols() != d {
-        return Err(PyValueError::new_err(format!(
+        return Err(CoreError::ShapeMismatch(format!(
             "`{name}` has {} columns, expected {d}",
             a.ncols()
         )));
@@ -43,19 +32,137 @@ fn matrix(arr: &PyReadonlyArray2<'_, f64>, d: usize, name: &str) -> PyResult<Vec
     Ok(a.iter().copied().collect())
 }
 
-fn config(prior_weight: f64, consider_magic_clip: bool, consider_endpoints: bool) -> ParzenConfig {
-    ParzenConfig {
-        prior_weight,
-        consider_magic_clip,
-        consider_endpoints,
+/// The first `n` elements of a contiguous array.
+fn prefix<'a, T: numpy::Element>(
+    arr: &'a PyReadonlyArray1<'_, T>,
+    n: usize,
+    name: &'a str,
+) -> Result<&'a [T], CoreError> {
+    ArrayArg::new(name, arr)
+        .contiguous()?
+        .get(..n)
+        .ok_or_else(|| CoreError::ShapeMismatch(format!("`{name}` has fewer than {n} rows")))
+}
+
+fn to_2d(py: Python<'_>, flat: Vec<f64>, d: usize) -> BindingResult<Bound<'_, PyArray2<f64>>> {
+    let m = flat.len().checked_div(d).unwrap_or(0);
+    let arr = ndarray::Array2::from_shape_vec((m, d), flat)
+        .map_err(|e| CoreError::ShapeMismatch(e.to_string()))?;
+    Ok(arr.into_pyarray(py))
+}
+
+/// One dimension of a [`TPESpace`]: numerical (`low`, `high`, `step`, `log`, internal
+/// values) or categorical (`n_choices`, values are choice indices).
+#[pyclass(frozen, module = "ferrotune._core")]
+#[derive(Clone)]
+struct TPEParam {
+    inner: ParamSpec,
+}
+
+#[pymethods]
+impl TPEParam {
+    /// A numerical dimension on `[low, high]` (`step` 0 for a continuous one).
+    #[staticmethod]
+    #[pyo3(signature = (*, low, high, step=0.0, log=false))]
+    fn numerical(low: f64, high: f64, step: f64, log: bool) -> Self {
+        Self {
+            inner: ParamSpec::numerical(low, high, step, log),
+        }
+    }
+
+    /// A categorical dimension with `n_choices` choices.
+    #[staticmethod]
+    #[pyo3(signature = (*, n_choices))]
+    fn categorical(n_choices: usize) -> BindingResult<Self> {
+        if n_choices == 0 {
+            return Err(CoreError::InvalidArgument(
+                "a categorical parameter needs at least one choice, got n_choices=0".into(),
+            )
+            .into());
+        }
+        Ok(Self {
+            inner: ParamSpec::categorical(n_choices),
+        })
+    }
+
+    /// `"categorical"` or `"numerical"`.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        if self.inner.is_categorical() {
+            "categorical"
+        } else {
+            "numerical"
+        }
+    }
+
+    #[getter]
+    fn low(&self) -> f64 {
+        self.inner.low
+    }
+
+    #[getter]
+    fn high(&self) -> f64 {
+        self.inner.high
+    }
+
+    #[getter]
+    fn step(&self) -> f64 {
+        self.inner.step
+    }
+
+    #[getter]
+    fn log(&self) -> bool {
+        self.inner.log
+    }
+
+    #[getter]
+    fn n_choices(&self) -> usize {
+        self.inner.n_choices
+    }
+
+    fn __repr__(&self) -> String {
+        format!("TPEParam({})", self.inner)
     }
 }
 
-fn to_2d(py: Python<'_>, flat: Vec<f64>, d: usize) -> PyResult<Bound<'_, PyArray2<f64>>> {
-    let m = flat.len().checked_div(d).unwrap_or(0);
-    let arr = ndarray::Array2::from_shape_vec((m, d), flat)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    Ok(arr.into_pyarray(py))
+/// A search space and its estimator options, checked once and reused for every
+/// proposal over that space.
+#[pyclass(frozen, module = "ferrotune._core")]
+struct TPESpace {
+    inner: TpeSpace,
+}
+
+#[pymethods]
+impl TPESpace {
+    #[new]
+    #[pyo3(signature = (*, params, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false, n_candidates=24))]
+    fn new(
+        params: Vec<PyRef<'_, TPEParam>>,
+        prior_weight: f64,
+        consider_magic_clip: bool,
+        consider_endpoints: bool,
+        n_candidates: usize,
+    ) -> BindingResult<Self> {
+        let parzen = ParzenConfig {
+            prior_weight,
+            consider_magic_clip,
+            consider_endpoints,
+        };
+        let params = params.iter().map(|p| p.inner).collect();
+        Ok(Self {
+            inner: TpeSpace::new(params, parzen, n_candidates)?,
+        })
+    }
+
+    /// Candidates drawn from l(x) per proposal.
+    #[getter]
+    fn n_candidates(&self) -> usize {
+        self.inner.n_candidates()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.params().len()
+    }
 }
 
 /// Incrementally sorted `(value, row)` pairs of one history column.
@@ -73,12 +180,10 @@ impl TPESortedColumn {
     }
 
     /// Merge the rows appended to `column` since the last call (NaN rows skipped).
-    fn sync(&mut self, py: Python<'_>, column: PyReadonlyArray1<'_, f64>) -> PyResult<()> {
-        let col = column
-            .as_slice()
-            .map_err(|_| PyValueError::new_err("column must be contiguous"))?;
+    fn sync(&mut self, py: Python<'_>, column: PyReadonlyArray1<'_, f64>) -> BindingResult<()> {
+        let col = ArrayArg::new("column", &column).contiguous()?;
         let inner = &mut self.inner;
-        util::run(py, || inner.sync(col))
+        Ok(util::run(py, || inner.sync(col))?)
     }
 
     /// Number of history rows consumed.
@@ -92,41 +197,17 @@ impl TPESortedColumn {
     }
 
     fn __getstate__<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let n_seen = self.inner.n_seen;
-        let entries = self.inner.entries();
-        let mut buf = Vec::with_capacity(8 + 12 * entries.len());
-        buf.extend_from_slice(&(n_seen as u64).to_le_bytes());
-        for (v, r) in entries {
-            buf.extend_from_slice(&v.to_le_bytes());
-            buf.extend_from_slice(&r.to_le_bytes());
-        }
-        PyBytes::new(py, &buf)
+        PyBytes::new(py, &self.inner.to_bytes())
     }
 
-    fn __setstate__(&mut self, state: &[u8]) -> PyResult<()> {
-        if state.len() < 8 || !(state.len() - 8).is_multiple_of(12) {
-            return Err(PyValueError::new_err("corrupt TPESortedColumn state"));
-        }
-        let mut n = [0u8; 8];
-        n.copy_from_slice(&state[..8]);
-        let entries = state[8..]
-            .chunks_exact(12)
-            .map(|c| {
-                let mut v = [0u8; 8];
-                v.copy_from_slice(&c[..8]);
-                let mut r = [0u8; 4];
-                r.copy_from_slice(&c[8..]);
-                (f64::from_le_bytes(v), u32::from_le_bytes(r))
-            })
-            .collect();
-        self.inner = SortedColumn::from_sorted(entries, u64::from_le_bytes(n) as usize)
-            .map_err(util::to_py_err)?;
+    fn __setstate__(&mut self, state: &[u8]) -> BindingResult<()> {
+        self.inner = SortedColumn::from_bytes(state)?;
         Ok(())
     }
 }
 
 /// The above estimator of one study and search space, kept up to date across trials
-/// (see `ferrotune_core::tpe::IncrementalAbove`); created empty, filled by `tpe_propose`.
+/// (see `ferrotune_core::tpe::IncrementalAbove`); created empty, filled by proposals.
 #[pyclass(module = "ferrotune._core")]
 #[derive(Default)]
 struct TPEAboveState {
@@ -141,111 +222,119 @@ impl TPEAboveState {
     }
 }
 
+/// The split of a study's growing history, kept up to date across trials (see
+/// `ferrotune_core::tpe::split::SplitState`) for `tpe_propose_split`; `complete` and
+/// `pruned` are the `TrialState` codes of the history's `states`.
+#[pyclass(module = "ferrotune._core")]
+struct TPESplitState {
+    inner: SplitState,
+    codes: StateCodes,
+}
+
+#[pymethods]
+impl TPESplitState {
+    #[new]
+    #[pyo3(signature = (*, complete, pruned))]
+    fn new(complete: i8, pruned: i8) -> BindingResult<Self> {
+        if complete == pruned {
+            return Err(CoreError::InvalidArgument(format!(
+                "the COMPLETE and PRUNED state codes must differ, got {complete} for both"
+            ))
+            .into());
+        }
+        Ok(Self {
+            inner: SplitState::default(),
+            codes: StateCodes { complete, pruned },
+        })
+    }
+
+    /// Number of history rows taken in.
+    #[getter]
+    fn n_seen(&self) -> usize {
+        self.inner.n_seen
+    }
+}
+
 /// Log-density of the Parzen estimator built from `obs` at the rows of `x`.
 #[pyfunction]
-#[pyo3(signature = (specs, obs, weights, x, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (*, space, obs, weights, x))]
 fn parzen_log_pdf<'py>(
     py: Python<'py>,
-    specs: PyReadonlyArray2<'py, f64>,
+    space: &TPESpace,
     obs: PyReadonlyArray2<'py, f64>,
     weights: PyReadonlyArray1<'py, f64>,
     x: PyReadonlyArray2<'py, f64>,
-    prior_weight: f64,
-    consider_magic_clip: bool,
-    consider_endpoints: bool,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let specs = specs_from(&specs)?;
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
+    let (specs, cfg) = (space.inner.params(), space.inner.parzen());
     let d = specs.len();
     let obs = matrix(&obs, d, "obs")?;
     let x = matrix(&x, d, "x")?;
-    let w = weights.as_array().to_vec();
-    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
+    let w = ArrayArg::new("weights", &weights).to_vec();
     let out = util::run(py, || {
-        ParzenEstimator::from_matrix(&specs, &obs, &w, &cfg)?.log_pdf(&x)
+        ParzenEstimator::from_matrix(specs, &obs, &w, cfg)?.log_pdf(&x)
     })?;
     Ok(out.into_pyarray(py))
 }
 
 /// `n` samples of the Parzen estimator built from `obs`.
 #[pyfunction]
-#[pyo3(signature = (specs, obs, weights, n, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (*, space, obs, weights, n, seed))]
 fn parzen_sample<'py>(
     py: Python<'py>,
-    specs: PyReadonlyArray2<'py, f64>,
+    space: &TPESpace,
     obs: PyReadonlyArray2<'py, f64>,
     weights: PyReadonlyArray1<'py, f64>,
     n: usize,
     seed: u64,
-    prior_weight: f64,
-    consider_magic_clip: bool,
-    consider_endpoints: bool,
-) -> PyResult<Bound<'py, PyArray2<f64>>> {
-    let specs = specs_from(&specs)?;
+) -> BindingResult<Bound<'py, PyArray2<f64>>> {
+    let (specs, cfg) = (space.inner.params(), space.inner.parzen());
     let d = specs.len();
     let obs = matrix(&obs, d, "obs")?;
-    let w = weights.as_array().to_vec();
-    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
-    if n.saturating_mul(d) > tpe::MAX_CANDIDATE_VALUES {
-        return Err(PyValueError::new_err(format!(
-            "{n} samples of {d} parameters exceed the limit of {} values",
-            tpe::MAX_CANDIDATE_VALUES
-        )));
+    let w = ArrayArg::new("weights", &weights).to_vec();
+    let limit = ferrotune_core::tpe::MAX_CANDIDATE_VALUES;
+    if n.saturating_mul(d) > limit {
+        return Err(CoreError::InvalidArgument(format!(
+            "{n} samples of {d} parameters exceed the limit of {limit} values"
+        ))
+        .into());
     }
     let out = util::run(py, || {
-        let est = ParzenEstimator::from_matrix(&specs, &obs, &w, &cfg)?;
+        let est = ParzenEstimator::from_matrix(specs, &obs, &w, cfg)?;
         Ok(est.sample_seeded(seed, n))
     })?;
     to_2d(py, out, d)
 }
 
-/// Observations of both estimators of one proposal.
-struct Estimators<'a> {
-    below: &'a [f64],
-    below_weights: &'a [f64],
-    columns: Vec<&'a [f64]>,
-    sorted: Vec<Option<&'a mut SortedColumn>>,
-    rows: &'a [u32],
-    row_weights: &'a [f64],
-    extra: &'a [f64],
-    extra_weights: &'a [f64],
+/// The "below" set of `tpe_propose`: `obs` `(n, d)` and their `weights`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct BelowArg<'py> {
+    obs: PyReadonlyArray2<'py, f64>,
+    weights: PyReadonlyArray1<'py, f64>,
 }
 
-/// Build l(x) and g(x) (g kept up to date in `state` when the incremental estimator
-/// applies) and run the proposal.
-fn propose_with(
-    specs: &[ParamSpec],
-    obs: Estimators<'_>,
-    cfg: &ParzenConfig,
-    n_candidates: usize,
-    seed: u64,
-    state: Option<&mut Option<IncrementalAbove>>,
-) -> Result<tpe::Proposal, ferrotune_core::CoreError> {
-    let below_est = ParzenEstimator::from_matrix(specs, obs.below, obs.below_weights, cfg)?;
-    let state = state
-        .filter(|_| IncrementalAbove::applicable(cfg, obs.rows.len(), obs.extra_weights.len()));
-    if let Some(state) = state {
-        if !state.as_ref().is_some_and(|s| s.matches(specs, cfg)) {
-            *state = Some(IncrementalAbove::new(specs, *cfg)?);
-        }
-        let inc = state.as_mut().expect("just set");
-        let above_est = inc.update(&obs.columns, obs.rows, obs.row_weights)?;
-        return tpe::propose(specs, &below_est, above_est, n_candidates, seed);
-    }
-    let above_est = ParzenEstimator::from_indexed(
-        specs,
-        IndexedObservations {
-            columns: obs.columns,
-            sorted: obs.sorted,
-            rows: obs.rows,
-            row_weights: obs.row_weights,
-            extra: obs.extra,
-            extra_weights: obs.extra_weights,
-        },
-        cfg,
-    )?;
-    tpe::propose(specs, &below_est, &above_est, n_candidates, seed)
+/// The "above" set of `tpe_propose`: history `columns` (with their `sorted` columns,
+/// `None` for categoricals), the selected `rows` and their `row_weights`, and `extra`
+/// observations `(r, d)` with `extra_weights`.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct AboveArg<'py> {
+    columns: Vec<PyReadonlyArray1<'py, f64>>,
+    sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
+    rows: PyReadonlyArray1<'py, i64>,
+    row_weights: PyReadonlyArray1<'py, f64>,
+    extra: PyReadonlyArray2<'py, f64>,
+    extra_weights: PyReadonlyArray1<'py, f64>,
+}
+
+/// Mutable references to the sorted columns (`None` stays `None`).
+fn sorted_refs<'a>(
+    sorted: &'a mut [Option<PyRefMut<'_, TPESortedColumn>>],
+) -> Vec<Option<&'a mut SortedColumn>> {
+    sorted
+        .iter_mut()
+        .map(|o| o.as_mut().map(|r| &mut r.inner))
+        .collect()
 }
 
 type ProposalArrays<'py> = (
@@ -257,84 +346,52 @@ type ProposalArrays<'py> = (
 );
 
 /// One TPE step: sample candidates from l(x) (built from `below`), score
-/// `log l - log g` with g(x) built from history `columns[rows]` plus `extra`, and return
+/// `log l - log g` with g(x) built from `above`, and return
 /// `(best_index, candidates, acquisition, log_l, log_g)`.
 #[pyfunction]
-#[pyo3(signature = (specs, below, below_weights, columns, sorted, rows, row_weights, extra, extra_weights, n_candidates, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false, above_state=None))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (*, space, below, above, seed, above_state=None))]
 fn tpe_propose<'py>(
     py: Python<'py>,
-    specs: PyReadonlyArray2<'py, f64>,
-    below: PyReadonlyArray2<'py, f64>,
-    below_weights: PyReadonlyArray1<'py, f64>,
-    columns: Vec<PyReadonlyArray1<'py, f64>>,
-    mut sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
-    rows: PyReadonlyArray1<'py, i64>,
-    row_weights: PyReadonlyArray1<'py, f64>,
-    extra: PyReadonlyArray2<'py, f64>,
-    extra_weights: PyReadonlyArray1<'py, f64>,
-    n_candidates: usize,
+    space: &TPESpace,
+    below: BelowArg<'py>,
+    mut above: AboveArg<'py>,
     seed: u64,
-    prior_weight: f64,
-    consider_magic_clip: bool,
-    consider_endpoints: bool,
-    above_state: Option<PyRefMut<'py, TPEAboveState>>,
-) -> PyResult<ProposalArrays<'py>> {
-    let specs = specs_from(&specs)?;
-    let d = specs.len();
-    let below = matrix(&below, d, "below")?;
-    let below_w = below_weights.as_array().to_vec();
-    let extra = matrix(&extra, d, "extra")?;
-    let extra_w = extra_weights.as_array().to_vec();
-    let row_w = row_weights.as_array().to_vec();
-    let rows: Vec<u32> = rows
+    mut above_state: Option<PyRefMut<'py, TPEAboveState>>,
+) -> BindingResult<ProposalArrays<'py>> {
+    let d = space.inner.params().len();
+    let below_obs = matrix(&below.obs, d, "below")?;
+    let below_w = ArrayArg::new("below_weights", &below.weights).to_vec();
+    let extra = matrix(&above.extra, d, "extra")?;
+    let extra_w = ArrayArg::new("extra_weights", &above.extra_weights).to_vec();
+    let row_w = ArrayArg::new("row_weights", &above.row_weights).to_vec();
+    let rows: Vec<u32> = above
+        .rows
         .as_array()
         .iter()
-        .map(|&r| u32::try_from(r).map_err(|_| PyValueError::new_err(format!("bad row {r}"))))
-        .collect::<PyResult<_>>()?;
-    let cols: Vec<&[f64]> = columns
+        .map(|&r| u32::try_from(r).map_err(|_| CoreError::InvalidArgument(format!("bad row {r}"))))
+        .collect::<Result<_, _>>()?;
+    let columns: Vec<&[f64]> = above
+        .columns
         .iter()
-        .map(|c| {
-            c.as_slice()
-                .map_err(|_| PyValueError::new_err("columns must be contiguous"))
-        })
-        .collect::<PyResult<_>>()?;
-    for (j, (s, c)) in sorted.iter().zip(&cols).enumerate() {
-        if let Some(s) = s {
-            if s.inner.n_seen != c.len() {
-                return Err(PyValueError::new_err(format!(
-                    "sorted column {j} is not synced ({} of {} rows)",
-                    s.inner.n_seen,
-                    c.len()
-                )));
-            }
-        }
-    }
-    let sorted_refs: Vec<Option<&mut SortedColumn>> = sorted
-        .iter_mut()
-        .map(|o| o.as_mut().map(|r| &mut r.inner))
-        .collect();
-    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
-    let mut above_state = above_state;
+        .map(|c| ArrayArg::new("columns", c).contiguous())
+        .collect::<Result<_, _>>()?;
+    let sorted = sorted_refs(&mut above.sorted);
     let state = above_state.as_mut().map(|s| &mut s.inner);
+    let inner = &space.inner;
     let p = util::run(py, || {
-        propose_with(
-            &specs,
-            Estimators {
-                below: &below,
-                below_weights: &below_w,
-                columns: cols,
-                sorted: sorted_refs,
+        let obs = Observations {
+            below: &below_obs,
+            below_weights: &below_w,
+            above: IndexedObservations {
+                columns,
+                sorted,
                 rows: &rows,
                 row_weights: &row_w,
                 extra: &extra,
                 extra_weights: &extra_w,
             },
-            &cfg,
-            n_candidates,
-            seed,
-            state,
-        )
+        };
+        fast_path::propose_with(inner, obs, seed, state)
     })?;
     Ok((
         p.best,
@@ -345,163 +402,78 @@ fn tpe_propose<'py>(
     ))
 }
 
-/// The split of a study's growing history, kept up to date across trials (see
-/// `ferrotune_core::tpe::split::SplitState`) for `tpe_propose_split`.
-#[pyclass(module = "ferrotune._core")]
-#[derive(Default)]
-struct TPESplitState {
-    inner: SplitState,
-}
-
-#[pymethods]
-impl TPESplitState {
-    #[new]
-    fn new() -> Self {
-        Self::default()
-    }
-
-    /// Number of history rows taken in.
-    #[getter]
-    fn n_seen(&self) -> usize {
-        self.inner.n_seen
-    }
-}
-
-/// `TrialState.COMPLETE` and `TrialState.PRUNED`.
-const STATE_CODES: StateCodes = StateCodes {
-    complete: 1,
-    pruned: 2,
-};
-
-fn prefix<'a, T: numpy::Element>(
-    arr: &'a PyReadonlyArray1<'_, T>,
-    n: usize,
-    name: &str,
-) -> PyResult<&'a [T]> {
-    let s = arr
-        .as_slice()
-        .map_err(|_| PyValueError::new_err(format!("`{name}` must be contiguous")))?;
-    s.get(..n)
-        .ok_or_else(|| PyValueError::new_err(format!("`{name}` has fewer than {n} rows")))
-}
-
-/// The whole TPE step of the common case in one call: single objective, no PRUNED or
-/// constrained trial, default gamma and weights, no running-trial observations.
-///
-/// Takes the first `n` rows of the history arrays (`states`, `values` of shape `(.., 1)`,
-/// `violation`, `numbers`, one column per parameter), syncs the sorted columns and the row
-/// split state, splits (the `gamma(n)` best COMPLETE trials by value, ties by trial number),
-/// weighs both sets with Optuna's `default_weights` in trial-number order and proposes as
-/// `tpe_propose` does. Returns the best candidate's internal values, or `None` when the
-/// history is not the common case (a PRUNED or constrained row, a NaN value, a parameter
-/// missing in some row): the caller then takes the general path.
-#[pyfunction]
-#[pyo3(signature = (specs, n, states, values, violation, numbers, minimize, columns, sorted, split_state, n_candidates, seed, prior_weight=1.0, consider_magic_clip=true, consider_endpoints=false, above_state=None))]
-#[allow(clippy::too_many_arguments)]
-fn tpe_propose_split<'py>(
-    py: Python<'py>,
-    specs: PyReadonlyArray2<'py, f64>,
+/// The history of `tpe_propose_split`: its first `n` rows of `states`, `values`
+/// (shape `(.., 1)`), `violation`, `numbers` and one column per parameter, and the
+/// study's direction.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct HistoryArg<'py> {
     n: usize,
     states: PyReadonlyArray1<'py, i8>,
     values: PyReadonlyArray2<'py, f64>,
     violation: PyReadonlyArray1<'py, f64>,
     numbers: PyReadonlyArray1<'py, i64>,
-    minimize: bool,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
-    mut sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
-    mut split_state: PyRefMut<'py, TPESplitState>,
-    n_candidates: usize,
+    minimize: bool,
+}
+
+/// The state `tpe_propose_split` keeps up to date: the `sorted` columns (`None` for
+/// categoricals), the `split` state and the `above` estimator state (or `None`).
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct StudyStateArg<'py> {
+    sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
+    split: PyRefMut<'py, TPESplitState>,
+    above: Option<PyRefMut<'py, TPEAboveState>>,
+}
+
+/// The whole TPE step of the common case in one call (see
+/// `ferrotune_core::tpe::fast_path::propose_split`): returns the best candidate's
+/// internal values, or `None` when the history is not the common case.
+#[pyfunction]
+#[pyo3(signature = (*, space, history, state, seed))]
+fn tpe_propose_split<'py>(
+    py: Python<'py>,
+    space: &TPESpace,
+    history: HistoryArg<'py>,
+    mut state: StudyStateArg<'py>,
     seed: u64,
-    prior_weight: f64,
-    consider_magic_clip: bool,
-    consider_endpoints: bool,
-    above_state: Option<PyRefMut<'py, TPEAboveState>>,
-) -> PyResult<Option<Vec<f64>>> {
-    let specs = specs_from(&specs)?;
-    let d = specs.len();
-    if columns.len() != d || sorted.len() != d {
-        return Err(PyValueError::new_err(format!(
-            "expected {d} columns and sorted columns, got {} and {}",
-            columns.len(),
-            sorted.len()
-        )));
-    }
-    let states = prefix(&states, n, "states")?;
-    let violation = prefix(&violation, n, "violation")?;
-    let numbers = prefix(&numbers, n, "numbers")?;
-    if values.as_array().ncols() != 1 {
-        return Err(PyValueError::new_err("`values` must have one column"));
-    }
-    let values = values
-        .as_slice()
-        .map_err(|_| PyValueError::new_err("`values` must be contiguous"))?
-        .get(..n)
-        .ok_or_else(|| PyValueError::new_err(format!("`values` has fewer than {n} rows")))?;
-    let cols: Vec<&[f64]> = columns
+) -> BindingResult<Option<Vec<f64>>> {
+    let n = history.n;
+    ArrayArg::new("values", &history.values).shape(&[None, Some(1)])?;
+    let values = ArrayArg::new("values", &history.values).contiguous()?;
+    let columns = history
+        .columns
         .iter()
         .map(|c| prefix(c, n, "columns"))
-        .collect::<PyResult<_>>()?;
-    let sorted_refs: Vec<Option<&mut SortedColumn>> = sorted
-        .iter_mut()
-        .map(|o| o.as_mut().map(|r| &mut r.inner))
-        .collect();
-    let split_state = &mut split_state.inner;
-    let cfg = config(prior_weight, consider_magic_clip, consider_endpoints);
-    let mut above_state = above_state;
-    let state = above_state.as_mut().map(|s| &mut s.inner);
-    let p = util::run(py, || {
-        let mut sorted_refs = sorted_refs;
-        for (s, c) in sorted_refs.iter_mut().zip(&cols) {
-            let complete = match s {
-                Some(s) => {
-                    s.sync(c)?;
-                    s.len() == s.n_seen
-                }
-                None => !c.iter().any(|v| v.is_nan()),
-            };
-            if !complete {
-                return Ok(None); // a parameter is missing in some row
-            }
-        }
-        let history = SplitHistory {
-            states,
-            values,
-            violation,
-            numbers,
-        };
-        let Some(split) = split_state.split(history, None, minimize, STATE_CODES) else {
-            return Ok(None);
-        };
-        let below: Vec<f64> = split
-            .below
-            .iter()
-            .flat_map(|&r| cols.iter().map(move |c| c[r as usize]))
-            .collect();
-        let below_w = default_weights(split.below.len());
-        let row_w = default_weights(split.above.len());
-        let p = propose_with(
-            &specs,
-            Estimators {
-                below: &below,
-                below_weights: &below_w,
-                columns: cols.clone(),
-                sorted: sorted_refs,
-                rows: &split.above,
-                row_weights: &row_w,
-                extra: &[],
-                extra_weights: &[],
-            },
-            &cfg,
-            n_candidates,
-            seed,
-            state,
-        )?;
-        Ok(Some(p.candidates[p.best * d..(p.best + 1) * d].to_vec()))
+        .collect::<Result<_, _>>()?;
+    let history = ColumnarHistory {
+        states: prefix(&history.states, n, "states")?,
+        values: values
+            .get(..n)
+            .ok_or_else(|| CoreError::ShapeMismatch(format!("`values` has fewer than {n} rows")))?,
+        violation: prefix(&history.violation, n, "violation")?,
+        numbers: prefix(&history.numbers, n, "numbers")?,
+        columns,
+        minimize: history.minimize,
+    };
+    let split = &mut *state.split;
+    let study_state = StudyState {
+        sorted: sorted_refs(&mut state.sorted),
+        split: &mut split.inner,
+        codes: split.codes,
+        above: state.above.as_mut().map(|s| &mut s.inner),
+    };
+    let inner = &space.inner;
+    let proposed = util::run(py, || {
+        fast_path::propose_split(inner, history, study_state, seed)
     })?;
-    Ok(p)
+    Ok(proposed)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<TPEParam>()?;
+    m.add_class::<TPESpace>()?;
     m.add_class::<TPESortedColumn>()?;
     m.add_class::<TPEAboveState>()?;
     m.add_class::<TPESplitState>()?;

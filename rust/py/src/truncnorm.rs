@@ -1,15 +1,19 @@
 //! Bindings for `ferrotune_core::truncnorm`: element-wise over 1-D float64 arrays.
 
 use ferrotune_core::truncnorm as tn;
+use ferrotune_core::CoreError;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use pyo3::prelude::*;
 
+use crate::error::{ArrayArg, BindingResult};
 use crate::util;
 
-fn slice<'a>(arr: &'a PyReadonlyArray1<'_, f64>, name: &str) -> PyResult<&'a [f64]> {
-    arr.as_slice().map_err(|_| {
-        pyo3::exceptions::PyValueError::new_err(format!("`{name}` must be a contiguous array"))
-    })
+/// The elements of the 1-D argument `name`, which must be contiguous.
+fn slice<'a>(
+    arr: &'a PyReadonlyArray1<'_, f64>,
+    name: &'static str,
+) -> Result<&'a [f64], CoreError> {
+    ArrayArg::new(name, arr).contiguous()
 }
 
 /// `log Phi(x)` element-wise.
@@ -17,7 +21,7 @@ fn slice<'a>(arr: &'a PyReadonlyArray1<'_, f64>, name: &str) -> PyResult<&'a [f6
 fn log_ndtr<'py>(
     py: Python<'py>,
     x: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
     let x = slice(&x, "x")?;
     let out = util::run(py, || Ok(tn::log_ndtr_vec(x)))?;
     Ok(out.into_pyarray(py))
@@ -28,7 +32,7 @@ fn log_ndtr<'py>(
 fn ndtri_exp<'py>(
     py: Python<'py>,
     y: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
     let y = slice(&y, "y")?;
     let out = util::run(py, || Ok(tn::ndtri_exp_vec(y)))?;
     Ok(out.into_pyarray(py))
@@ -40,7 +44,7 @@ fn log_gauss_mass<'py>(
     py: Python<'py>,
     a: PyReadonlyArray1<'py, f64>,
     b: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
     let (a, b) = (slice(&a, "a")?, slice(&b, "b")?);
     let out = util::run(py, || tn::log_gauss_mass_vec(a, b))?;
     Ok(out.into_pyarray(py))
@@ -53,7 +57,7 @@ fn truncnorm_ppf<'py>(
     q: PyReadonlyArray1<'py, f64>,
     a: PyReadonlyArray1<'py, f64>,
     b: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
     let (q, a, b) = (slice(&q, "q")?, slice(&a, "a")?, slice(&b, "b")?);
     let out = util::run(py, || tn::ppf_vec(q, a, b))?;
     Ok(out.into_pyarray(py))
@@ -68,7 +72,7 @@ fn truncnorm_logpdf<'py>(
     b: PyReadonlyArray1<'py, f64>,
     loc: PyReadonlyArray1<'py, f64>,
     scale: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
     let (x, a, b) = (slice(&x, "x")?, slice(&a, "a")?, slice(&b, "b")?);
     let (loc, scale) = (slice(&loc, "loc")?, slice(&scale, "scale")?);
     let out = util::run(py, || tn::logpdf_vec(x, a, b, loc, scale))?;
@@ -84,7 +88,7 @@ fn truncnorm_sample<'py>(
     b: PyReadonlyArray1<'py, f64>,
     loc: PyReadonlyArray1<'py, f64>,
     scale: PyReadonlyArray1<'py, f64>,
-) -> PyResult<Bound<'py, PyArray1<f64>>> {
+) -> BindingResult<Bound<'py, PyArray1<f64>>> {
     let (u, a, b) = (slice(&u, "u")?, slice(&a, "a")?, slice(&b, "b")?);
     let (loc, scale) = (slice(&loc, "loc")?, slice(&scale, "scale")?);
     let out = util::run(py, || tn::sample_vec(u, a, b, loc, scale))?;

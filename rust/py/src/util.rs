@@ -1,22 +1,11 @@
-//! Shared glue: release the interpreter lock for core work and map errors.
+//! Shared glue: release the interpreter lock for core work (errors: [`crate::error`]).
 
 use ferrotune_core::simd::clear_upper_simd_state;
 use ferrotune_core::CoreError;
-use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use std::any::Any;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Convert a core error into the matching Python exception.
-#[allow(dead_code)]
-pub fn to_py_err(err: CoreError) -> PyErr {
-    match err {
-        CoreError::InvalidArgument(_) | CoreError::ShapeMismatch(_) => {
-            PyValueError::new_err(err.to_string())
-        }
-        CoreError::Numerical(_) => PyRuntimeError::new_err(err.to_string()),
-    }
-}
+use crate::error::{to_py_err, BindingError};
 
 /// Run `work` with the interpreter lock released and map its error.
 ///
@@ -39,18 +28,8 @@ where
         clear_upper_simd_state();
         catch_unwind(AssertUnwindSafe(work))
     })
-    .map_err(|payload| PyRuntimeError::new_err(internal_error_message(payload.as_ref())))?
+    .map_err(|payload| BindingError::from_panic(payload.as_ref()))?
     .map_err(to_py_err)
-}
-
-/// The message of a caught core panic.
-pub fn internal_error_message(payload: &(dyn Any + Send)) -> String {
-    let what = payload
-        .downcast_ref::<&str>()
-        .copied()
-        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-        .unwrap_or("unknown panic");
-    format!("internal error in ferrotune core: {what}")
 }
 
 /// Panic inside [`run`] on purpose: lets the Python tests check that a core panic

@@ -5,9 +5,10 @@ weights, no running trial to treat as a bad observation) one Rust call does the 
 step: ``_core.tpe_propose_split`` splits the columnar trial history into the "below"
 (good) and "above" (bad) sets (``rust/core/src/tpe/split.rs``, kept up to date across
 trials), weighs them, builds both Parzen estimators, samples candidates from l(x) and
-ranks them by log l(x) - log g(x) (``rust/core/src/tpe.rs``) with the interpreter lock
+ranks them by log l(x) - log g(x) (``rust/core/src/tpe/``) with the interpreter lock
 released. Otherwise the split is done here with numpy (``_split.py``) and
-``_core.tpe_propose`` does the rest; both paths propose exactly the same values.
+``_core.tpe_propose`` does the rest; both paths propose exactly the same values. Both
+take the search space as a ``_core.TPESpace`` built once per space (``_state.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numbers
 import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -27,15 +28,14 @@ import numpy.typing as npt
 from ferrotune import _core
 from ferrotune.distributions import (
     BaseDistribution,
-    CategoricalDistribution,
-    FloatDistribution,
-    IntDistribution,
 )
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import RandomSampler, _check_callable, _check_flag, _check_seed
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
+from ferrotune.samplers._tpe._state import ParzenOptions, StudyCache
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
@@ -117,17 +117,6 @@ def _call_weights(func: Callable[[int], Any], n: int) -> FloatArray:
     return w
 
 
-def _spec_row(dist: BaseDistribution) -> list[float]:
-    if isinstance(dist, CategoricalDistribution):
-        return [float(len(dist.choices)), 0.0, 0.0, 0.0, 0.0]
-    if isinstance(dist, FloatDistribution):
-        step = 0.0 if dist.step is None else float(dist.step)
-        return [0.0, float(dist.low), float(dist.high), step, float(dist.log)]
-    if isinstance(dist, IntDistribution):
-        return [0.0, float(dist.low), float(dist.high), float(dist.step), float(dist.log)]
-    raise TypeError(f"TPESampler does not support the distribution {dist!r}.")
-
-
 _COMPLETE_INT = int(TrialState.COMPLETE)
 _PRUNED_INT = int(TrialState.PRUNED)
 
@@ -136,86 +125,7 @@ _PRUNED_INT = int(TrialState.PRUNED)
 _SPLIT_IN_RUST = True
 
 
-class _Plan:
-    """What a proposal over one search space needs besides the history, built once."""
-
-    __slots__ = ("above", "dists", "floats_only", "sorted", "specs")
-
-    def __init__(self, cache: _StudyCache, names: tuple[str, ...], dists: list[BaseDistribution]):
-        self.dists = dists
-        self.specs = np.asarray([_spec_row(d) for d in dists], dtype=np.float64)
-        sorted_cols: list[_core.TPESortedColumn | None] = []
-        for name, dist in zip(names, dists, strict=True):
-            if isinstance(dist, CategoricalDistribution):
-                sorted_cols.append(None)
-                continue
-            sc = cache.sorted.get(name)
-            if sc is None:
-                sc = cache.sorted[name] = _core.TPESortedColumn()
-            sorted_cols.append(sc)
-        self.sorted = sorted_cols
-        above = cache.above.get(names)
-        if above is None:
-            above = cache.above[names] = _core.TPEAboveState()
-        self.above = above
-        # FloatDistribution's external representation is the internal float itself.
-        self.floats_only = all(type(d) is FloatDistribution for d in dists)
-
-
-class _StudyCache:
-    """Per-study incremental state: sorted columns and the rows-by-number order."""
-
-    __slots__ = (
-        "above",
-        "group",
-        "history",
-        "lock",
-        "n_perm",
-        "perm",
-        "plans",
-        "root",
-        "sorted",
-        "specs",
-        "split_cache",
-        "split_state",
-    )
-
-    def __init__(self, history: TrialHistory) -> None:
-        self.lock = threading.Lock()
-        self.history = history
-        # Every incremental structure here indexes rows of this live history.
-        self.root = history.root
-        self.sorted: dict[str, _core.TPESortedColumn] = {}
-        self.perm = np.empty(0, dtype=np.int64)
-        self.n_perm = 0
-        self.split_cache: tuple[tuple[int, int], tuple[IntArray, IntArray]] | None = None
-        self.group: GroupDecomposedSearchSpace | None = None
-        # Above estimators kept up to date across trials, one per (sub)space.
-        self.above: dict[tuple[str, ...], _core.TPEAboveState] = {}
-        self.specs: dict[tuple[str, ...], tuple[list[BaseDistribution], FloatArray]] = {}
-        # State of the one-call path: the split, kept up to date; per-space plans.
-        self.split_state = _core.TPESplitState()
-        self.plans: dict[tuple[str, ...], _Plan] = {}
-
-    def rows_by_number(self, history: TrialHistory) -> IntArray:
-        """Rows of ``history`` sorted by trial number, maintained by O(n) merges."""
-        n = history.n
-        if self.n_perm < n:
-            numbers = history.numbers
-            new_rows = np.arange(self.n_perm, n, dtype=np.int64)
-            new_rows = new_rows[np.argsort(numbers[new_rows], kind="stable")]
-            if self.n_perm == 0 or numbers[new_rows[0]] > numbers[self.perm[-1]]:
-                self.perm = np.concatenate([self.perm, new_rows])
-            else:
-                pos = np.searchsorted(numbers[self.perm], numbers[new_rows])
-                self.perm = np.insert(self.perm, pos, new_rows)
-            self.n_perm = n
-        if self.n_perm > n:  # another thread already merged rows of a newer snapshot
-            return self.perm[self.perm < n]
-        return self.perm
-
-
-class TPESampler(BaseSampler):
+class TPESampler(PicklableLocksMixin, BaseSampler):
     """Sampler using the Tree-structured Parzen Estimator (TPE), as in Optuna 5.0.
 
     On each trial, the finished trials are split into a "good" set (the best
@@ -262,6 +172,11 @@ class TPESampler(BaseSampler):
         Deprecated in Optuna 5.0 (use ``Trial.set_constraint``): ``FrozenTrial -> sequence
         of constraint values`` (``> 0`` is infeasible), evaluated after each trial.
     """
+
+    _LOCKS: ClassVar[Factories] = {"_caches_lock": threading.Lock, "_rng_lock": threading.Lock}
+    _PROCESS_CACHES: ClassVar[Factories] = {"_caches": dict, "_relative_space": reset_to_none}
+    _caches_lock: threading.Lock
+    _rng_lock: threading.Lock
 
     def __init__(
         self,
@@ -360,27 +275,12 @@ class TPESampler(BaseSampler):
         self._relative_space: (
             tuple[dict[str, BaseDistribution], dict[str, BaseDistribution]] | None
         ) = None
-        self._caches: dict[tuple[int, int], _StudyCache] = {}
+        self._caches: dict[tuple[int, int], StudyCache] = {}
         # Keep the above estimator across trials (exact; off only to test against rebuilds).
         self._incremental_above = True
-        self._caches_lock = threading.Lock()
-        self._rng_lock = threading.Lock()
+        self._create_locks()
 
-    # -- pickling / reseeding ----------------------------------------------------------------
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state["_caches"] = {}
-        state["_relative_space"] = None
-        del state["_caches_lock"]
-        del state["_rng_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self.__dict__.setdefault("_relative_space", None)
-        self._caches_lock = threading.Lock()
-        self._rng_lock = threading.Lock()
-
+    # -- reseeding -----------------------------------------------------------------------------
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
         self._random_sampler.reseed_rng()
@@ -416,14 +316,20 @@ class TPESampler(BaseSampler):
             return True
         return not study._is_multi_objective()
 
-    def _cache(self, study: Study, history: TrialHistory | None = None) -> _StudyCache:
+    def _cache(self, study: Study, history: TrialHistory | None = None) -> StudyCache:
         key = (id(study._storage), study._study_id)
         if history is None:
             history = study._get_trial_history()  # a consistent snapshot of the shared arrays
         with self._caches_lock:
             cache = self._caches.get(key)
             if cache is None or history.root is not cache.root or history.n < cache.n_perm:
-                cache = self._caches[key] = _StudyCache(history)
+                options = ParzenOptions(
+                    self._prior_weight,
+                    self._consider_magic_clip,
+                    self._consider_endpoints,
+                    self._n_ei_candidates,
+                )
+                cache = self._caches[key] = StudyCache(history, options)
             elif history.n >= cache.history.n:
                 cache.history = history
         return cache
@@ -617,7 +523,7 @@ class TPESampler(BaseSampler):
         return np.asarray(rows, dtype=np.float64), np.asarray(numbers, dtype=np.int64)
 
     def _split(
-        self, study: Study, cache: _StudyCache, history: TrialHistory, trial: FrozenTrial
+        self, study: Study, cache: StudyCache, history: TrialHistory, trial: FrozenTrial
     ) -> tuple[IntArray, IntArray]:
         key = (trial.number, history.n)
         if cache.split_cache is not None and cache.split_cache[0] == key:
@@ -664,22 +570,16 @@ class TPESampler(BaseSampler):
                 if proposed is not None:
                     return proposed
             below, above = self._split(study, cache, history, trial)
+            plan = cache.plan(names, dists)
             columns = [np.ascontiguousarray(history.param(n)) for n in names]
-            sorted_cols: list[_core.TPESortedColumn | None] = []
-            for name, dist, col in zip(names, dists, columns, strict=True):
-                if isinstance(dist, CategoricalDistribution):
-                    sorted_cols.append(None)
-                    continue
-                sc = cache.sorted.get(name)
-                if sc is None:
-                    sc = cache.sorted[name] = _core.TPESortedColumn()
-                sc.sync(col)
-                sorted_cols.append(sc)
+            for sc, col in zip(plan.sorted, columns, strict=True):
+                if sc is not None:
+                    sc.sync(col)
             # Trials lacking one of the params are left out; a synced sorted column holds
             # the non-NaN rows, so only columns with gaps need gathers.
             gappy = [
                 col
-                for col, sc in zip(columns, sorted_cols, strict=True)
+                for col, sc in zip(columns, plan.sorted, strict=True)
                 if (len(sc) != sc.n_seen if sc is not None else bool(np.isnan(col).any()))
             ]
             if gappy:
@@ -700,31 +600,22 @@ class TPESampler(BaseSampler):
             else:
                 below_w = _call_weights(self._weights, below.shape[0])
             row_w, extra_w = self._above_weights(history.numbers[above], extra_numbers)
-            specs = cache.specs.get(tuple(names))
-            if specs is None or specs[0] != dists:
-                specs = cache.specs[tuple(names)] = (
-                    dists,
-                    np.asarray([_spec_row(d) for d in dists], dtype=np.float64),
-                )
-            above_state = cache.above.get(tuple(names)) if self._incremental_above else None
-            if above_state is None and self._incremental_above:
-                above_state = cache.above[tuple(names)] = _core.TPEAboveState()
             best, candidates, _, _, _ = _core.tpe_propose(
-                specs[1],
-                np.ascontiguousarray(below_obs, dtype=np.float64),
-                below_w,
-                columns,
-                sorted_cols,
-                above,
-                row_w,
-                np.ascontiguousarray(extra, dtype=np.float64),
-                extra_w,
-                self._n_ei_candidates,
-                seed,
-                self._prior_weight,
-                self._consider_magic_clip,
-                self._consider_endpoints,
-                above_state,
+                space=plan.space,
+                below={
+                    "obs": np.ascontiguousarray(below_obs, dtype=np.float64),
+                    "weights": below_w,
+                },
+                above={
+                    "columns": columns,
+                    "sorted": plan.sorted,
+                    "rows": above,
+                    "row_weights": row_w,
+                    "extra": np.ascontiguousarray(extra, dtype=np.float64),
+                    "extra_weights": extra_w,
+                },
+                seed=seed,
+                above_state=plan.above if self._incremental_above else None,
             )
         return {
             name: dist.to_external_repr(float(candidates[best, j]))
@@ -734,39 +625,36 @@ class TPESampler(BaseSampler):
     def _propose_split(
         self,
         study: Study,
-        cache: _StudyCache,
+        cache: StudyCache,
         history: TrialHistory,
         names: list[str],
         dists: list[BaseDistribution],
         seed: int,
     ) -> dict[str, Any] | None:
         """The whole TPE step in one Rust call; ``None`` outside the common case."""
-        key = tuple(names)
-        plan = cache.plans.get(key)
-        if plan is None or plan.dists != dists:
-            plan = cache.plans[key] = _Plan(cache, key, dists)
+        plan = cache.plan(names, dists)
         params = history.materialize()._params
         try:
             columns = [params[name] for name in names]
         except KeyError:  # never seen in a finished trial
             return None
         values = _core.tpe_propose_split(
-            plan.specs,
-            history.n,
-            history._states,
-            history._values,
-            history._violation,
-            history._numbers,
-            study.directions[0] == StudyDirection.MINIMIZE,
-            columns,
-            plan.sorted,
-            cache.split_state,
-            self._n_ei_candidates,
-            seed,
-            self._prior_weight,
-            self._consider_magic_clip,
-            self._consider_endpoints,
-            plan.above if self._incremental_above else None,
+            space=plan.space,
+            history={
+                "n": history.n,
+                "states": history._states,
+                "values": history._values,
+                "violation": history._violation,
+                "numbers": history._numbers,
+                "columns": columns,
+                "minimize": study.directions[0] == StudyDirection.MINIMIZE,
+            },
+            state={
+                "sorted": plan.sorted,
+                "split": cache.split_state,
+                "above": plan.above if self._incremental_above else None,
+            },
+            seed=seed,
         )
         if values is None:
             return None

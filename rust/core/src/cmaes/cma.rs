@@ -8,47 +8,13 @@
 //! same termination criteria.
 
 use super::codec::{Reader, Writer};
-use super::linalg::{
-    b_mul, b_mul_from_bt, bt_mul, gemm, matmul, reconstruct, sym_eig, sym_eigvals, symmetrize,
-    weighted_gram,
-};
+use super::linalg::{b_mul_from_bt, bt_mul, gemm, reconstruct, sym_eig, symmetrize, weighted_gram};
+use super::lra::LrState;
 use super::rng::Rng;
 use super::{
     check_bounds, check_finite_solutions, sort_by_value, Bounds, EPS, MEAN_MAX, SIGMA_MAX,
 };
 use crate::error::{CoreError, CoreResult};
-
-/// State of the learning-rate adaptation (LRA-CMA-ES).
-#[derive(Clone, Debug)]
-pub struct LrState {
-    alpha: f64,
-    beta_mean: f64,
-    beta_sigma: f64,
-    gamma: f64,
-    e_mean: Vec<f64>,
-    e_sigma: Vec<f64>,
-    v_mean: f64,
-    v_sigma: f64,
-    eta_mean: f64,
-    eta_sigma: f64,
-}
-
-impl LrState {
-    fn new(n: usize) -> Self {
-        Self {
-            alpha: 1.4,
-            beta_mean: 0.1,
-            beta_sigma: 0.03,
-            gamma: 0.1,
-            e_mean: vec![0.0; n],
-            e_sigma: vec![0.0; n * n],
-            v_mean: 0.0,
-            v_sigma: 0.0,
-            eta_mean: 1.0,
-            eta_sigma: 1.0,
-        }
-    }
-}
 
 /// Full-covariance CMA-ES with ask/tell.
 #[derive(Clone, Debug)]
@@ -77,7 +43,7 @@ pub struct Cma {
     n_max_resampling: usize,
     pub(crate) g: u64,
     pub(crate) rng: Rng,
-    lr: Option<LrState>,
+    pub(super) lr: Option<LrState>,
     tolx: f64,
     tolxup: f64,
     tolfun: f64,
@@ -113,21 +79,51 @@ pub(crate) struct Eigen {
     pub(crate) d: Vec<f64>,
 }
 
+/// Where a run starts: the search distribution `N(mean, sigma^2 C)`, the population
+/// size and the seed of the sampler.
+#[derive(Clone, Copy, Debug)]
+pub struct Start<'a> {
+    /// Initial mean; its length is the dimension.
+    pub mean: &'a [f64],
+    /// Initial step size.
+    pub sigma: f64,
+    /// Initial covariance `C`, row-major `n x n` (identity if `None`).
+    pub cov: Option<&'a [f64]>,
+    /// Population size ([`default_popsize`] if `None`).
+    pub popsize: Option<usize>,
+    /// Seed of the sampling generator.
+    pub seed: u64,
+}
+
+impl<'a> Start<'a> {
+    /// Start at `mean` with step size `sigma`, identity covariance, default population.
+    pub fn new(mean: &'a [f64], sigma: f64, seed: u64) -> Self {
+        Self {
+            mean,
+            sigma,
+            cov: None,
+            popsize: None,
+            seed,
+        }
+    }
+}
+
 impl Cma {
-    /// Create an optimizer.
-    ///
-    /// `cov` is an optional row-major `n x n` initial covariance matrix.
-    #[allow(clippy::too_many_arguments)]
+    /// Create an optimizer starting at `start`; candidates outside `bounds` are drawn
+    /// again up to `n_max_resampling` times, then clipped.
     pub fn new(
-        mean: &[f64],
-        sigma: f64,
+        start: Start<'_>,
         bounds: Option<Bounds>,
         n_max_resampling: usize,
-        seed: u64,
-        popsize: Option<usize>,
-        cov: Option<&[f64]>,
         lr_adapt: bool,
     ) -> CoreResult<Self> {
+        let Start {
+            mean,
+            sigma,
+            cov,
+            popsize,
+            seed,
+        } = start;
         let n = mean.len();
         if n == 0 {
             return Err(CoreError::InvalidArgument(
@@ -471,77 +467,6 @@ impl Cma {
         Ok(())
     }
 
-    /// Learning-rate adaptation (arXiv:2304.03473, Algorithm 1): estimate the
-    /// signal-to-noise ratio of the mean and covariance updates in the local
-    /// coordinates of the old distribution and adapt eta_mean / eta_Sigma.
-    fn lr_adaptation(
-        &mut self,
-        old_mean: &[f64],
-        old_sigma: f64,
-        old_big_sigma: &[f64],
-        old_invsqrt_c: &[f64],
-    ) -> CoreResult<()> {
-        let n = self.n;
-        let lr = self.lr.as_mut().expect("lr state present");
-        let d_mean: Vec<f64> = self.mean.iter().zip(old_mean).map(|(a, b)| a - b).collect();
-        let s2 = self.sigma * self.sigma;
-        let d_sig: Vec<f64> = self
-            .c
-            .iter()
-            .zip(old_big_sigma)
-            .map(|(c, o)| c * s2 - o)
-            .collect();
-        let inv_sqrt_sig: Vec<f64> = old_invsqrt_c.iter().map(|v| v / old_sigma).collect();
-        let mut loc_mean = vec![0.0; n];
-        b_mul(&inv_sqrt_sig, &d_mean, n, &mut loc_mean);
-        let loc_sig: Vec<f64> = matmul(&inv_sqrt_sig, &matmul(&d_sig, &inv_sqrt_sig, n), n)
-            .into_iter()
-            .map(|v| v / std::f64::consts::SQRT_2)
-            .collect();
-
-        let (bm, bs) = (lr.beta_mean, lr.beta_sigma);
-        for (e, l) in lr.e_mean.iter_mut().zip(&loc_mean) {
-            *e = (1.0 - bm) * *e + bm * l;
-        }
-        for (e, l) in lr.e_sigma.iter_mut().zip(&loc_sig) {
-            *e = (1.0 - bs) * *e + bs * l;
-        }
-        let sq = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
-        lr.v_mean = (1.0 - bm) * lr.v_mean + bm * sq(&loc_mean);
-        lr.v_sigma = (1.0 - bs) * lr.v_sigma + bs * sq(&loc_sig);
-
-        let se_m = sq(&lr.e_mean);
-        let snr_m = (se_m - (bm / (2.0 - bm)) * lr.v_mean) / (lr.v_mean - se_m);
-        let se_s = sq(&lr.e_sigma);
-        let snr_s = (se_s - (bs / (2.0 - bs)) * lr.v_sigma) / (lr.v_sigma - se_s);
-
-        let before_eta_mean = lr.eta_mean;
-        let rel_m = (snr_m / lr.alpha / lr.eta_mean - 1.0).clamp(-1.0, 1.0);
-        lr.eta_mean *= ((lr.gamma * lr.eta_mean).min(bm) * rel_m).exp();
-        let rel_s = (snr_s / lr.alpha / lr.eta_sigma - 1.0).clamp(-1.0, 1.0);
-        lr.eta_sigma *= ((lr.gamma * lr.eta_sigma).min(bs) * rel_s).exp();
-        lr.eta_mean = lr.eta_mean.min(1.0);
-        lr.eta_sigma = lr.eta_sigma.min(1.0);
-
-        for j in 0..n {
-            self.mean[j] = old_mean[j] + lr.eta_mean * d_mean[j];
-        }
-        let big: Vec<f64> = old_big_sigma
-            .iter()
-            .zip(&d_sig)
-            .map(|(o, d)| o + lr.eta_sigma * d)
-            .collect();
-        // Split Sigma = sigma^2 C with det(C) = 1.
-        let eigs = sym_eigvals(&big, n)?;
-        let logsum: f64 = eigs.iter().map(|e| e.ln()).sum();
-        self.sigma = (logsum / 2.0 / n as f64).exp().min(SIGMA_MAX);
-        let s2 = self.sigma * self.sigma;
-        self.c = big.iter().map(|v| v / s2).collect();
-        // Step-size correction for the changed mean learning rate.
-        self.sigma *= before_eta_mean / lr.eta_mean;
-        Ok(())
-    }
-
     /// Termination criteria of the reference (tolfun, tolx, tolxup, no-effect
     /// coordinate and axis, condition number); used by IPOP/BIPOP restarts.
     pub fn should_stop(&mut self) -> CoreResult<bool> {
@@ -616,12 +541,7 @@ impl Cma {
         w.vec(&self.funhist);
         w.bool(self.lr.is_some());
         if let Some(lr) = &self.lr {
-            w.vec(&lr.e_mean);
-            w.vec(&lr.e_sigma);
-            w.f64(lr.v_mean);
-            w.f64(lr.v_sigma);
-            w.f64(lr.eta_mean);
-            w.f64(lr.eta_sigma);
+            lr.encode(w);
         }
     }
 
@@ -660,16 +580,12 @@ impl Cma {
         let tolx = r.f64()?;
         let funhist = r.vec()?;
         let lr_adapt = r.bool()?;
-        let mut me = Self::new(
-            &mean,
-            sigma.max(f64::MIN_POSITIVE),
-            None,
-            n_max_resampling,
-            0,
-            Some(popsize),
-            Some(&c),
-            lr_adapt,
-        )?;
+        let start = Start {
+            cov: Some(&c),
+            popsize: Some(popsize),
+            ..Start::new(&mean, sigma.max(f64::MIN_POSITIVE), 0)
+        };
+        let mut me = Self::new(start, None, n_max_resampling, lr_adapt)?;
         me.sigma = sigma;
         me.bounds = bounds;
         if p_sigma.len() != n || pc.len() != n || funhist.len() != me.funhist.len() {
@@ -684,17 +600,7 @@ impl Cma {
         me.tolx = tolx;
         me.funhist = funhist;
         if let Some(lr) = me.lr.as_mut() {
-            lr.e_mean = r.vec()?;
-            lr.e_sigma = r.vec()?;
-            lr.v_mean = r.f64()?;
-            lr.v_sigma = r.f64()?;
-            lr.eta_mean = r.f64()?;
-            lr.eta_sigma = r.f64()?;
-            if lr.e_mean.len() != n || lr.e_sigma.len() != n * n {
-                return Err(CoreError::InvalidArgument(
-                    "corrupt CMA-ES state: lr".into(),
-                ));
-            }
+            lr.decode(r, n)?;
         }
         Ok(me)
     }

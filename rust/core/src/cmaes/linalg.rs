@@ -62,8 +62,8 @@ pub fn sym_eig(c: &[f64], n: usize) -> CoreResult<(Vec<f64>, Vec<f64>, Vec<f64>)
 }
 
 /// From this dimension on, [`sym_eig`] solves the tridiagonal problem with the divide and
-/// conquer of `split_eig.rs`; below it faer's whole decomposition is as fast or faster
-/// (`split_eig_timing`: d = 64 0.32 vs 0.34 ms, d = 96 1.00 vs 0.88 ms).
+/// conquer of `split_eig/`; below it faer's whole decomposition is as fast or faster
+/// (`benches/split_eig.rs`: d = 64 0.32 vs 0.34 ms, d = 96 1.00 vs 0.88 ms).
 pub const SPLIT_EIG_MIN_DIM: usize = 80;
 
 /// [`sym_eig`] by faer's self-adjoint eigendecomposition alone.

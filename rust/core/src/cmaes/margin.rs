@@ -8,7 +8,7 @@
 //! the marginal probability of leaving the current discrete value at least
 //! `margin` (eq. (9)-(14) of the paper).
 
-use super::cma::Cma;
+use super::cma::{Cma, Start};
 use super::codec::{Reader, Writer};
 use super::Bounds;
 use crate::error::{CoreError, CoreResult};
@@ -63,28 +63,14 @@ pub struct CmaWm {
 impl CmaWm {
     /// `steps[i] > 0` marks coordinate `i` as discrete with that grid spacing
     /// starting at `bounds[i][0]`; `steps[i] <= 0` marks it continuous.
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
-        mean: &[f64],
-        sigma: f64,
+        start: Start<'_>,
         bounds: Bounds,
         steps: &[f64],
         n_max_resampling: usize,
-        seed: u64,
-        popsize: Option<usize>,
-        cov: Option<&[f64]>,
         margin: Option<f64>,
     ) -> CoreResult<Self> {
-        let cma = Cma::new(
-            mean,
-            sigma,
-            Some(bounds.clone()),
-            n_max_resampling,
-            seed,
-            popsize,
-            cov,
-            false,
-        )?;
+        let cma = Cma::new(start, Some(bounds.clone()), n_max_resampling, false)?;
         Self::from_cma(cma, bounds, steps, n_max_resampling, margin)
     }
 

@@ -17,20 +17,27 @@
 mod cma;
 mod codec;
 mod linalg;
+mod lra;
 mod margin;
 mod rng;
 mod sep;
 mod split_eig;
 mod warm;
 
-pub use cma::{default_popsize, Cma, MAX_POPSIZE};
+pub use cma::{default_popsize, Cma, Start, MAX_POPSIZE};
 pub use margin::CmaWm;
 pub use rng::Rng;
 pub use sep::SepCma;
 pub use warm::warm_start_mgd;
 
+/// Internals timed by `rust/core/benches/split_eig.rs`; not part of the API.
+#[doc(hidden)]
+pub use split_eig::bench as split_eig_bench;
+
 use crate::error::{CoreError, CoreResult};
 use codec::{Reader, Writer};
+use std::fmt;
+use std::str::FromStr;
 
 /// Per-coordinate `[low, high]` box.
 pub type Bounds = Vec<[f64; 2]>;
@@ -117,6 +124,75 @@ pub enum Restart {
     Bipop,
 }
 
+impl Variant {
+    /// Every variant, in the order error messages list them.
+    pub const ALL: [Self; 3] = [Self::Full, Self::Separable, Self::Margin];
+
+    /// The name the Python API uses: "cma", "sepcma" or "cmawm".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Full => "cma",
+            Self::Separable => "sepcma",
+            Self::Margin => "cmawm",
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Variant {
+    type Err = CoreError;
+
+    fn from_str(name: &str) -> CoreResult<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.name() == name)
+            .ok_or_else(|| {
+                CoreError::InvalidArgument(format!(
+                    "variant must be 'cma', 'sepcma' or 'cmawm', got {name:?}"
+                ))
+            })
+    }
+}
+
+impl Restart {
+    /// The name the Python API uses: "none", "ipop" or "bipop".
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Ipop => "ipop",
+            Self::Bipop => "bipop",
+        }
+    }
+}
+
+impl fmt::Display for Restart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Restart {
+    type Err = CoreError;
+
+    /// Parses "ipop" or "bipop": no restarts is spelt by passing no strategy (`None` in
+    /// Python), not by a name.
+    fn from_str(name: &str) -> CoreResult<Self> {
+        [Self::Ipop, Self::Bipop]
+            .into_iter()
+            .find(|r| r.name() == name)
+            .ok_or_else(|| {
+                CoreError::InvalidArgument(format!(
+                    "restart_strategy must be None, 'ipop' or 'bipop', got {name:?}"
+                ))
+            })
+    }
+}
+
 /// Everything needed to (re)start an engine.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -174,14 +250,12 @@ impl CmaEs {
             )));
         }
         let mut rng = Rng::new(seed);
-        let engine = Self::make_engine(
-            &settings,
-            mean,
-            sigma0,
+        let start = Start {
             cov,
-            settings.popsize,
-            rng.next_u64(),
-        )?;
+            popsize: settings.popsize,
+            ..Start::new(mean, sigma0, rng.next_u64())
+        };
+        let engine = Self::make_engine(&settings, start)?;
         let popsize = match &engine {
             Engine::Full(e) => e.popsize,
             Engine::Sep(e) => e.popsize,
@@ -204,23 +278,19 @@ impl CmaEs {
         })
     }
 
-    fn make_engine(
-        s: &Settings,
-        mean: &[f64],
-        sigma: f64,
-        cov: Option<&[f64]>,
-        popsize: Option<usize>,
-        seed: u64,
-    ) -> CoreResult<Engine> {
+    fn make_engine(s: &Settings, start: Start<'_>) -> CoreResult<Engine> {
+        let Start {
+            mean,
+            sigma,
+            popsize,
+            seed,
+            ..
+        } = start;
         Ok(match s.variant {
             Variant::Full => Engine::Full(Cma::new(
-                mean,
-                sigma,
+                start,
                 s.bounds.clone(),
                 s.n_max_resampling,
-                seed,
-                popsize,
-                cov,
                 s.lr_adapt,
             )?),
             Variant::Separable => Engine::Sep(SepCma::new(
@@ -237,14 +307,10 @@ impl CmaEs {
                 })?;
                 let steps = s.steps.clone().unwrap_or_else(|| vec![0.0; mean.len()]);
                 Engine::Margin(CmaWm::new(
-                    mean,
-                    sigma,
+                    start,
                     bounds,
                     &steps,
                     s.n_max_resampling,
-                    seed,
-                    popsize,
-                    cov,
                     s.margin,
                 )?)
             }
@@ -434,14 +500,11 @@ impl CmaEs {
             None => self.x0.clone(),
         };
         let seed = self.rng.next_u64();
-        self.engine = Self::make_engine(
-            &self.settings,
-            &mean,
-            self.sigma0,
-            None,
-            Some(self.popsize.max(2)),
-            seed,
-        )?;
+        let start = Start {
+            popsize: Some(self.popsize.max(2)),
+            ..Start::new(&mean, self.sigma0, seed)
+        };
+        self.engine = Self::make_engine(&self.settings, start)?;
         Ok(())
     }
 

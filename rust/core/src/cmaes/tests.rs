@@ -252,8 +252,8 @@ fn ask_many_matches_sequential_asks() {
         let n = 7;
         let mean = vec![0.3; n];
         let bounds = bounded.then(|| vec![[0.0, 1.0]; n]);
-        let mut one = Cma::new(&mean, 0.4, bounds.clone(), 10 * n, 5, None, None, false).unwrap();
-        let mut many = Cma::new(&mean, 0.4, bounds, 10 * n, 5, None, None, false).unwrap();
+        let mut one = Cma::new(Start::new(&mean, 0.4, 5), bounds.clone(), 10 * n, false).unwrap();
+        let mut many = Cma::new(Start::new(&mean, 0.4, 5), bounds, 10 * n, false).unwrap();
         for generation in 0..4 {
             let lambda = one.popsize;
             let batch = many.ask_many(lambda).unwrap();
@@ -286,7 +286,7 @@ fn generation_timing() {
         .map(|i| 10f64.powf(3.0 * i as f64 / (n - 1) as f64))
         .collect();
     let f = |x: &[f64]| -> f64 { x.iter().zip(&scale).map(|(v, s)| (s * v).powi(2)).sum() };
-    let mut opt = Cma::new(&mean, 0.5, None, 10 * n, 0, None, None, false).unwrap();
+    let mut opt = Cma::new(Start::new(&mean, 0.5, 0), None, 10 * n, false).unwrap();
     let lambda = opt.popsize;
     let (mut t_eig, mut t_ask, mut t_tell) = (vec![], vec![], vec![]);
     for _ in 0..120 {

@@ -81,8 +81,9 @@ pub fn fanova_importances(
     let p = x.ncols();
     if bounds.nrows() != p || bounds.ncols() != 2 {
         return Err(CoreError::ShapeMismatch(format!(
-            "bounds must have shape ({p}, 2), got {:?}",
-            bounds.shape()
+            "bounds must have shape ({p}, 2), got ({}, {})",
+            bounds.nrows(),
+            bounds.ncols()
         )));
     }
     if (0..p).any(|d| bounds[[d, 0]].partial_cmp(&bounds[[d, 1]]) != Some(std::cmp::Ordering::Less))

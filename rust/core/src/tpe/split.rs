@@ -215,7 +215,7 @@ const MAX_DEFAULT_BELOW: usize = 25;
 /// [`split_single_objective`] kept up to date as history rows are appended: each call
 /// looks at the new rows only (O(new rows)), plus one copy of the above rows.
 ///
-/// It holds the COMPLETE rows in trial-number order, the best [`MAX_DEFAULT_BELOW`]
+/// It holds the COMPLETE rows in trial-number order, the best `MAX_DEFAULT_BELOW`
 /// of them by (value, number), their count, and whether a row outside the common case
 /// (PRUNED, constrained, NaN value) has been seen: rows never change, so from then on
 /// every split is declined.

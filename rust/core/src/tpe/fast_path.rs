@@ -1,0 +1,173 @@
+//! The whole TPE step from a search space, observations and the incremental state.
+//!
+//! [`propose_with`] builds l(x) from the "below" observations and g(x) from the "above"
+//! history rows (kept up to date in an [`IncrementalAbove`] when it applies) and runs
+//! [`propose()`]. [`propose_split`] first splits a columnar single-objective history
+//! itself (see [`split`](super::split)) and weighs both sets with Optuna's
+//! `default_weights`: the common case of the sampler in one call.
+
+use super::split::{default_weights, SplitHistory, SplitState, StateCodes};
+use super::{
+    propose, IncrementalAbove, IndexedObservations, ParzenEstimator, Proposal, SortedColumn,
+    TpeSpace,
+};
+use crate::error::{CoreError, CoreResult};
+
+/// Observations of both estimators of one proposal.
+pub struct Observations<'a> {
+    /// The below set, `(n, d)` row-major internal values.
+    pub below: &'a [f64],
+    /// Unnormalised weight of each below observation.
+    pub below_weights: &'a [f64],
+    /// The above set: history columns, their sorted columns, selected rows and extras.
+    pub above: IndexedObservations<'a>,
+}
+
+/// Build l(x) and g(x) (g kept up to date in `above_state` when the incremental
+/// estimator applies) and run the proposal.
+pub fn propose_with(
+    space: &TpeSpace,
+    obs: Observations<'_>,
+    seed: u64,
+    above_state: Option<&mut Option<IncrementalAbove>>,
+) -> CoreResult<Proposal> {
+    let (specs, cfg) = (space.params(), space.parzen());
+    let below_est = ParzenEstimator::from_matrix(specs, obs.below, obs.below_weights, cfg)?;
+    let above = obs.above;
+    for (j, (s, c)) in above.sorted.iter().zip(&above.columns).enumerate() {
+        if let Some(s) = s {
+            if s.n_seen != c.len() {
+                return Err(CoreError::InvalidArgument(format!(
+                    "sorted column {j} is not synced ({} of {} rows)",
+                    s.n_seen,
+                    c.len()
+                )));
+            }
+        }
+    }
+    let n_candidates = space.n_candidates();
+    let state = above_state
+        .filter(|_| IncrementalAbove::applicable(cfg, above.rows.len(), above.extra_weights.len()));
+    if let Some(state) = state {
+        if !state.as_ref().is_some_and(|s| s.matches(specs, cfg)) {
+            *state = Some(IncrementalAbove::new(specs, *cfg)?);
+        }
+        let inc = state.as_mut().expect("just set");
+        let above_est = inc.update(&above.columns, above.rows, above.row_weights)?;
+        return propose(specs, &below_est, above_est, n_candidates, seed);
+    }
+    let above_est = ParzenEstimator::from_indexed(specs, above, cfg)?;
+    propose(specs, &below_est, &above_est, n_candidates, seed)
+}
+
+/// A single-objective history in columns: its first rows, as [`propose_split`] reads it.
+pub struct ColumnarHistory<'a> {
+    /// `TrialState` code of each row.
+    pub states: &'a [i8],
+    /// Objective value of each row (NaN if none).
+    pub values: &'a [f64],
+    /// Constraint violation of each row (NaN if unconstrained).
+    pub violation: &'a [f64],
+    /// Trial number of each row.
+    pub numbers: &'a [i64],
+    /// Per parameter of the space, the internal value of each row (NaN if missing).
+    pub columns: Vec<&'a [f64]>,
+    /// Whether the study minimises its objective.
+    pub minimize: bool,
+}
+
+/// What [`propose_split`] keeps up to date across trials of one study.
+pub struct StudyState<'a> {
+    /// Per parameter, its sorted column (`None` for categoricals).
+    pub sorted: Vec<Option<&'a mut SortedColumn>>,
+    /// The below/above split of the history.
+    pub split: &'a mut SplitState,
+    /// `TrialState` codes of COMPLETE and PRUNED trials.
+    pub codes: StateCodes,
+    /// The incremental above estimator of this space, if kept.
+    pub above: Option<&'a mut Option<IncrementalAbove>>,
+}
+
+/// The whole TPE step of the common case in one call: single objective, no PRUNED or
+/// constrained trial, default gamma and weights, no running-trial observations.
+///
+/// Syncs the sorted columns and the split state, splits (the `gamma(n)` best COMPLETE
+/// trials by value, ties by trial number), weighs both sets with Optuna's
+/// `default_weights` in trial-number order and proposes as [`propose_with`] does.
+/// Returns the best candidate's internal values, or `None` when the history is not the
+/// common case (a PRUNED or constrained row, a NaN value, a parameter missing in some
+/// row): the caller then takes the general path.
+pub fn propose_split(
+    space: &TpeSpace,
+    history: ColumnarHistory<'_>,
+    state: StudyState<'_>,
+    seed: u64,
+) -> CoreResult<Option<Vec<f64>>> {
+    let d = space.params().len();
+    let n = history.states.len();
+    let cols = history.columns;
+    if cols.len() != d || state.sorted.len() != d {
+        return Err(CoreError::ShapeMismatch(format!(
+            "expected {d} columns and sorted columns, got {} and {}",
+            cols.len(),
+            state.sorted.len()
+        )));
+    }
+    let lengths = [
+        history.values.len(),
+        history.violation.len(),
+        history.numbers.len(),
+    ];
+    let column_lengths = cols.iter().map(|c| c.len());
+    if lengths.into_iter().chain(column_lengths).any(|l| l != n) {
+        return Err(CoreError::ShapeMismatch(format!(
+            "history arrays differ in length from the {n} states"
+        )));
+    }
+    let mut sorted = state.sorted;
+    for (s, c) in sorted.iter_mut().zip(&cols) {
+        let complete = match s {
+            Some(s) => {
+                s.sync(c)?;
+                s.len() == s.n_seen
+            }
+            None => !c.iter().any(|v| v.is_nan()),
+        };
+        if !complete {
+            return Ok(None); // a parameter is missing in some row
+        }
+    }
+    let split_history = SplitHistory {
+        states: history.states,
+        values: history.values,
+        violation: history.violation,
+        numbers: history.numbers,
+    };
+    let Some(split) = state
+        .split
+        .split(split_history, None, history.minimize, state.codes)
+    else {
+        return Ok(None);
+    };
+    let below: Vec<f64> = split
+        .below
+        .iter()
+        .flat_map(|&r| cols.iter().map(move |c| c[r as usize]))
+        .collect();
+    let below_weights = default_weights(split.below.len());
+    let row_weights = default_weights(split.above.len());
+    let obs = Observations {
+        below: &below,
+        below_weights: &below_weights,
+        above: IndexedObservations {
+            columns: cols,
+            sorted,
+            rows: &split.above,
+            row_weights: &row_weights,
+            extra: &[],
+            extra_weights: &[],
+        },
+    };
+    let p = propose_with(space, obs, seed, state.above)?;
+    Ok(Some(p.candidates[p.best * d..(p.best + 1) * d].to_vec()))
+}
