@@ -25,7 +25,6 @@ from ferrotune.logging import get_logger
 from ferrotune.storages._base import DEFAULT_STUDY_NAME_PREFIX, BaseStorage
 from ferrotune.storages._grpc import _codec, api_pb2, api_pb2_grpc
 from ferrotune.storages._history import TrialHistory
-from ferrotune.storages._in_memory import _snapshot
 from ferrotune.study._frozen import FrozenStudy
 from ferrotune.study._study_direction import StudyDirection
 from ferrotune.trial._frozen import FrozenTrial
@@ -346,13 +345,13 @@ class GrpcStorageProxy(BaseStorage):
         with self._lock:
             record = self._own.get(trial_id)
             if record is not None:
-                return _snapshot(record)
+                return record._copy_mutable()
         reply = self._rpc("GetTrial", api_pb2.GetTrialRequest(trial_id=trial_id), write=False)
         trial = _codec.trial_from_wire(reply.trial, self._distributions)
         if trial.state == TrialState.RUNNING:
             with self._lock:
                 if trial_id in self._created:
-                    self._own[trial_id] = _snapshot(trial)
+                    self._own[trial_id] = trial._copy_mutable()
         return trial
 
     # -- the incremental view --------------------------------------------------------------
