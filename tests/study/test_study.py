@@ -26,6 +26,9 @@ def test_directions() -> None:
         _study(direction="upward")
     with pytest.raises(ValueError, match="only one of"):
         _study(direction="minimize", directions=["minimize"])
+    # A bare string is not a list of directions: ValueError as in Optuna, not TypeError.
+    with pytest.raises(ValueError, match="use `direction` instead of `directions`"):
+        _study(directions="minimize")
 
 
 def test_best_trial_value_params() -> None:

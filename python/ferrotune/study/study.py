@@ -505,7 +505,14 @@ def _parse_directions(
     if directions is None:
         directions = ["minimize" if direction is None else direction]
         label = "direction"
-    if isinstance(directions, str | bytes) or not isinstance(directions, Sequence):
+    if isinstance(directions, str):
+        # A bare string is a Sequence of characters: Optuna rejects it with ValueError.
+        raise ValueError(
+            "`directions` must be a list of `minimize` or `maximize`, "
+            f"but got {directions!r:.200}. For single-objective optimization, "
+            "please use `direction` instead of `directions`."
+        )
+    if isinstance(directions, bytes) or not isinstance(directions, Sequence):
         raise TypeError(f"`directions` must be a list of directions, but got {directions!r}.")
     if len(directions) == 0:
         raise ValueError("`directions` must contain at least one direction.")
