@@ -133,3 +133,47 @@ def test_grpc_proxy_serves_a_storage(url: str, capsys: pytest.CaptureFixture[str
     assert len(ft.load_study(study_name="p", storage=url).trials) == 5
     assert run(capsys, "grpc-proxy", "--storage", url, "--port", "0")[0] == 1
     assert run(capsys, "grpc-proxy", "--storage", url, "--threads", "0")[0] == 1
+
+
+def test_value_and_table_print_lists_and_dicts_as_optuna(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "create-study", "--study-name", "b", "--storage", url, "--directions",
+        "minimize", "maximize")  # fmt: skip
+    run(capsys, "study", "set-user-attr", "--study-name", "b", "-k", "k", "--value", "v",
+        "--storage", url)  # fmt: skip
+    _, out = run(capsys, "studies", "--storage", url, "-f", "value")
+    assert "('MINIMIZE', 'MAXIMIZE')" in out and "{'k': 'v'}" in out
+    _, out = run(capsys, "studies", "--storage", url, "--flatten")
+    assert "direction_0" in out and "{'k': 'v'}" in out
+    _, out = run(capsys, "studies", "--storage", url, "-f", "json")
+    assert json.loads(out)[0]["direction"] == ["MINIMIZE", "MAXIMIZE"]
+
+
+def test_tell_and_ask_without_study_name(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    run(capsys, "create-study", "--study-name", "only", "--storage", url)
+    code, out = run(capsys, "ask", "--storage", url)
+    assert code == 0 and json.loads(out) == {"number": 0, "params": {}}
+    assert run(capsys, "tell", "--storage", url, "--trial-number", "0", "--values", "1.5")[0] == 0
+    assert ft.load_study(study_name="only", storage=url).trials[0].value == 1.5
+
+
+def test_ask_errors_carry_optunas_messages(
+    url: str, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    assert main(["ask", "--storage", url, "--study-name", "none"]) == 1
+    assert "Implicit study creation within the 'ask' command" in caplog.text
+    run(capsys, "create-study", "--study-name", "s", "--storage", url)
+    assert main(["ask", "--storage", url, "--study-name", "s", "--sampler-kwargs", "{}"]) == 1
+    assert "`--sampler_kwargs` is set without `--sampler`." in caplog.text
+
+
+def test_help_and_usage_errors(capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
+    assert main([]) == 0
+    empty = capsys.readouterr().out
+    assert main(["help"]) == 0
+    assert capsys.readouterr().out == empty and empty.startswith("usage:")
+    monkeypatch.delenv("OPTUNA_STORAGE", raising=False)
+    monkeypatch.delenv("FERROTUNE_STORAGE", raising=False)
+    assert main(["-q", "create-study"]) == 1
+    assert capsys.readouterr().out.startswith("usage: ferrotune create-study")

@@ -63,8 +63,11 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, datetime.datetime):
         return value.strftime(_DATETIME_FORMAT)
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, tuple):
+        # Kept a tuple so that `value`/`table` print it as Optuna does, e.g. ('MINIMIZE',).
+        return tuple(_plain(v) for v in value)
     if isinstance(value, dict):
         return {str(_plain(k)): _plain(v) for k, v in value.items()}
     return str(value)
@@ -120,18 +123,19 @@ def _rows(
     return rows, header
 
 
-def _table(rows: list[dict[str, Any]], header: list[str]) -> str:
-    def text(v: Any) -> str:
-        if v is None:
-            return ""
-        return json.dumps(v) if isinstance(v, (dict, list)) else str(v)
+def _cell_text(value: Any) -> str:
+    """A cell of the `value`/`table` formats: Python's ``str``, as Optuna prints it."""
+    return "" if value is None else str(value)
 
-    cells = [[text(row.get(h)) for h in header] for row in rows]
+
+def _table(rows: list[dict[str, Any]], header: list[str]) -> str:
+    cells = [[_cell_text(row.get(h)) for h in header] for row in rows]
     numeric = [
         all(row.get(h) is None or isinstance(row.get(h), (int, float)) for row in rows)
         for h in header
     ]
-    widths = [max([len(h)] + [len(c[i]) for c in cells]) for i, h in enumerate(header)]
+    # Optuna sizes a column by str(value), so an empty (None) cell counts as "None".
+    widths = [max([len(h)] + [len(str(row.get(h))) for row in rows]) for h in header]
 
     def line(values: list[str]) -> str:
         parts = [
@@ -148,9 +152,7 @@ def _render(records: list[Record] | Record, columns: list[Column], fmt: str, fla
     as_list: list[Record] = [records] if isinstance(records, dict) else records
     rows, header = _rows(as_list, columns, flatten)
     if fmt == "value":
-        return "\n".join(
-            " ".join("" if row.get(h) is None else str(row.get(h)) for h in header) for row in rows
-        ).strip()
+        return "\n".join(" ".join(_cell_text(row.get(h)) for h in header) for row in rows).strip()
     if fmt == "table":
         return _table(rows, header)
     if fmt == "json":
@@ -250,7 +252,7 @@ def _studies(args: argparse.Namespace) -> int:
         records.append(
             {
                 ("name", ""): s.study_name,
-                ("direction", ""): [d.name for d in s.directions],
+                ("direction", ""): tuple(d.name for d in s.directions),
                 ("n_trials", ""): s.n_trials,
                 ("datetime_start", ""): s.datetime_start,
                 ("user_attrs", ""): s.user_attrs,
@@ -322,7 +324,10 @@ def _ask(args: argparse.Namespace) -> int:
             raise CLIUsageError(f"Unknown sampler {args.sampler!r}.")
         sampler = sampler_cls(**kwargs)
     elif args.sampler_kwargs is not None:
-        raise CLIUsageError("`--sampler-kwargs` needs `--sampler`.")
+        raise ValueError(
+            "`--sampler_kwargs` is set without `--sampler`. Please specify `--sampler` as"
+            " well or omit `--sampler-kwargs`."
+        )
     space = {}
     if args.search_space is not None:
         space = {
@@ -336,9 +341,9 @@ def _ask(args: argparse.Namespace) -> int:
             sampler=sampler,
         )
     except KeyError as e:
-        raise CLIUsageError(
-            f"Study {args.study_name!r} does not exist: create it first with `ferrotune "
-            "create-study`."
+        raise KeyError(
+            "Implicit study creation within the 'ask' command was dropped in Optuna v4.0.0. "
+            "Please use the 'create-study' command beforehand."
         ) from e
     trial = study.ask(fixed_distributions=space)
     _logger.info(f"Asked trial {trial.number} with parameters {trial.params}.")
@@ -410,7 +415,7 @@ def _build(name: str, p: argparse.ArgumentParser) -> Callable[[argparse.Namespac
     if name == "storage upgrade":
         return _storage_upgrade
     if name == "ask":
-        p.add_argument("--study-name", required=True)
+        p.add_argument("--study-name", default=None, help="Name of the study.")
         p.add_argument("--sampler", help="Sampler class name, e.g. TPESampler.")
         p.add_argument("--sampler-kwargs", help="Sampler arguments as JSON.")
         p.add_argument("--search-space", help="{name: distribution JSON} to suggest.")
@@ -422,7 +427,7 @@ def _build(name: str, p: argparse.ArgumentParser) -> Callable[[argparse.Namespac
         p.add_argument("--threads", type=int, default=10, help="Threads answering calls.")
         return _grpc_proxy
     assert name == "tell"
-    p.add_argument("--study-name", required=True)
+    p.add_argument("--study-name", default=None, help="Name of the study.")
     p.add_argument("--trial-number", type=int, required=True)
     p.add_argument("--values", type=float, nargs="+")
     p.add_argument("--state", choices=("complete", "pruned", "fail"))
@@ -458,7 +463,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="Show tracebacks.")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The main parser and each command's subparser (whose help a usage error prints)."""
     common = argparse.ArgumentParser(add_help=False)
     _common(common)
     parser = argparse.ArgumentParser(prog="ferrotune", parents=[common])
@@ -466,10 +472,19 @@ def _parser() -> argparse.ArgumentParser:
         "--version", action="version", version=f"ferrotune {ferrotune.__version__}"
     )
     sub = parser.add_subparsers(dest="command")
+    subparsers: dict[str, argparse.ArgumentParser] = {}
     for name in COMMANDS:
         p = sub.add_parser(name, parents=[common], help=f"{name} command")
         p.set_defaults(handler=_build(name, p))
-    return parser
+        subparsers[name] = p
+
+    def print_main_help(args: argparse.Namespace) -> int:
+        parser.print_help()
+        return 0
+
+    help_parser = sub.add_parser("help", help="Show help message and exit.")
+    help_parser.set_defaults(handler=print_main_help, verbose=1, log_file=None, debug=False)
+    return parser, subparsers
 
 
 def _join_commands(argv: list[str]) -> list[str]:
@@ -486,9 +501,11 @@ def _join_commands(argv: list[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ferrotune`` console script."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
-    args = parser.parse_args(_join_commands(args_list))
+    # No arguments at all is the `help` command, as in Optuna.
+    args_list = list(sys.argv[1:] if argv is None else argv) or ["help"]
+    parser, subparsers = _parser()
+    joined = _join_commands(args_list)
+    args = parser.parse_args(joined)
     if getattr(args, "handler", None) is None:
         parser.print_help()
         return 0
@@ -501,6 +518,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.handler(args)
         return code
+    except CLIUsageError as e:
+        if args.debug:
+            raise
+        # Optuna logs the error and prints the command's help (usage first) on stdout.
+        _logger.error(str(e))
+        subparsers[joined[0]].print_help()
+        return 1
     except Exception as e:
         if args.debug:
             raise
