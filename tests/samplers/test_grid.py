@@ -57,6 +57,7 @@ def test_grid_with_enqueued_trial_needs_all_params() -> None:
         study.optimize(_objective, n_trials=1)
 
 
+@pytest.mark.filterwarnings("ignore::ferrotune.exceptions.ExperimentalWarning")
 def test_partial_fixed_sampler() -> None:
     sampler = PartialFixedSampler({"c": "b"}, RandomSampler(seed=0))
     study = ferrotune.create_study(sampler=sampler)
@@ -81,3 +82,8 @@ def test_grid_accepts_numpy_arrays() -> None:
     assert sorted(t.params["n"] for t in ints.trials) == [0, 1, 2]
     with pytest.raises(ValueError, match="one-dimensional"):
         GridSampler({"x": np.zeros((2, 2))})  # type: ignore[dict-item]
+
+
+def test_partial_fixed_sampler_is_experimental_as_in_optuna() -> None:
+    with pytest.warns(ferrotune.exceptions.ExperimentalWarning, match="PartialFixedSampler"):
+        PartialFixedSampler({"c": "b"}, RandomSampler(seed=0))

@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ferrotune._experimental import experimental_class
 from ferrotune.distributions import BaseDistribution
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.trial import FrozenTrial, TrialState
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from ferrotune.study import Study
 
 
+@experimental_class("2.4.0")
 class PartialFixedSampler(BaseSampler):
     """Return ``fixed_params`` for their names and delegate everything else.
 

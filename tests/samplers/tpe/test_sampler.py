@@ -369,7 +369,9 @@ def test_pickle_reseed_and_hyperopt_parameters() -> None:
     clone = pickle.loads(pickle.dumps(sampler))
     assert isinstance(clone, TPESampler) and clone._caches == {}
     sampler.reseed_rng()
-    params = TPESampler.hyperopt_parameters()
+    # Deprecated in Optuna 4.9.0 (removal in 6.0.0): it warns as Optuna does.
+    with pytest.warns(FutureWarning, match="hyperopt_parameters has been deprecated in v4.9.0"):
+        params = TPESampler.hyperopt_parameters()
     assert params["n_startup_trials"] == 20 and params["gamma"] is hyperopt_default_gamma
     with pytest.warns(FutureWarning):
         TPESampler(**params)

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ferrotune import _core
+from ferrotune._deprecated import deprecated_func
 from ferrotune.distributions import (
     BaseDistribution,
 )
@@ -286,6 +287,7 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
         self._random_sampler.reseed_rng()
 
     @staticmethod
+    @deprecated_func("4.9.0", "6.0.0")
     def hyperopt_parameters() -> dict[str, Any]:
         """Return the default parameters of hyperopt (v0.1.2) for this sampler."""
         return {
