@@ -54,11 +54,14 @@ def test_step_that_does_not_fit_lowers_high_with_a_warning() -> None:
     assert idist.high == 9
 
 
-def test_categorical_rejects_empty_and_unhashable_choices() -> None:
+def test_categorical_rejects_empty_and_warns_on_unhashable_choices() -> None:
     with pytest.raises(ValueError, match="one or more"):
         CategoricalDistribution([])
-    with pytest.raises(TypeError, match=r"unhashable type list"):
-        CategoricalDistribution([[1, 2], [3]])  # type: ignore[list-item]
+    # Optuna 5.0 only warns for dict (unhashable) choices; it does not raise.
+    with pytest.warns(UserWarning, match="contains {'foo': 'bar'} which is of type dict"):
+        dist = CategoricalDistribution(({"foo": "bar"},))  # type: ignore[arg-type]
+    assert dist.choices == ({"foo": "bar"},)
+    assert dist.to_internal_repr({"foo": "bar"}) == 0.0
 
 
 def test_categorical_warns_on_non_portable_choices() -> None:

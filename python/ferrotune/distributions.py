@@ -249,14 +249,29 @@ def _choice_equal(a: Any, b: Any) -> bool:
     return a_nan and b_nan
 
 
+def _check_hashable_choices(choices: Sequence[Any]) -> None:
+    """Raise ``TypeError`` naming the first unhashable choice (a trial caches by choices)."""
+    for choice in choices:
+        try:  # a tuple is Hashable but not hashable when it holds a list or array
+            hashable = isinstance(choice, Hashable) and hash(choice) is not None
+        except TypeError:
+            hashable = False
+        if not hashable:
+            raise TypeError(
+                f"Categorical choices must be hashable, but {choice!r} is of "
+                f"unhashable type {type(choice).__name__}."
+            )
+
+
 class CategoricalDistribution(BaseDistribution):
-    """A categorical distribution over a tuple of hashable choices.
+    """A categorical distribution over a tuple of choices.
 
     Parameters
     ----------
     choices
         One or more candidate values. ``None``, ``bool``, ``int``, ``float`` and ``str``
-        are portable across storages; other hashable types warn, unhashable ones raise.
+        are portable across storages; other types warn, as in Optuna (a trial's
+        ``suggest_categorical`` still rejects unhashable ones with a ``TypeError``).
     """
 
     def __init__(self, choices: Sequence[CategoricalChoiceType]) -> None:
@@ -265,15 +280,7 @@ class CategoricalDistribution(BaseDistribution):
         if len(choices) == 0:
             raise ValueError("The `choices` must contain one or more elements.")
         for choice in choices:
-            try:  # a tuple is Hashable but not hashable when it holds a list or array
-                hashable = isinstance(choice, Hashable) and hash(choice) is not None
-            except TypeError:
-                hashable = False
-            if not hashable:
-                raise TypeError(
-                    f"Categorical choices must be hashable, but {choice!r} is of "
-                    f"unhashable type {type(choice).__name__}."
-                )
+            # Unhashable choices (a dict, ...) only warn here, as in Optuna 5.0.
             if choice is not None and not isinstance(choice, (bool, int, float, str)):
                 warnings.warn(
                     "Choices for a categorical distribution should be a tuple of None, bool, "

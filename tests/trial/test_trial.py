@@ -72,6 +72,7 @@ def test_incompatible_distribution_across_trials_raises() -> None:
         trial.suggest_int("x", 0, 1)
 
 
+@pytest.mark.filterwarnings("ignore:Choices for a categorical distribution:UserWarning")
 @pytest.mark.parametrize(
     ("call", "exc", "message"),
     [

@@ -253,8 +253,9 @@ class Trial(BaseTrial):
         try:
             key = (2, tuple(choices), tuple(type(c) for c in choices))
             hash(key)
-        except TypeError:  # unhashable choices: let the distribution raise a clear error
+        except TypeError:  # unhashable choices: warn as Optuna does, then name the bad choice
             CategoricalDistribution(choices)
+            _dists._check_hashable_choices(choices)
             raise
         entry = _cached(key, name, lambda: CategoricalDistribution(choices))
         choice: CategoricalChoiceType = self._suggest(name, entry[0], entry[1])
