@@ -219,6 +219,23 @@ def test_maximize_direction_and_target_transform(twin: Twin) -> None:
     assert next(iter(fan)) == "b"
 
 
+def test_ped_anova_honours_target_like_optuna(twin: Twin) -> None:
+    # Optuna's test_importance_evaluator_with_target[PedAnovaImportanceEvaluator] fails on
+    # ferrotune only because RandomSampler(seed=0) draws other trials; on the same trials the
+    # target changes the importances exactly as in Optuna.
+    ours, theirs = twin(60, SIMPLE, simple_objective, seed=11)
+    target: Callable[[Any], float] = lambda t: t.params["b"]  # noqa: E731
+    plain = fi.PedAnovaImportanceEvaluator().evaluate(ours)
+    with pytest.warns(UserWarning, match="low `target` values"):
+        mine = fi.PedAnovaImportanceEvaluator().evaluate(ours, target=target)
+    with pytest.warns(UserWarning, match="low `target` values"):
+        ref = oi.PedAnovaImportanceEvaluator().evaluate(theirs, target=target)
+    assert mine != plain and next(iter(mine)) == "b"
+    assert mine.keys() == ref.keys()
+    for name in ref:
+        assert abs(mine[name] - ref[name]) < 1e-9, (mine, ref)
+
+
 def test_no_complete_trials_and_tiny_studies(twin: Twin) -> None:
     empty = ferrotune.create_study()
     theirs = optuna.create_study()
