@@ -175,15 +175,12 @@ def test_threaded_stress_under_n_jobs(name: str) -> None:
     multi = name == "nsgaii"
 
     def objective(trial: ferrotune.Trial) -> float | tuple[float, float]:
+        # BruteForce needs a finite space: an int x.
         if name == "brute_force":
             x = float(trial.suggest_int("x", -3, 3))
-            y = trial.suggest_int("y", -4, 4)
-        elif name == "grid":
-            x = trial.suggest_float("x", -3, 3)
-            y = trial.suggest_int("y", -4, 4)
         else:
             x = trial.suggest_float("x", -3, 3)
-            y = trial.suggest_int("y", -4, 4)
+        y = trial.suggest_int("y", -4, 4)
         c = trial.suggest_categorical("c", ["a", "b"])
         if trial.number % 17 == 5:
             raise ValueError("objective failure on purpose")
