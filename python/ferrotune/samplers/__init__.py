@@ -4,7 +4,9 @@ from ferrotune.samplers import nsgaii
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._brute_force import BruteForceSampler
 from ferrotune.samplers._cmaes import CmaEsSampler
+from ferrotune.samplers._ga import BaseGASampler
 from ferrotune.samplers._grid import GridSampler
+from ferrotune.samplers._nsgaiii import NSGAIIISampler
 from ferrotune.samplers._partial_fixed import PartialFixedSampler
 from ferrotune.samplers._qmc import QMCSampler
 from ferrotune.samplers._random import RandomSampler
@@ -12,11 +14,13 @@ from ferrotune.samplers._tpe import TPESampler
 from ferrotune.samplers.nsgaii._sampler import NSGAIISampler
 
 __all__ = [
+    "BaseGASampler",
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",
     "GridSampler",
     "NSGAIISampler",
+    "NSGAIIISampler",
     "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import numbers
-import threading
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ferrotune.distributions import BaseDistribution, CategoricalDistribution
 from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.logging import get_logger
-from ferrotune.samplers._base import BaseSampler
-from ferrotune.samplers._lock import Factories, PicklableLocksMixin
+from ferrotune.samplers._ga import BaseGASampler
 from ferrotune.samplers._random import RandomSampler, _check_callable, _check_seed
 from ferrotune.samplers.nsgaii._crossovers import (
     BaseCrossover,
@@ -151,7 +149,7 @@ class _Plan:
         self.key = tuple((n, id(d)) for n, d in search_space.items())
 
 
-class NSGAIISampler(PicklableLocksMixin, BaseSampler):
+class NSGAIISampler(BaseGASampler):
     """Multi-objective sampler using NSGA-II (Deb et al., IEEE TEC 6(2), 2002).
 
     Generations are numbered in each trial's system attributes and each generation's parent
@@ -189,15 +187,6 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
         ``(study, trial, state, values) -> None`` run after each trial; stores
         ``constraints_func`` values when ``None``.
     """
-
-    _GENERATION_KEY = "NSGAIISampler:generation"
-    _PARENT_CACHE_KEY_PREFIX = "NSGAIISampler:parent:"
-    _LOCKS: ClassVar[Factories] = {"_lock": threading.RLock}
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        cls._GENERATION_KEY = f"{cls.__name__}:generation"
-        cls._PARENT_CACHE_KEY_PREFIX = f"{cls.__name__}:parent:"
 
     def __init__(
         self,
@@ -261,7 +250,6 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
                 f"Using {crossover}, the population size should be greater than or equal to "
                 f"{crossover.n_parents}. The specified `population_size` is {population_size}."
             )
-        self._population_size = population_size
         self._seed = _check_seed(seed)
         self._random_sampler = RandomSampler(seed=seed)
         self._rng = np.random.RandomState(seed)
@@ -275,76 +263,16 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
         self._child_strategy = child_generation_strategy
         self._after_trial_strategy = after_trial_strategy
         self._search_space = IntersectionSearchSpace()
-        self._create_locks()
-        self._reset_cache(None)
+        super().__init__(population_size)
 
     # -- caches ------------------------------------------------------------------------------
     def _reset_cache(self, key: tuple[int, int] | None) -> None:
-        self._study_key = key
-        self._generations = GenerationIndex(self._GENERATION_KEY)
-        self._parent_rows: dict[int, IntArray] = {}
+        super()._reset_cache(key)
         self._parents: dict[int, _Parents] = {}
         self._transforms: dict[tuple[tuple[str, int], ...], NumericalTransform] = {}
         self._plans: dict[tuple[tuple[str, int], ...], _Plan] = {}
 
-    def _sync(self, study: Study) -> TrialHistory:
-        key = (id(study._storage), study._study_id)
-        if key != self._study_key:
-            self._reset_cache(key)
-        history = study._get_trial_history()
-        self._generations.sync(history)
-        return history
-
     # -- Optuna's BaseGASampler interface ----------------------------------------------------
-    @classmethod
-    def _get_generation_key(cls) -> str:
-        return cls._GENERATION_KEY
-
-    @classmethod
-    def _get_parent_cache_key_prefix(cls) -> str:
-        return cls._PARENT_CACHE_KEY_PREFIX
-
-    @property
-    def population_size(self) -> int:
-        """Individuals per generation."""
-        return self._population_size
-
-    @population_size.setter
-    def population_size(self, value: int) -> None:
-        self._population_size = value
-
-    def get_trial_generation(self, study: Study, trial: FrozenTrial) -> int:
-        """Generation of ``trial``; assigned (and stored in its system attrs) on first call."""
-        with self._lock:
-            self._sync(study)
-            return self._trial_generation(study, trial)
-
-    def _trial_generation(self, study: Study, trial: FrozenTrial) -> int:
-        generation = trial.system_attrs.get(self._GENERATION_KEY)
-        if generation is not None:
-            return int(generation)
-        index = self._generations
-        generation = index.max_generation
-        if index.max_generation_count >= self._population_size:
-            generation += 1
-        study._storage.set_trial_system_attr(trial._trial_id, self._GENERATION_KEY, generation)
-        return generation
-
-    def get_population(self, study: Study, generation: int) -> list[FrozenTrial]:
-        """The COMPLETE trials of ``generation``."""
-        with self._lock:
-            history = self._sync(study)
-            trials = history.trials
-            return [trials[int(r)] for r in self._generations.population(generation)]
-
-    def get_parent_population(self, study: Study, generation: int) -> list[FrozenTrial]:
-        """The parents of ``generation`` (empty for generation 0), cached in the study."""
-        with self._lock:
-            history = self._sync(study)
-            rows = self._parent_rows_of(study, history, generation)
-            trials = history.trials
-            return [trials[int(r)] for r in rows]
-
     def select_parent(self, study: Study, generation: int) -> list[FrozenTrial]:
         """Select the parents of ``generation`` from the previous population and parents."""
         with self._lock:
@@ -372,25 +300,6 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
         values = history.values[previous]
         signs = direction_signs(study.directions)
         return previous[select_elite(values, signs, penalty, self._population_size)]
-
-    def _parent_rows_of(self, study: Study, history: TrialHistory, generation: int) -> IntArray:
-        if generation <= 0:
-            return np.empty(0, dtype=np.int64)
-        cached = self._parent_rows.get(generation)
-        if cached is not None:
-            return cached
-        key = self._PARENT_CACHE_KEY_PREFIX + str(generation)
-        stored = study._storage.get_study_system_attrs(study._study_id).get(key)
-        if stored is not None:
-            index = self._generations.row_by_trial_id
-            rows = np.array([index[i] for i in stored if i in index], dtype=np.int64)
-        else:
-            rows = self._select_parent_rows(study, history, generation)
-            trial_ids = [history.trials[int(r)]._trial_id for r in rows]
-            study._storage.set_study_system_attr(study._study_id, key, trial_ids)
-        rows = rows[np.argsort(history.numbers[rows], kind="stable")]
-        self._parent_rows[generation] = rows
-        return rows
 
     # -- BaseSampler -------------------------------------------------------------------------
     def reseed_rng(self) -> None:
