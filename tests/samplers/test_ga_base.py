@@ -46,9 +46,7 @@ def _make_sampler_class(lib: Any) -> type:
             return pool[: self.population_size]
 
         def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, Any]:
-            return {
-                name: lib.distributions.FloatDistribution(-5.0, 5.0) for name in ("x", "y")
-            }
+            return {name: lib.distributions.FloatDistribution(-5.0, 5.0) for name in ("x", "y")}
 
         def sample_relative(self, study: Any, trial: Any, search_space: dict[str, Any]) -> Any:
             generation = self.get_trial_generation(study, trial)

@@ -100,7 +100,9 @@ class BaseGASampler(PicklableLocksMixin, BaseSampler, abc.ABC):
             history = self._history_or_none(study)
             if history is not None:
                 return self._trial_generation(study, trial)
-            trials = study._get_trials(deepcopy=False, states=[TrialState.COMPLETE], use_cache=True)
+            trials = study._get_trials(
+                deepcopy=False, states=[TrialState.COMPLETE], use_cache=True
+            )
             latest, count = 0, 0
             for t in trials:
                 g = t.system_attrs.get(self._get_generation_key(), -1)
@@ -121,7 +123,9 @@ class BaseGASampler(PicklableLocksMixin, BaseSampler, abc.ABC):
                 )
                 return [t for t in trials if t.system_attrs.get(key, None) == generation]
             rows = self._generations.population(generation)
-            return history.trials_at(rows[np.argsort(history.numbers[rows], kind="stable")].tolist())
+            return history.trials_at(
+                rows[np.argsort(history.numbers[rows], kind="stable")].tolist()
+            )
 
     def get_parent_population(self, study: Study, generation: int) -> list[FrozenTrial]:
         """The parents of ``generation`` (empty for generation 0), cached in the study.

@@ -30,7 +30,9 @@ T = TypeVar("T")
 _COEF = 3
 
 
-def _generate_default_reference_point(n_objectives: int, dividing_parameter: int = 3) -> FloatArray:
+def _generate_default_reference_point(
+    n_objectives: int, dividing_parameter: int = 3
+) -> FloatArray:
     """Das and Dennis's structured points: all ``n_objectives``-vectors of non-negative
     integers summing to ``dividing_parameter`` (Deb and Jain 2014, Section IV-B).
 

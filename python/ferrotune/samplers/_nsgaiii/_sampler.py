@@ -170,7 +170,7 @@ class NSGAIIISampler(NSGAIISampler):
         chosen = select_elite_nsga3(
             loss,
             penalties(history, previous),
-            self._population_size,  # type: ignore[arg-type]
+            self._population_size,
             self._reference_points_for(loss.shape[1]),
             self._rng,
         )

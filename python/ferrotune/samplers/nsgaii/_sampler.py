@@ -22,7 +22,6 @@ from ferrotune.samplers.nsgaii._crossovers import (
 from ferrotune.samplers.nsgaii._mutations import BaseMutation
 from ferrotune.samplers.nsgaii._population import (
     FloatArray,
-    GenerationIndex,
     IntArray,
     NumericalTransform,
     direction_signs,
@@ -187,6 +186,8 @@ class NSGAIISampler(BaseGASampler):
         ``(study, trial, state, values) -> None`` run after each trial; stores
         ``constraints_func`` values when ``None``.
     """
+
+    _population_size: int  # always set (validated) by __init__
 
     def __init__(
         self,
