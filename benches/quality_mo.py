@@ -133,7 +133,7 @@ CASES = [
     *(Case("motpe", p, 150, _ZDT_REF, _ZDT_ORIGIN) for p in ("ZDT1", "ZDT2")),
     Case("motpe", "ZDT3", 150, _ZDT_REF, (0.0, -1.0)),
     Case("motpe", "DTLZ2-3", 150, (1.5,) * 3, (0.0,) * 3),
-    Case("nsga3", "DTLZ1-4", 1800, (20.0,) * 4, (0.0,) * 4),
+    Case("nsga3", "DTLZ1-4", 1800, (10.0,) * 4, (0.0,) * 4),
     Case("nsga3", "DTLZ2-4", 1800, (1.5,) * 4, (0.0,) * 4),
 ]
 

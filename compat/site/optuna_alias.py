@@ -8,12 +8,11 @@ helpers, not the API under test.
 
 The sdist's ``optuna.testing`` imports a few names at module level that ferrotune may lack
 (``optuna._imports._LazyImport``, ``optuna.storages.GrpcStorageProxy``) or touches on every
-use (``optuna.storages._CachedStorage``, in an isinstance()), and test modules name
-``optuna.samplers.NSGAIIISampler`` at import time. So that these load at all, and only while
-ferrotune lacks them, harness placeholders stand in: the placeholder ``GrpcStorageProxy``,
-``_CachedStorage`` and ``NSGAIIISampler`` classes raise when instantiated (the grpc and
-cached_sqlite storage modes and the NSGA-III tests then fail test by test, listed), and the
-placeholder ``optuna._imports`` (used only if ferrotune has no ``_imports``) has nothing but
+use (``optuna.storages._CachedStorage``, in an isinstance()). So that these load at all, and
+only while ferrotune lacks them, harness placeholders stand in: the placeholder
+``GrpcStorageProxy`` and ``_CachedStorage`` classes raise when instantiated (the grpc and
+cached_sqlite storage modes then fail test by test, listed), and the placeholder
+``optuna._imports`` (used only if ferrotune has no ``_imports``) has nothing but
 ``_LazyImport``.
 
 The real optuna package is never imported: ``find_spec`` claims every ``optuna`` name, so no
@@ -58,13 +57,6 @@ class _MissingGrpcStorageProxy:
         raise NotImplementedError("compat harness: ferrotune has no GrpcStorageProxy")
 
 
-class _MissingNSGAIIISampler:
-    """Harness placeholder: ferrotune has no ``NSGAIIISampler`` yet (the multi-objective work)."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        raise NotImplementedError("compat harness: ferrotune has no NSGAIIISampler")
-
-
 class _MissingCachedStorage:
     """Harness placeholder: ferrotune has no ``optuna.storages._CachedStorage`` (private)."""
 
@@ -85,16 +77,7 @@ _STORAGE_PLACEHOLDERS: dict[str, type] = {
     "GrpcStorageProxy": _MissingGrpcStorageProxy,
     "_CachedStorage": _MissingCachedStorage,
 }
-
-
-# Names that test modules touch at import time (test_samplers.py lists
-# ``optuna.samplers.NSGAIIISampler`` in a module-level parametrize), so that the module collects
-# and only the tests that use the missing class fail, listed as missing.
-_SAMPLER_PLACEHOLDERS: dict[str, type] = {"NSGAIIISampler": _MissingNSGAIIISampler}
-_PLACEHOLDERS: dict[str, dict[str, type]] = {
-    "ferrotune.storages": _STORAGE_PLACEHOLDERS,
-    "ferrotune.samplers": _SAMPLER_PLACEHOLDERS,
-}
+_PLACEHOLDERS: dict[str, dict[str, type]] = {"ferrotune.storages": _STORAGE_PLACEHOLDERS}
 
 
 class _AliasLoader(importlib.abc.Loader):

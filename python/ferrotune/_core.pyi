@@ -24,6 +24,7 @@ __all__ = [
     "log_ndtr",
     "ndtri_exp",
     "nondomination_rank",
+    "nsga3_associate",
     "parzen_log_pdf",
     "parzen_sample",
     "solve_hssp",
@@ -248,6 +249,11 @@ def hypervolume(
 def solve_hssp(
     loss_values: NDArray[np.float64], subset_size: int, reference_point: NDArray[np.float64]
 ) -> NDArray[np.int64]: ...
+
+# --- nsga3 (rust/py/src/nsga3.rs): reference-line association ---
+def nsga3_associate(
+    points: NDArray[np.float64], reference_points: NDArray[np.float64]
+) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
 
 # --- fanova (rust/py/src/fanova.rs): random-forest importances ---
 @final

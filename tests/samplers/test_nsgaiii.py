@@ -111,6 +111,18 @@ def test_normalisation_and_association_match_optuna(seed: int) -> None:
     np.testing.assert_allclose(distance, want_distance, rtol=1e-12, atol=1e-12)
 
 
+def test_core_association_checks_its_arguments_by_name() -> None:
+    refs = ours._generate_default_reference_point(3, 2)
+    with pytest.raises(ValueError, match="reference_points"):
+        _core.nsga3_associate(np.ones((4, 3)), np.ones((2, 4)))
+    with pytest.raises(ValueError, match="`points` must be a contiguous"):
+        _core.nsga3_associate(np.ones((4, 6))[:, ::2], refs)
+    with pytest.raises(ValueError, match="nonzero"):
+        _core.nsga3_associate(np.ones((4, 3)), np.zeros((1, 3)))
+    closest, distance = _core.nsga3_associate(np.empty((0, 3)), refs)
+    assert closest.shape == (0,) and distance.shape == (0,)
+
+
 def test_degenerate_extreme_points_fall_back_to_the_maximum() -> None:
     values = np.array([[1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])  # every extreme point is row 0
     normalized = ours._normalize_objective_values(values)

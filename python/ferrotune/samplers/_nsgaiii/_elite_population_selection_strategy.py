@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
+from ferrotune import _core
 from ferrotune.samplers.nsgaii._population import FloatArray, IntArray, nondomination_ranks
 
 if TYPE_CHECKING:
@@ -103,15 +104,14 @@ def _associate_individuals_with_reference_points(
     """Nearest reference line (through the origin) of each row, and the distance to it.
 
     Section IV-E: the perpendicular distance of ``x`` to the line along ``r`` is
-    ``|x - (x.r / |r|^2) r|``; ties go to the first reference point.
+    ``|x - (x.r / |r|^2) r|``; ties go to the first reference point. Computed in the core
+    (``nsga3_associate``), O(n p m) without ``(n, p, m)`` temporaries.
     """
-    x = np.asarray(objective_matrix, dtype=np.float64)
-    refs = np.asarray(reference_points, dtype=np.float64)
-    coef = (x @ refs.T) / np.einsum("pm,pm->p", refs, refs)  # (n, p) projections
-    foot = coef[:, :, np.newaxis] * refs[np.newaxis, :, :]  # (n, p, m)
-    distance = np.linalg.norm(x[:, np.newaxis, :] - foot, axis=2)
-    closest = distance.argmin(axis=1)
-    return closest, distance[np.arange(x.shape[0]), closest]
+    closest, distance = _core.nsga3_associate(
+        np.ascontiguousarray(objective_matrix, dtype=np.float64),
+        np.ascontiguousarray(reference_points, dtype=np.float64),
+    )
+    return closest, distance
 
 
 def _preserve_niche_individuals(
