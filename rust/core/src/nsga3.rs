@@ -32,7 +32,7 @@ pub fn associate(
             "n_objectives must be at least 1".to_owned(),
         ));
     }
-    if points.len() % m != 0 || reference_points.len() % m != 0 {
+    if !points.len().is_multiple_of(m) || !reference_points.len().is_multiple_of(m) {
         return Err(CoreError::ShapeMismatch(format!(
             "points ({}) and reference_points ({}) must both hold rows of {m} values",
             points.len(),

@@ -7,13 +7,16 @@ use pyo3::prelude::*;
 use crate::error::{ArrayArg, BindingResult};
 use crate::util;
 
+/// `(closest, distance)`: one reference-point index and one distance per individual.
+type Association<'py> = (Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>);
+
 /// Nearest reference line of each row of `points` and the distance to it.
 #[pyfunction]
 fn nsga3_associate<'py>(
     py: Python<'py>,
     points: PyReadonlyArray2<'py, f64>,
     reference_points: PyReadonlyArray2<'py, f64>,
-) -> BindingResult<(Bound<'py, PyArray1<i64>>, Bound<'py, PyArray1<f64>>)> {
+) -> BindingResult<Association<'py>> {
     let pts = ArrayArg::new("points", &points);
     let m = pts.shape(&[None, None])?[1];
     let refs = ArrayArg::new("reference_points", &reference_points);
