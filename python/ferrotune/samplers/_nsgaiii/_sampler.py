@@ -61,41 +61,18 @@ class NSGAIIISampler(NSGAIISampler):
     not fit chosen by niching around reference points instead of by crowding distance, which
     keeps a spread population with 4 or more objectives.
 
+    The arguments other than ``reference_points`` and ``dividing_parameter`` are those of
+    :class:`~ferrotune.samplers.NSGAIISampler`, with the same defaults; a custom
+    ``elite_population_selection_strategy`` replaces the niching selection.
+
     Parameters
     ----------
-    population_size
-        Individuals per generation; at least 2 and at least ``crossover.n_parents``.
-    mutation
-        Mutation of a numerical parameter selected for mutation; random resampling when
-        ``None``.
-    mutation_prob
-        Probability of mutating each parameter; ``1 / n_params`` when ``None``.
-    crossover
-        Crossover of numerical parameters; :class:`~ferrotune.samplers.nsgaii.UniformCrossover`
-        when ``None``.
-    crossover_prob
-        Probability that a child is made by crossover (otherwise it copies one parent).
-    swapping_prob
-        Probability of swapping each parameter between the parents in uniform crossover.
-    seed
-        Seed of the random generators; the same seed gives the same trials.
-    constraints_func
-        Deprecated in Optuna 5.0 (use ``trial.set_constraint``): maps a finished trial to
-        constraint values (feasible when all ``<= 0``).
     reference_points
         ``(n_points, n_objectives)`` array of target directions in objective space; Das and
         Dennis's points with ``dividing_parameter`` divisions per axis when ``None``.
     dividing_parameter
         Divisions per axis of the default reference points (ignored when
         ``reference_points`` is given).
-    elite_population_selection_strategy
-        ``(study, population) -> survivors``; NSGA-III's selection when ``None``.
-    child_generation_strategy
-        ``(study, search_space, parents) -> params``; NSGA-II's crossover and mutation when
-        ``None``.
-    after_trial_strategy
-        ``(study, trial, state, values) -> None`` run after each trial; stores
-        ``constraints_func`` values when ``None``.
     """
 
     def __init__(
