@@ -13,12 +13,14 @@ take the search space as a ``_core.TPESpace`` built once per space (``_state.py`
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
 import numbers
 import threading
 import warnings
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,6 +36,7 @@ from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import RandomSampler, _check_callable, _check_flag, _check_seed
+from ferrotune.samplers._tpe._batch import MISSING, propose_batch
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
 from ferrotune.samplers._tpe._state import ParzenOptions, StudyCache
@@ -265,6 +268,8 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
         self._weights: Callable[[int], Any] = weights
         self._seed = seed
         self._rng = np.random.default_rng(seed)
+        # Seeds drawn ahead of use (batched proposals); ``_next_seed`` hands them out first.
+        self._seed_queue: deque[int] = deque()
         self._random_sampler = RandomSampler(seed=seed)
         self._multivariate = multivariate
         self._group = group
@@ -284,6 +289,7 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
     # -- reseeding -----------------------------------------------------------------------------
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
+        self._seed_queue.clear()
         self._random_sampler.reseed_rng()
 
     @staticmethod
@@ -346,7 +352,16 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
 
     def _next_seed(self) -> int:
         with self._rng_lock:
+            if self._seed_queue:
+                return self._seed_queue.popleft()
             return int(self._rng.integers(0, 2**63 - 1))
+
+    def _peek_seeds(self, k: int) -> list[int]:
+        """The next ``k`` seeds ``_next_seed`` will return, without consuming them."""
+        with self._rng_lock:
+            while len(self._seed_queue) < k:
+                self._seed_queue.append(int(self._rng.integers(0, 2**63 - 1)))
+            return list(itertools.islice(self._seed_queue, k))
 
     # -- BaseSampler API ---------------------------------------------------------------------
     def infer_relative_search_space(
@@ -439,7 +454,55 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
                     ),
                 )
             )
+        if _SPLIT_IN_RUST and self._gamma is None and self._weights is default_weights:
+            return self._sample_batched(study, trial, param_name, param_distribution, history)
         return self._sample(study, trial, {param_name: param_distribution}, history)[param_name]
+
+    def _sample_batched(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        name: str,
+        dist: BaseDistribution,
+        history: TrialHistory,
+    ) -> Any:
+        """``_sample`` of one parameter, served from the trial's batch when valid."""
+        cache = self._cache(study, history)
+        batch = cache.batch
+        if batch.note(trial._trial_id, name, dist):
+            batch.reset(trial._trial_id, -1)
+            order = batch.predicted()
+            if order and not self._others_running(study, trial):
+                seeds = self._peek_seeds(len(order))
+                minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
+                with cache.lock:
+                    newest = study._get_trial_history()
+                    entries = propose_batch(
+                        cache, newest, order, seeds, minimize, self._incremental_above
+                    )
+                    if entries:
+                        batch.reset(trial._trial_id, newest.n)
+                        batch.entries = entries
+        seed = self._next_seed()
+        if batch.entries and not self._others_running(study, trial):
+            n = study._get_trial_history().n
+            value = batch.take(trial._trial_id, n, name, dist, seed)
+            if value is not MISSING:
+                return value
+        return self._sample(study, trial, {name: dist}, history, seed)[name]
+
+    def _others_running(self, study: Study, trial: FrozenTrial) -> bool:
+        """Whether a running trial other than ``trial`` could be a constant-liar observation."""
+        if not self._constant_liar:
+            return False
+        getter = getattr(study._storage, "get_running_trials", None)
+        if getter is not None:
+            running: list[FrozenTrial] = getter(study._study_id)
+        else:
+            running = study._storage.get_all_trials(
+                study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
+            )
+        return any(t.number != trial.number for t in running)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._random_sampler.before_trial(study, trial)
@@ -553,12 +616,14 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
         trial: FrozenTrial,
         search_space: dict[str, BaseDistribution],
         history: TrialHistory | None = None,
+        seed: int | None = None,
     ) -> dict[str, Any]:
         cache = self._cache(study, history)
         names = list(search_space)
         dists = [search_space[n] for n in names]
         extra, extra_numbers = self._running_observations(study, trial, search_space)
-        seed = self._next_seed()
+        if seed is None:
+            seed = self._next_seed()
         with cache.lock:
             history = study._get_trial_history()  # newest snapshot, monotone under the lock
             if (
@@ -566,7 +631,6 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
                 and extra_numbers.shape[0] == 0
                 and self._gamma is None
                 and self._weights is default_weights
-                and len(study.directions) == 1
             ):
                 proposed = self._propose_split(study, cache, history, names, dists, seed)
                 if proposed is not None:
@@ -649,7 +713,7 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
                 "violation": history._violation,
                 "numbers": history._numbers,
                 "columns": columns,
-                "minimize": study.directions[0] == StudyDirection.MINIMIZE,
+                "minimize": [d == StudyDirection.MINIMIZE for d in study.directions],
             },
             state={
                 "sorted": plan.sorted,

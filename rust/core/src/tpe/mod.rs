@@ -46,6 +46,7 @@ mod sample;
 pub mod sorted;
 pub mod spec;
 pub mod split;
+pub mod split_mo;
 #[cfg(test)]
 mod tests;
 
