@@ -5,9 +5,7 @@
 //! call, as pydantic-core builds a validator once and calls it many times; the functions
 //! take keyword-only arguments, grouped into dictionaries where a proposal needs many.
 
-use ferrotune_core::tpe::fast_path::{
-    self, BatchItem, ColumnarHistory, Observations, StudyState,
-};
+use ferrotune_core::tpe::fast_path::{self, BatchItem, ColumnarHistory, Observations, StudyState};
 use ferrotune_core::tpe::split::{SplitState, StateCodes};
 use ferrotune_core::tpe::{
     IncrementalAbove, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator, SortedColumn,
@@ -538,9 +536,7 @@ fn tpe_propose_split_batch<'py>(
                 space: &space.inner,
                 columns: columns.by_ref().take(d).collect(),
                 sorted: sorted.by_ref().take(d).collect(),
-                above: above
-                    .next()
-                    .and_then(|a| a.as_mut().map(|s| &mut s.inner)),
+                above: above.next().and_then(|a| a.as_mut().map(|s| &mut s.inner)),
                 seed,
             }
         })

@@ -20,8 +20,8 @@ from optuna.samplers._tpe.sampler import (
 from optuna.study._multi_objective import _fast_non_domination_rank
 
 from ferrotune import _core
-from ferrotune.samplers._tpe._state import ParzenOptions, tpe_space
 from ferrotune.distributions import FloatDistribution
+from ferrotune.samplers._tpe._state import ParzenOptions, tpe_space
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -69,9 +69,7 @@ def _optuna_split(loss: np.ndarray, n_below: int) -> list[int]:
     """Optuna's own split on COMPLETE trials with values ``loss`` (both minimised)."""
     m = loss.shape[1]
     study = optuna.create_study(directions=["minimize"] * m)
-    trials = [
-        optuna.trial.create_trial(values=list(v), params={}, distributions={}) for v in loss
-    ]
+    trials = [optuna.trial.create_trial(values=list(v), params={}, distributions={}) for v in loss]
     for number, t in enumerate(trials):
         t.number = number
     below, _ = _split_complete_trials_multi_objective(trials, study, n_below)

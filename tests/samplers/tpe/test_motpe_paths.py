@@ -18,7 +18,6 @@ from ferrotune.samplers import TPESampler
 from ferrotune.samplers._tpe import _batch
 from ferrotune.samplers._tpe import sampler as tpe_module
 from ferrotune.study import Study
-from ferrotune.trial import TrialState
 
 ferrotune.logging.set_verbosity(ferrotune.logging.WARNING)
 

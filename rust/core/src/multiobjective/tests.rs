@@ -55,7 +55,11 @@ fn brute_hv(points: &[f64], m: usize, reference: &[f64]) -> f64 {
             .zip(reference)
             .map(|(c, r)| (r - c).max(0.0))
             .product();
-        total += if mask.count_ones() % 2 == 1 { vol } else { -vol };
+        total += if mask.count_ones() % 2 == 1 {
+            vol
+        } else {
+            -vol
+        };
     }
     total
 }
@@ -109,7 +113,10 @@ fn hypervolume_small_cases() {
     let hv4 = hypervolume(&[0.5; 4], 4, &[1.0; 4]).unwrap();
     assert!((hv4 - 0.0625).abs() < 1e-12);
     assert_eq!(hypervolume(&[], 3, &[1.0; 3]).unwrap(), 0.0);
-    assert_eq!(hypervolume(&[0.0; 3], 3, &[1.0, f64::INFINITY, 1.0]).unwrap(), f64::INFINITY);
+    assert_eq!(
+        hypervolume(&[0.0; 3], 3, &[1.0, f64::INFINITY, 1.0]).unwrap(),
+        f64::INFINITY
+    );
     // Points outside the reference add nothing.
     assert_eq!(hypervolume(&[2.0, 0.0], 2, &[1.0, 1.0]).unwrap(), 0.0);
 }
@@ -122,7 +129,10 @@ fn hypervolume_matches_inclusion_exclusion() {
             let reference = vec![if grid.is_some() { 6.0 } else { 1.1 }; m];
             let want = brute_hv(&pts, m, &reference);
             let got = hypervolume(&pts, m, &reference).unwrap();
-            assert!((got - want).abs() <= 1e-9 * want.abs().max(1.0), "m={m} {got} {want}");
+            assert!(
+                (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                "m={m} {got} {want}"
+            );
         }
     }
 }
@@ -133,7 +143,10 @@ fn hypervolume_3d_sweep_matches_wfg_on_many_points() {
     let reference = [1.0; 3];
     let fast = hypervolume(&pts, 3, &reference).unwrap();
     // The same volume as a 4-D one with a flat fourth objective (WFG path).
-    let pts4: Vec<f64> = pts.chunks(3).flat_map(|p| [p[0], p[1], p[2], 0.0]).collect();
+    let pts4: Vec<f64> = pts
+        .chunks(3)
+        .flat_map(|p| [p[0], p[1], p[2], 0.0])
+        .collect();
     let wfg = hypervolume(&pts4, 4, &[1.0; 4]).unwrap();
     assert!((fast - wfg).abs() < 1e-12, "{fast} {wfg}");
 }
@@ -145,7 +158,10 @@ fn greedy_hssp_prefers_spread() {
     assert_eq!(s[0], 2); // (5, 5) has the largest box.
     assert_eq!(hssp_greedy(&pts, 2, 5, &[11.0, 11.0]).unwrap().len(), 5);
     assert!(hssp_greedy(&pts, 2, 6, &[11.0, 11.0]).is_err());
-    assert_eq!(hssp_greedy(&pts, 2, 2, &[f64::INFINITY, 1.0]).unwrap(), vec![0, 1]);
+    assert_eq!(
+        hssp_greedy(&pts, 2, 2, &[f64::INFINITY, 1.0]).unwrap(),
+        vec![0, 1]
+    );
 }
 
 /// Plain greedy: recompute every candidate's contribution from scratch.
@@ -191,7 +207,11 @@ fn greedy_hssp_matches_plain_greedy() {
             pts = rows.concat();
             let reference = reference_point(&pts, m).unwrap();
             let got = hssp_greedy(&pts, m, 8, &reference).unwrap();
-            assert_eq!(got, brute_greedy(&pts, m, 8, &reference), "m={m} seed={seed}");
+            assert_eq!(
+                got,
+                brute_greedy(&pts, m, 8, &reference),
+                "m={m} seed={seed}"
+            );
         }
     }
 }
@@ -220,5 +240,8 @@ fn select_below_takes_whole_fronts_then_hssp() {
     // One more from front 1: (2.5, 2.5) has the largest box w.r.t. 1.1 x worst.
     assert_eq!(select_below(&pts, 2, 3).unwrap(), vec![0, 1, 3]);
     assert_eq!(select_below(&pts, 2, 0).unwrap(), Vec::<usize>::new());
-    assert_eq!(select_below(&pts, 2, 9).unwrap(), (0..6).collect::<Vec<_>>());
+    assert_eq!(
+        select_below(&pts, 2, 9).unwrap(),
+        (0..6).collect::<Vec<_>>()
+    );
 }

@@ -220,7 +220,13 @@ impl ParzenEstimator {
             points
                 .iter()
                 .zip(lse)
-                .map(|(x, v)| if self.in_support(x) { v } else { f64::NEG_INFINITY })
+                .map(|(x, v)| {
+                    if self.in_support(x) {
+                        v
+                    } else {
+                        f64::NEG_INFINITY
+                    }
+                })
                 .collect()
         } else {
             points

@@ -98,11 +98,12 @@ impl Kernel for LseRows<'_> {
                 }
             }
             for c in 0..lanes {
-                self.out.push(if m[c] == f64::NEG_INFINITY || m[c].is_nan() {
-                    m[c]
-                } else {
-                    m[c] + s[c].ln()
-                });
+                self.out
+                    .push(if m[c] == f64::NEG_INFINITY || m[c].is_nan() {
+                        m[c]
+                    } else {
+                        m[c] + s[c].ln()
+                    });
             }
         }
     }

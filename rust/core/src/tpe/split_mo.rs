@@ -113,7 +113,10 @@ impl MultiSplitState {
             if state == codes.pruned || !history.violation[r].is_nan() {
                 self.general = true;
             } else if state == codes.complete {
-                if history.values[r * m..(r + 1) * m].iter().any(|v| v.is_nan()) {
+                if history.values[r * m..(r + 1) * m]
+                    .iter()
+                    .any(|v| v.is_nan())
+                {
                     self.general = true;
                 }
                 new_complete.push(r as u32);
@@ -173,7 +176,10 @@ mod tests {
         assert_eq!(s.above.len(), 9);
         let order: Vec<i64> = s.above.iter().map(|&r| numbers[r as usize]).collect();
         assert!(order.windows(2).all(|w| w[0] < w[1]));
-        assert_eq!(state.split(h, &[true, true], CODES).unwrap(), Some(s.clone()));
+        assert_eq!(
+            state.split(h, &[true, true], CODES).unwrap(),
+            Some(s.clone())
+        );
         // Maximising both: row 11 becomes the worst point.
         let s2 = state.split(h, &[false, false], CODES).unwrap().unwrap();
         assert!(!s2.below.contains(&11));
