@@ -1,14 +1,17 @@
 """TPESampler: Optuna 5.0's Tree-structured Parzen Estimator on a Rust core.
 
-In the common case (one objective, no PRUNED or constrained trial, default gamma and
-weights, no running trial to treat as a bad observation) one Rust call does the whole
-step: ``_core.tpe_propose_split`` splits the columnar trial history into the "below"
-(good) and "above" (bad) sets (``rust/core/src/tpe/split.rs``, kept up to date across
-trials), weighs them, builds both Parzen estimators, samples candidates from l(x) and
-ranks them by log l(x) - log g(x) (``rust/core/src/tpe/``) with the interpreter lock
-released. Otherwise the split is done here with numpy (``_split.py``) and
-``_core.tpe_propose`` does the rest; both paths propose exactly the same values. Both
-take the search space as a ``_core.TPESpace`` built once per space (``_state.py``).
+In the common case (no PRUNED or constrained trial, default gamma and weights, no running
+trial to treat as a bad observation; one objective or several) one Rust call does the
+whole step: ``_core.tpe_propose_split`` splits the columnar trial history into the
+"below" (good) and "above" (bad) sets (``rust/core/src/tpe/split.rs`` and, for MOTPE's
+non-domination ranks and hypervolume subset selection, ``split_mo.rs``; kept up to date
+across trials), weighs them, builds both Parzen estimators, samples candidates from l(x)
+and ranks them by log l(x) - log g(x) (``rust/core/src/tpe/``) with the interpreter lock
+released. A univariate trial's parameters are proposed together at its first ask
+(``_batch.py``, ``_core.tpe_propose_split_batch``). Otherwise the split is done here with
+numpy (``_split.py``) and ``_core.tpe_propose`` does the rest; all paths propose exactly
+the same values. All take the search space as a ``_core.TPESpace`` built once per space
+(``_state.py``).
 """
 
 from __future__ import annotations
