@@ -219,7 +219,7 @@ fn greedy_hssp_matches_plain_greedy() {
 #[test]
 fn reference_point_pushes_outwards() {
     let r = reference_point(&[1.0, -2.0, 0.0, 2.0, -1.0, 0.0], 3).unwrap();
-    assert_eq!(r, vec![1.1 * 2.0, 0.9 * -1.0, EPS]);
+    assert_eq!(r, vec![1.1 * 2.0, -0.9, EPS]);
 }
 
 #[test]
