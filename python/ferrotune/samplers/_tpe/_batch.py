@@ -68,7 +68,7 @@ class IndependentBatch:
         if trial_id != self.trial_id or n != self.n:
             return MISSING
         entry = self.entries.pop(name, None)
-        if entry is None or entry[1] != seed or entry[0] != dist:
+        if entry is None or entry[1] != seed or (entry[0] is not dist and entry[0] != dist):
             return MISSING
         return entry[2]
 
