@@ -154,3 +154,10 @@ def test_seed_queue_survives_pickling_and_reseed() -> None:
     sampler._peek_seeds(2)
     sampler.reseed_rng()
     assert not sampler._seed_queue
+
+
+def test_peeked_seeds_are_the_sequential_seeds() -> None:
+    ahead, sequential = TPESampler(seed=7), TPESampler(seed=7)
+    peeked = ahead._peek_seeds(5) + ahead._peek_seeds(9)[5:]
+    assert peeked == [sequential._next_seed() for _ in range(9)]
+    assert [ahead._next_seed() for _ in range(10)] == [*peeked, sequential._next_seed()]

@@ -307,8 +307,10 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
     def _peek_seeds(self, k: int) -> list[int]:
         """The next ``k`` seeds ``_next_seed`` will return, without consuming them."""
         with self._rng_lock:
-            while len(self._seed_queue) < k:
-                self._seed_queue.append(int(self._rng.integers(0, 2**63 - 1)))
+            missing = k - len(self._seed_queue)
+            if missing > 0:
+                # One vector draw gives the same values as ``missing`` scalar draws.
+                self._seed_queue.extend(self._rng.integers(0, 2**63 - 1, size=missing).tolist())
             return list(itertools.islice(self._seed_queue, k))
 
     # -- BaseSampler API ---------------------------------------------------------------------
