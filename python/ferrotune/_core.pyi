@@ -27,9 +27,11 @@ __all__ = [
     "nsga3_associate",
     "parzen_log_pdf",
     "parzen_sample",
+    "select_below",
     "solve_hssp",
     "tpe_propose",
     "tpe_propose_split",
+    "tpe_propose_split_batch",
     "truncnorm_logpdf",
     "truncnorm_ppf",
     "truncnorm_sample",
@@ -130,12 +132,17 @@ class _ColumnarHistory(TypedDict):
     violation: NDArray[np.float64]
     numbers: NDArray[np.int64]
     columns: list[NDArray[np.float64]]
-    minimize: bool
+    minimize: list[bool]
 
 class _StudyState(TypedDict):
     sorted: list[TPESortedColumn | None]
     split: TPESplitState
     above: TPEAboveState | None
+
+class _BatchState(TypedDict):
+    sorted: list[TPESortedColumn | None]
+    split: TPESplitState
+    above: list[TPEAboveState | None]
 
 @final
 class TPEParam:
@@ -238,6 +245,13 @@ def tpe_propose_split(
     state: _StudyState,
     seed: int,
 ) -> list[float] | None: ...
+def tpe_propose_split_batch(
+    *,
+    spaces: list[TPESpace],
+    history: _ColumnarHistory,
+    state: _BatchState,
+    seeds: list[int],
+) -> list[list[float] | None] | None: ...
 
 # --- multiobjective (rust/py/src/multiobjective.rs) ---
 def nondomination_rank(
@@ -249,6 +263,7 @@ def hypervolume(
 def solve_hssp(
     loss_values: NDArray[np.float64], subset_size: int, reference_point: NDArray[np.float64]
 ) -> NDArray[np.int64]: ...
+def select_below(loss_values: NDArray[np.float64], n_below: int) -> NDArray[np.int64]: ...
 
 # --- nsga3 (rust/py/src/nsga3.rs): reference-line association ---
 def nsga3_associate(

@@ -215,6 +215,23 @@ def test_trials_dataframe() -> None:
     assert _study().trials_dataframe().empty
 
 
+def test_trials_dataframe_of_failed_trials_has_optuna_columns() -> None:
+    pytest.importorskip("pandas")
+    study = _study()
+
+    def fail(trial: ferrotune.Trial) -> float:
+        trial.suggest_int("x", 1, 1)
+        trial.storage.set_trial_system_attr(trial._trial_id, "other", 3)
+        raise ValueError("boom")
+
+    study.optimize(fail, n_trials=2, catch=(ValueError,))
+    assert "boom" in study.trials[0].system_attrs["fail_reason"]
+    df = study.trials_dataframe()
+    assert "system_attrs_fail_reason" not in df.columns
+    assert df["system_attrs_other"].tolist() == [3, 3]
+    assert df["state"].tolist() == ["FAIL", "FAIL"]
+
+
 def test_trials_dataframe_without_pandas(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 

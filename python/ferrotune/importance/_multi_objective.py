@@ -1,8 +1,9 @@
-"""Multi-objective helpers shared by importance and visualization.
+"""Multi-objective helpers shared by importance and visualization, on the Rust core.
 
-Non-domination ranks, exact hypervolume (2-D sweep, recursive slicing above) and the greedy
-hypervolume subset selection (Guerreiro et al. 2016, "Greedy Hypervolume Subset Selection in
-Low Dimensions") used to break ties inside a non-domination rank, as Optuna's TPE does.
+Non-domination ranks, exact hypervolume (O(n log n) in 2-D and 3-D, WFG above) and the
+greedy hypervolume subset selection (Guerreiro et al. 2016, "Greedy Hypervolume Subset
+Selection in Low Dimensions") used to break ties inside a non-domination rank, as Optuna's
+TPE does (``rust/core/src/multiobjective/``).
 """
 
 from __future__ import annotations
@@ -10,58 +11,36 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from ferrotune.study._multi_objective import pareto_front_rows
+from ferrotune import _core
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 _EPS = 1e-12
 
 
-def non_domination_ranks(loss: FloatArray, n_below: int | None = None) -> npt.NDArray[np.int64]:
+def _matrix(loss: FloatArray) -> FloatArray:
+    return np.ascontiguousarray(loss, dtype=np.float64)
+
+
+def non_domination_ranks(loss: FloatArray, n_below: int | None = None) -> IntArray:
     """Rank of each row (0 = Pareto front) for minimised ``loss`` (n, m).
 
-    Ranks are assigned front by front until at least ``n_below`` rows are ranked; the rest get
-    the next rank (enough to select the best ``n_below``).
+    Ranks are exact up to the front that brings the ranked rows to at least ``n_below``
+    (all of them with ``None``); the rest get a larger rank (enough to select the best
+    ``n_below``), as Optuna's ``_fast_non_domination_rank``.
     """
-    n = loss.shape[0]
-    ranks = np.full(n, -1, dtype=np.int64)
-    remaining = np.arange(n)
-    rank = 0
-    limit = n if n_below is None else n_below
-    ranked = 0
-    while remaining.size and ranked < limit:
-        front = remaining[pareto_front_rows(loss[remaining])]
-        ranks[front] = rank
-        ranked += front.size
-        remaining = np.setdiff1d(remaining, front, assume_unique=True)
-        rank += 1
-    ranks[remaining] = rank
-    return ranks
+    if loss.shape[0] == 0:
+        return np.empty(0, dtype=np.int64)
+    return _core.nondomination_rank(_matrix(loss), n_below or 0)
 
 
 def hypervolume(points: FloatArray, reference: FloatArray) -> float:
-    """Hypervolume dominated by ``points`` (n, m) and bounded by ``reference`` (minimisation)."""
-    pts = points[np.all(points < reference, axis=1)]
-    if pts.shape[0] == 0:
-        return 0.0
-    if pts.shape[1] == 1:
-        return float(reference[0] - pts[:, 0].min())
-    if pts.shape[1] == 2:
-        order = np.lexsort((pts[:, 1], pts[:, 0]))
-        x, y = pts[order, 0], pts[order, 1]
-        best_y = np.minimum.accumulate(y)
-        # Each x-slab [x_i, x_{i+1}) is covered up to the best y seen so far.
-        widths = np.diff(np.append(x, reference[0]))
-        return float(np.sum(widths * (reference[1] - best_y)))
-    # Slice along the last objective: between consecutive levels the covered set is the
-    # (m-1)-dimensional hypervolume of the points at or below that level.
-    pts = pts[np.argsort(pts[:, -1])]
-    levels = np.append(pts[:, -1], reference[-1])
-    total = 0.0
-    for i in range(pts.shape[0]):
-        height = levels[i + 1] - levels[i]
-        if height > 0:
-            total += height * hypervolume(pts[: i + 1, :-1], reference[:-1])
-    return total
+    """Hypervolume dominated by ``points`` (n, m) and bounded by ``reference`` (minimisation).
+
+    Points not strictly better than ``reference`` in every objective add nothing.
+    """
+    ref = np.ascontiguousarray(reference, dtype=np.float64)
+    return _core.hypervolume(_matrix(points).reshape(-1, ref.shape[0]), ref)
 
 
 def reference_point(loss: FloatArray) -> FloatArray:
@@ -72,48 +51,26 @@ def reference_point(loss: FloatArray) -> FloatArray:
     return ref
 
 
-def greedy_hssp(
-    loss: FloatArray, subset_size: int, reference: FloatArray
-) -> npt.NDArray[np.int64]:
-    """Indices of ``subset_size`` rows chosen greedily by hypervolume contribution."""
+def greedy_hssp(loss: FloatArray, subset_size: int, reference: FloatArray) -> IntArray:
+    """Indices of ``subset_size`` rows chosen greedily by hypervolume contribution.
+
+    Among duplicates the first row counts; when fewer rows are unique than asked, every
+    unique row and then the first duplicates are taken (Optuna's ``_solve_hssp``).
+    """
     n = loss.shape[0]
     if subset_size >= n:
-        return np.arange(n)
-    if not np.all(np.isfinite(reference)):
-        return np.arange(subset_size)
-    _, unique_rows = np.unique(loss, axis=0, return_index=True)
-    unique_rows = np.sort(unique_rows)
-    if unique_rows.size < subset_size:
-        rest = np.setdiff1d(np.arange(n), unique_rows)[: subset_size - unique_rows.size]
-        return np.sort(np.concatenate([unique_rows, rest]))
-    candidates = list(unique_rows)
-    selected: list[int] = []
-    hv_selected = 0.0
-    for _ in range(subset_size):
-        best, best_gain = candidates[0], -np.inf
-        for c in candidates:
-            gain = hypervolume(loss[[*selected, c]], reference) - hv_selected
-            if gain > best_gain:
-                best, best_gain = c, gain
-        selected.append(best)
-        candidates.remove(best)
-        hv_selected += best_gain
-    return np.array(selected, dtype=np.int64)
+        return np.arange(n, dtype=np.int64)
+    unique_loss, first = np.unique(loss, axis=0, return_index=True)
+    if first.size < subset_size:
+        chosen = np.zeros(n, dtype=bool)
+        chosen[first] = True
+        chosen[np.flatnonzero(~chosen)[: subset_size - first.size]] = True
+        return np.flatnonzero(chosen).astype(np.int64)
+    ref = np.ascontiguousarray(reference, dtype=np.float64)
+    picked = _core.solve_hssp(_matrix(unique_loss), subset_size, ref)
+    return first[picked].astype(np.int64)
 
 
-def select_best(loss: FloatArray, n_below: int) -> npt.NDArray[np.int64]:
+def select_best(loss: FloatArray, n_below: int) -> IntArray:
     """Rows of the best ``n_below`` by non-domination rank, HSSP breaking the last rank."""
-    n = loss.shape[0]
-    if n_below <= 0:
-        return np.empty(0, dtype=np.int64)
-    if n_below >= n:
-        return np.arange(n)
-    ranks = non_domination_ranks(loss, n_below)
-    counts = np.bincount(ranks)
-    full = int(np.sum(np.cumsum(counts) <= n_below))  # ranks 0..full-1 fit entirely
-    chosen = np.flatnonzero(ranks < full)
-    if chosen.size < n_below:
-        tie = np.flatnonzero(ranks == full)
-        picked = greedy_hssp(loss[tie], n_below - chosen.size, reference_point(loss[tie]))
-        chosen = np.concatenate([chosen, tie[picked]])
-    return np.sort(chosen)
+    return _core.select_below(_matrix(loss), max(n_below, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from ferrotune.study._tell import FAIL_REASON_KEY
 from ferrotune.trial import TrialState
 
 if TYPE_CHECKING:
@@ -45,6 +46,10 @@ def trials_dataframe(study: Study, attrs: tuple[str, ...], multi_index: bool) ->
                 value = value.name
             if isinstance(value, dict):
                 for key, nested in value.items():
+                    if attr == "system_attrs" and key == FAIL_REASON_KEY:
+                        # ferrotune keeps the reason a trial failed; Optuna's frame has no
+                        # such column, so scripts that count columns see the same frame.
+                        continue
                     record[(column, key)] = nested
                     columns_seen[attr].add((column, key))
             elif attr == "values":

@@ -1,4 +1,5 @@
-//! Bindings for `ferrotune_core::multiobjective` (non-dominated sort, hypervolume, HSSP).
+//! Bindings for `ferrotune_core::multiobjective` (non-dominated sort, hypervolume, HSSP,
+//! MOTPE's below set).
 
 use ferrotune_core::multiobjective as mo;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
@@ -57,9 +58,27 @@ fn solve_hssp<'py>(
         .into_pyarray(py))
 }
 
+/// MOTPE's below set: sorted row indices of the `n_below` best rows of `loss_values`
+/// (minimised, trial order) by non-domination rank, the first front that does not fit
+/// broken by greedy hypervolume subset selection (Optuna 5.0's split).
+#[pyfunction]
+fn select_below<'py>(
+    py: Python<'py>,
+    loss_values: PyReadonlyArray2<'py, f64>,
+    n_below: usize,
+) -> PyResult<Bound<'py, PyArray1<i64>>> {
+    let (pts, m) = flat(&loss_values);
+    let s = util::run(py, || mo::select_below(&pts, m.max(1), n_below))?;
+    Ok(s.into_iter()
+        .map(|v| v as i64)
+        .collect::<Vec<_>>()
+        .into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(nondomination_rank, m)?)?;
     m.add_function(wrap_pyfunction!(hypervolume, m)?)?;
     m.add_function(wrap_pyfunction!(solve_hssp, m)?)?;
+    m.add_function(wrap_pyfunction!(select_below, m)?)?;
     Ok(())
 }

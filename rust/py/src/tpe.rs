@@ -5,7 +5,7 @@
 //! call, as pydantic-core builds a validator once and calls it many times; the functions
 //! take keyword-only arguments, grouped into dictionaries where a proposal needs many.
 
-use ferrotune_core::tpe::fast_path::{self, ColumnarHistory, Observations, StudyState};
+use ferrotune_core::tpe::fast_path::{self, BatchItem, ColumnarHistory, Observations, StudyState};
 use ferrotune_core::tpe::split::{SplitState, StateCodes};
 use ferrotune_core::tpe::{
     IncrementalAbove, IndexedObservations, ParamSpec, ParzenConfig, ParzenEstimator, SortedColumn,
@@ -403,8 +403,8 @@ fn tpe_propose<'py>(
 }
 
 /// The history of `tpe_propose_split`: its first `n` rows of `states`, `values`
-/// (shape `(.., 1)`), `violation`, `numbers` and one column per parameter, and the
-/// study's direction.
+/// (shape `(.., len(minimize))`), `violation`, `numbers` and one column per parameter,
+/// and per objective whether the study minimises it.
 #[derive(FromPyObject)]
 #[pyo3(from_item_all)]
 struct HistoryArg<'py> {
@@ -414,7 +414,7 @@ struct HistoryArg<'py> {
     violation: PyReadonlyArray1<'py, f64>,
     numbers: PyReadonlyArray1<'py, i64>,
     columns: Vec<PyReadonlyArray1<'py, f64>>,
-    minimize: bool,
+    minimize: Vec<bool>,
 }
 
 /// The state `tpe_propose_split` keeps up to date: the `sorted` columns (`None` for
@@ -439,24 +439,7 @@ fn tpe_propose_split<'py>(
     mut state: StudyStateArg<'py>,
     seed: u64,
 ) -> BindingResult<Option<Vec<f64>>> {
-    let n = history.n;
-    ArrayArg::new("values", &history.values).shape(&[None, Some(1)])?;
-    let values = ArrayArg::new("values", &history.values).contiguous()?;
-    let columns = history
-        .columns
-        .iter()
-        .map(|c| prefix(c, n, "columns"))
-        .collect::<Result<_, _>>()?;
-    let history = ColumnarHistory {
-        states: prefix(&history.states, n, "states")?,
-        values: values
-            .get(..n)
-            .ok_or_else(|| CoreError::ShapeMismatch(format!("`values` has fewer than {n} rows")))?,
-        violation: prefix(&history.violation, n, "violation")?,
-        numbers: prefix(&history.numbers, n, "numbers")?,
-        columns,
-        minimize: history.minimize,
-    };
+    let history = columnar(&history)?;
     let split = &mut *state.split;
     let study_state = StudyState {
         sorted: sorted_refs(&mut state.sorted),
@@ -471,6 +454,101 @@ fn tpe_propose_split<'py>(
     Ok(proposed)
 }
 
+/// The first `history.n` rows of a [`HistoryArg`], checked.
+fn columnar<'a>(history: &'a HistoryArg<'_>) -> BindingResult<ColumnarHistory<'a>> {
+    let n = history.n;
+    let n_obj = history.minimize.len();
+    if n_obj == 0 {
+        return Err(CoreError::InvalidArgument("`minimize` is empty".into()).into());
+    }
+    ArrayArg::new("values", &history.values).shape(&[None, Some(n_obj)])?;
+    let values = ArrayArg::new("values", &history.values).contiguous()?;
+    let columns = history
+        .columns
+        .iter()
+        .map(|c| prefix(c, n, "columns"))
+        .collect::<Result<_, _>>()?;
+    Ok(ColumnarHistory {
+        states: prefix(&history.states, n, "states")?,
+        values: values
+            .get(..n * n_obj)
+            .ok_or_else(|| CoreError::ShapeMismatch(format!("`values` has fewer than {n} rows")))?,
+        violation: prefix(&history.violation, n, "violation")?,
+        numbers: prefix(&history.numbers, n, "numbers")?,
+        columns,
+        minimize: &history.minimize,
+    })
+}
+
+/// The state `tpe_propose_split_batch` keeps up to date: the `sorted` columns of every
+/// space's parameters in order (`None` for categoricals), the `split` state and one
+/// `above` state (or `None`) per space.
+#[derive(FromPyObject)]
+#[pyo3(from_item_all)]
+struct BatchStateArg<'py> {
+    sorted: Vec<Option<PyRefMut<'py, TPESortedColumn>>>,
+    split: PyRefMut<'py, TPESplitState>,
+    above: Vec<Option<PyRefMut<'py, TPEAboveState>>>,
+}
+
+/// `tpe_propose_split` for several search spaces over one history in one call (see
+/// `ferrotune_core::tpe::fast_path::propose_split_batch`): `history["columns"]` holds the
+/// columns of every space's parameters in order; returns per space what
+/// `tpe_propose_split` would (`None` for a space with a parameter missing in some row),
+/// or `None` when the history is not the common case.
+#[pyfunction]
+#[pyo3(signature = (*, spaces, history, state, seeds))]
+fn tpe_propose_split_batch<'py>(
+    py: Python<'py>,
+    spaces: Vec<PyRef<'py, TPESpace>>,
+    history: HistoryArg<'py>,
+    mut state: BatchStateArg<'py>,
+    seeds: Vec<u64>,
+) -> BindingResult<Option<Vec<Option<Vec<f64>>>>> {
+    let n_items = spaces.len();
+    if seeds.len() != n_items || state.above.len() != n_items {
+        return Err(CoreError::ShapeMismatch(format!(
+            "{n_items} spaces but {} seeds and {} above states",
+            seeds.len(),
+            state.above.len()
+        ))
+        .into());
+    }
+    let d_total: usize = spaces.iter().map(|s| s.inner.params().len()).sum();
+    if history.columns.len() != d_total || state.sorted.len() != d_total {
+        return Err(CoreError::ShapeMismatch(format!(
+            "the spaces have {d_total} parameters, got {} columns and {} sorted columns",
+            history.columns.len(),
+            state.sorted.len()
+        ))
+        .into());
+    }
+    let mut history = columnar(&history)?;
+    let mut columns = std::mem::take(&mut history.columns).into_iter();
+    let mut sorted = sorted_refs(&mut state.sorted).into_iter();
+    let mut above = state.above.iter_mut();
+    let items: Vec<BatchItem<'_>> = spaces
+        .iter()
+        .zip(&seeds)
+        .map(|(space, &seed)| {
+            let d = space.inner.params().len();
+            BatchItem {
+                space: &space.inner,
+                columns: columns.by_ref().take(d).collect(),
+                sorted: sorted.by_ref().take(d).collect(),
+                above: above.next().and_then(|a| a.as_mut().map(|s| &mut s.inner)),
+                seed,
+            }
+        })
+        .collect();
+    let split = &mut *state.split;
+    let (inner, codes) = (&mut split.inner, split.codes);
+    let proposed = util::run(py, || {
+        fast_path::propose_split_batch(history, inner, codes, items)
+    })?;
+    Ok(proposed)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<TPEParam>()?;
     m.add_class::<TPESpace>()?;
@@ -481,5 +559,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parzen_sample, m)?)?;
     m.add_function(wrap_pyfunction!(tpe_propose, m)?)?;
     m.add_function(wrap_pyfunction!(tpe_propose_split, m)?)?;
+    m.add_function(wrap_pyfunction!(tpe_propose_split_batch, m)?)?;
     Ok(())
 }

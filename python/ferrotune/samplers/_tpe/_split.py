@@ -4,7 +4,8 @@ Same ordering rules as Optuna 5.0's ``_split_trials``, on the columnar history w
 numpy work (partial selection instead of full sorts):
 
 1. feasible COMPLETE trials by objective value (multi-objective: non-domination rank,
-   ties at the boundary broken by greedy hypervolume subset selection);
+   ties at the boundary broken by greedy hypervolume subset selection, in Rust:
+   ``_core.select_below``);
 2. then feasible PRUNED trials by (-last step, last intermediate value);
 3. then infeasible trials by total constraint violation.
 
@@ -28,7 +29,6 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 
-_EPS = 1e-12
 # Plain ints: comparing an int8 array with an IntEnum member is ~10x slower.
 _COMPLETE = int(TrialState.COMPLETE)
 _PRUNED = int(TrialState.PRUNED)
@@ -58,54 +58,13 @@ def _lexsmallest_k(
     return order[:k]
 
 
-def reference_point(loss: FloatArray) -> FloatArray:
-    """Optuna's HSSP reference point: 1.1 x the worst point (0.9 x when negative)."""
-    worst = np.max(loss, axis=0)
-    ref: FloatArray = np.maximum(1.1 * worst, 0.9 * worst)
-    ref[ref == 0] = _EPS
-    return ref
-
-
-def solve_hssp(loss: FloatArray, subset_size: int, ref: FloatArray) -> IntArray:
-    """Greedy HSSP on unique points, duplicates filling in when too few are unique."""
-    n = loss.shape[0]
-    if subset_size >= n:
-        return np.arange(n, dtype=np.int64)
-    unique_loss, first = np.unique(loss, return_index=True, axis=0)
-    if first.shape[0] < subset_size:
-        chosen = np.zeros(n, dtype=bool)
-        chosen[first] = True
-        dup = np.flatnonzero(~chosen)
-        chosen[dup[: subset_size - first.shape[0]]] = True
-        return np.flatnonzero(chosen).astype(np.int64)
-    # Greedy ties go to the lexicographically first point, as in Optuna.
-    if not np.all(np.isfinite(ref)):
-        return first[:subset_size].astype(np.int64)
-    picked = _core.solve_hssp(
-        np.ascontiguousarray(unique_loss), subset_size, np.ascontiguousarray(ref)
-    )
-    return first[picked].astype(np.int64)
-
-
 def split_multi_objective(loss: FloatArray, n_below: int) -> IntArray:
-    """Positions of the ``n_below`` best points by non-domination rank + HSSP tie-break."""
-    n = loss.shape[0]
-    if n_below <= 0:
-        return np.empty(0, dtype=np.int64)
-    if n_below >= n:
-        return np.arange(n, dtype=np.int64)
-    ranks = _core.nondomination_rank(np.ascontiguousarray(loss), n_below)
-    counts = np.bincount(ranks)
-    cum = np.cumsum(counts)
-    full = np.flatnonzero(cum <= n_below)
-    last_full = int(full[-1]) if full.size else -1
-    below = np.flatnonzero(ranks <= last_full)
-    if below.shape[0] < n_below:
-        tie = np.flatnonzero(ranks == last_full + 1)
-        tie_loss = loss[tie]
-        chosen = solve_hssp(tie_loss, n_below - below.shape[0], reference_point(tie_loss))
-        below = np.concatenate([below, tie[chosen]])
-    return np.sort(below).astype(np.int64)
+    """Positions of the ``n_below`` best rows of ``loss`` (minimised, in trial order).
+
+    Whole fronts by non-domination rank, the first front that does not fit broken by
+    greedy hypervolume subset selection (Optuna 5.0's MOTPE split, in Rust).
+    """
+    return _core.select_below(np.ascontiguousarray(loss, dtype=np.float64), max(n_below, 0))
 
 
 def split_history(
@@ -136,6 +95,9 @@ def split_history(
     below_parts: list[IntArray] = []
 
     rows_c = np.flatnonzero(complete & ~infeasible)
+    if len(minimize) > 1:
+        # Trial order: HSSP's duplicate fill and first-occurrence picks follow it.
+        rows_c = rows_c[np.argsort(numbers[rows_c], kind="stable")]
     k = min(n_below, rows_c.shape[0])
     if k > 0:
         loss = np.array(history.values[rows_c], dtype=np.float64)

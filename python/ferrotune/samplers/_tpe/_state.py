@@ -21,6 +21,7 @@ from ferrotune.distributions import (
     FloatDistribution,
     IntDistribution,
 )
+from ferrotune.samplers._tpe._batch import IndependentBatch
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.trial._state import TrialState
 
@@ -109,6 +110,7 @@ class StudyCache:
 
     __slots__ = (
         "above",
+        "batch",
         "group",
         "history",
         "lock",
@@ -140,6 +142,8 @@ class StudyCache:
             complete=int(TrialState.COMPLETE), pruned=int(TrialState.PRUNED)
         )
         self.plans: dict[tuple[str, ...], SpacePlan] = {}
+        # Independent proposals of the current trial, computed together.
+        self.batch = IndependentBatch()
 
     def plan(self, names: list[str], dists: list[BaseDistribution]) -> SpacePlan:
         """The plan of the search space ``names``/``dists``, built on first use."""

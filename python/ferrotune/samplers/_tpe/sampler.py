@@ -1,24 +1,29 @@
 """TPESampler: Optuna 5.0's Tree-structured Parzen Estimator on a Rust core.
 
-In the common case (one objective, no PRUNED or constrained trial, default gamma and
-weights, no running trial to treat as a bad observation) one Rust call does the whole
-step: ``_core.tpe_propose_split`` splits the columnar trial history into the "below"
-(good) and "above" (bad) sets (``rust/core/src/tpe/split.rs``, kept up to date across
-trials), weighs them, builds both Parzen estimators, samples candidates from l(x) and
-ranks them by log l(x) - log g(x) (``rust/core/src/tpe/``) with the interpreter lock
-released. Otherwise the split is done here with numpy (``_split.py``) and
-``_core.tpe_propose`` does the rest; both paths propose exactly the same values. Both
-take the search space as a ``_core.TPESpace`` built once per space (``_state.py``).
+In the common case (no PRUNED or constrained trial, default gamma and weights, no running
+trial to treat as a bad observation; one objective or several) one Rust call does the
+whole step: ``_core.tpe_propose_split`` splits the columnar trial history into the
+"below" (good) and "above" (bad) sets (``rust/core/src/tpe/split.rs`` and, for MOTPE's
+non-domination ranks and hypervolume subset selection, ``split_mo.rs``; kept up to date
+across trials), weighs them, builds both Parzen estimators, samples candidates from l(x)
+and ranks them by log l(x) - log g(x) (``rust/core/src/tpe/``) with the interpreter lock
+released. A univariate trial's parameters are proposed together at its first ask
+(``_batch.py``, ``_core.tpe_propose_split_batch``). Otherwise the split is done here with
+numpy (``_split.py``) and ``_core.tpe_propose`` does the rest; all paths propose exactly
+the same values. All take the search space as a ``_core.TPESpace`` built once per space
+(``_state.py``).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import math
 import numbers
 import threading
 import warnings
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -34,6 +39,16 @@ from ferrotune.exceptions import ExperimentalWarning
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._lock import Factories, PicklableLocksMixin, reset_to_none
 from ferrotune.samplers._random import RandomSampler, _check_callable, _check_flag, _check_seed
+from ferrotune.samplers._tpe._batch import MISSING, propose_batch
+from ferrotune.samplers._tpe._defaults import (
+    _DEPRECATION,
+    _call_weights,
+    _deprecated_arg,
+    default_gamma,
+    default_gamma_multiobjective,
+    default_weights,
+    hyperopt_default_gamma,
+)
 from ferrotune.samplers._tpe._group import GroupDecomposedSearchSpace
 from ferrotune.samplers._tpe._split import split_history
 from ferrotune.samplers._tpe._state import ParzenOptions, StudyCache
@@ -54,70 +69,6 @@ _logger = logging.getLogger("ferrotune.samplers._tpe.sampler")
 _RELATIVE_PARAMS_KEY = "tpe:relative_params"
 _SYSTEM_ATTR_MAX_LENGTH = 2045
 _CONSTRAINTS_KEY = "constraints"
-_DEPRECATION = (
-    "{name} has been deprecated in v{d_ver}. This feature will be removed in v{r_ver}. "
-    "See https://github.com/optuna/optuna/releases/tag/v{d_ver}."
-)
-
-
-def default_gamma(x: int) -> int:
-    """Optuna's default number of "good" trials: ``min(ceil(0.1 x), 25)``."""
-    return min(math.ceil(0.1 * x), 25)
-
-
-def default_gamma_multiobjective(x: int) -> int:
-    """Default number of "good" trials for multi-objective studies: ``ceil(0.1 x)``."""
-    return math.ceil(0.1 * x)
-
-
-def hyperopt_default_gamma(x: int) -> int:
-    """hyperopt's gamma: ``min(ceil(0.25 sqrt(x)), 25)``."""
-    return min(math.ceil(0.25 * math.sqrt(x)), 25)
-
-
-def default_weights(x: int) -> FloatArray:
-    """Optuna's weights: a linear ramp for old trials, flat for the latest 25."""
-    if x == 0:
-        return np.asarray([], dtype=np.float64)
-    if x < 25:
-        return np.ones(x)
-    ramp = np.linspace(1.0 / x, 1.0, num=x - 25)
-    flat = np.ones(25)
-    return np.concatenate([ramp, flat], axis=0)
-
-
-def _deprecated_arg(name: str, value: Any, default: Any, d_ver: str, r_ver: str) -> Any:
-    if value is None:
-        return default
-    msg = _DEPRECATION.format(name=name, d_ver=d_ver, r_ver=r_ver)
-    warnings.warn(msg, FutureWarning, stacklevel=3)
-    return value
-
-
-def _call_weights(func: Callable[[int], Any], n: int) -> FloatArray:
-    if func is default_weights:  # known valid: skip the checks
-        return default_weights(n)
-    w = np.asarray(func(n), dtype=np.float64)[:n]
-    if np.any(w < 0):
-        raise ValueError(
-            f"The `weights` function is not allowed to return negative values {w}. "
-            f"The argument of the `weights` function is {n}."
-        )
-    if len(w) > 0 and np.sum(w) <= 0:
-        raise ValueError(
-            f"The `weight` function is not allowed to return all-zero values {w}. "
-            f"The argument of the `weights` function is {n}."
-        )
-    if not np.all(np.isfinite(w)):
-        raise ValueError(
-            "The `weights`function is not allowed to return infinite or NaN values "
-            f"{w}. The argument of the `weights` function is {n}."
-        )
-    if len(w) != n:
-        raise ValueError(f"The `weights` function returned {len(w)} values for {n} trials.")
-    return w
-
-
 _COMPLETE_INT = int(TrialState.COMPLETE)
 _PRUNED_INT = int(TrialState.PRUNED)
 
@@ -265,6 +216,8 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
         self._weights: Callable[[int], Any] = weights
         self._seed = seed
         self._rng = np.random.default_rng(seed)
+        # Seeds drawn ahead of use (batched proposals); ``_next_seed`` hands them out first.
+        self._seed_queue: deque[int] = deque()
         self._random_sampler = RandomSampler(seed=seed)
         self._multivariate = multivariate
         self._group = group
@@ -284,6 +237,7 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
     # -- reseeding -----------------------------------------------------------------------------
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
+        self._seed_queue.clear()
         self._random_sampler.reseed_rng()
 
     @staticmethod
@@ -346,7 +300,18 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
 
     def _next_seed(self) -> int:
         with self._rng_lock:
+            if self._seed_queue:
+                return self._seed_queue.popleft()
             return int(self._rng.integers(0, 2**63 - 1))
+
+    def _peek_seeds(self, k: int) -> list[int]:
+        """The next ``k`` seeds ``_next_seed`` will return, without consuming them."""
+        with self._rng_lock:
+            missing = k - len(self._seed_queue)
+            if missing > 0:
+                # One vector draw gives the same values as ``missing`` scalar draws.
+                self._seed_queue.extend(self._rng.integers(0, 2**63 - 1, size=missing).tolist())
+            return list(itertools.islice(self._seed_queue, k))
 
     # -- BaseSampler API ---------------------------------------------------------------------
     def infer_relative_search_space(
@@ -439,7 +404,55 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
                     ),
                 )
             )
+        if _SPLIT_IN_RUST and self._gamma is None and self._weights is default_weights:
+            return self._sample_batched(study, trial, param_name, param_distribution, history)
         return self._sample(study, trial, {param_name: param_distribution}, history)[param_name]
+
+    def _sample_batched(
+        self,
+        study: Study,
+        trial: FrozenTrial,
+        name: str,
+        dist: BaseDistribution,
+        history: TrialHistory,
+    ) -> Any:
+        """``_sample`` of one parameter, served from the trial's batch when valid."""
+        cache = self._cache(study, history)
+        batch = cache.batch
+        if batch.note(trial._trial_id, name, dist):
+            batch.reset(trial._trial_id, -1)
+            order = batch.predicted()
+            if order and not self._others_running(study, trial):
+                seeds = self._peek_seeds(len(order))
+                minimize = [d == StudyDirection.MINIMIZE for d in study.directions]
+                with cache.lock:
+                    newest = study._get_trial_history()
+                    entries = propose_batch(
+                        cache, newest, order, seeds, minimize, self._incremental_above
+                    )
+                    if entries:
+                        batch.reset(trial._trial_id, newest.n)
+                        batch.entries = entries
+        seed = self._next_seed()
+        if batch.entries and not self._others_running(study, trial):
+            n = study._get_trial_history().n
+            value = batch.take(trial._trial_id, n, name, dist, seed)
+            if value is not MISSING:
+                return value
+        return self._sample(study, trial, {name: dist}, history, seed)[name]
+
+    def _others_running(self, study: Study, trial: FrozenTrial) -> bool:
+        """Whether a running trial other than ``trial`` could be a constant-liar observation."""
+        if not self._constant_liar:
+            return False
+        getter = getattr(study._storage, "get_running_trials", None)
+        if getter is not None:
+            running: list[FrozenTrial] = getter(study._study_id)
+        else:
+            running = study._storage.get_all_trials(
+                study._study_id, deepcopy=False, states=(TrialState.RUNNING,)
+            )
+        return any(t.number != trial.number for t in running)
 
     def before_trial(self, study: Study, trial: FrozenTrial) -> None:
         self._random_sampler.before_trial(study, trial)
@@ -553,12 +566,14 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
         trial: FrozenTrial,
         search_space: dict[str, BaseDistribution],
         history: TrialHistory | None = None,
+        seed: int | None = None,
     ) -> dict[str, Any]:
         cache = self._cache(study, history)
         names = list(search_space)
         dists = [search_space[n] for n in names]
         extra, extra_numbers = self._running_observations(study, trial, search_space)
-        seed = self._next_seed()
+        if seed is None:
+            seed = self._next_seed()
         with cache.lock:
             history = study._get_trial_history()  # newest snapshot, monotone under the lock
             if (
@@ -566,7 +581,6 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
                 and extra_numbers.shape[0] == 0
                 and self._gamma is None
                 and self._weights is default_weights
-                and len(study.directions) == 1
             ):
                 proposed = self._propose_split(study, cache, history, names, dists, seed)
                 if proposed is not None:
@@ -649,7 +663,7 @@ class TPESampler(PicklableLocksMixin, BaseSampler):
                 "violation": history._violation,
                 "numbers": history._numbers,
                 "columns": columns,
-                "minimize": study.directions[0] == StudyDirection.MINIMIZE,
+                "minimize": [d == StudyDirection.MINIMIZE for d in study.directions],
             },
             state={
                 "sorted": plan.sorted,

@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::math::{log_sum_exp, top_k};
+use super::math::{log_sum_exp, log_sum_exp_rows, top_k};
 use super::pool::give_buf;
 use super::{
     exp_neg, fused, take_buf, Dim, ParzenEstimator, BLOCK, FUSED_PAR_THRESHOLD, GEMM_GROUP, GROUP,
@@ -214,11 +214,27 @@ impl ParzenEstimator {
             crate::simd::clear_upper_simd_state();
         }
         let mut alive: Vec<u32> = Vec::new();
-        let out = points
-            .iter()
-            .enumerate()
-            .map(|(c, x)| self.finish(x, &mut acc[c * n..(c + 1) * n], &disc, &mut alive))
-            .collect();
+        let out = if disc.is_empty() {
+            // Continuous and categorical dims only: the rows' log-sum-exps together.
+            let lse = log_sum_exp_rows(&acc[..g * n], n);
+            points
+                .iter()
+                .zip(lse)
+                .map(|(x, v)| {
+                    if self.in_support(x) {
+                        v
+                    } else {
+                        f64::NEG_INFINITY
+                    }
+                })
+                .collect()
+        } else {
+            points
+                .iter()
+                .enumerate()
+                .map(|(c, x)| self.finish(x, &mut acc[c * n..(c + 1) * n], &disc, &mut alive))
+                .collect()
+        };
         give_buf(acc);
         out
     }

@@ -6,7 +6,10 @@
 //! itself (see [`split`](super::split)) and weighs both sets with Optuna's
 //! `default_weights`: the common case of the sampler in one call.
 
-use super::split::{default_weights, SplitHistory, SplitState, StateCodes};
+use rayon::prelude::*;
+
+use super::split::{default_weights, Split, SplitHistory, SplitState, StateCodes};
+use super::split_mo::MultiHistory;
 use super::{
     propose, IncrementalAbove, IndexedObservations, ParzenEstimator, Proposal, SortedColumn,
     TpeSpace,
@@ -60,11 +63,11 @@ pub fn propose_with(
     propose(specs, &below_est, &above_est, n_candidates, seed)
 }
 
-/// A single-objective history in columns: its first rows, as [`propose_split`] reads it.
+/// A history in columns: its first rows, as [`propose_split`] reads it.
 pub struct ColumnarHistory<'a> {
     /// `TrialState` code of each row.
     pub states: &'a [i8],
-    /// Objective value of each row (NaN if none).
+    /// Objective values, `(rows, len(minimize))` row-major (NaN if none).
     pub values: &'a [f64],
     /// Constraint violation of each row (NaN if unconstrained).
     pub violation: &'a [f64],
@@ -72,8 +75,8 @@ pub struct ColumnarHistory<'a> {
     pub numbers: &'a [i64],
     /// Per parameter of the space, the internal value of each row (NaN if missing).
     pub columns: Vec<&'a [f64]>,
-    /// Whether the study minimises its objective.
-    pub minimize: bool,
+    /// Per objective, whether the study minimises it.
+    pub minimize: &'a [bool],
 }
 
 /// What [`propose_split`] keeps up to date across trials of one study.
@@ -88,12 +91,15 @@ pub struct StudyState<'a> {
     pub above: Option<&'a mut Option<IncrementalAbove>>,
 }
 
-/// The whole TPE step of the common case in one call: single objective, no PRUNED or
-/// constrained trial, default gamma and weights, no running-trial observations.
+/// The whole TPE step of the common case in one call: no PRUNED or constrained trial,
+/// default gamma and weights, no running-trial observations.
 ///
-/// Syncs the sorted columns and the split state, splits (the `gamma(n)` best COMPLETE
-/// trials by value, ties by trial number), weighs both sets with Optuna's
-/// `default_weights` in trial-number order and proposes as [`propose_with`] does.
+/// Syncs the sorted columns and the split state, splits (one objective: the `gamma(n)`
+/// best COMPLETE trials by value, ties by trial number; several: MOTPE's split by
+/// non-domination rank and HSSP, see [`split_mo`](super::split_mo)), weighs the above set
+/// with Optuna's `default_weights` in trial-number order and the below set likewise (one
+/// objective) or uniformly (several, as Optuna 5.0's MOTPE), and proposes as
+/// [`propose_with`] does.
 /// Returns the best candidate's internal values, or `None` when the history is not the
 /// common case (a PRUNED or constrained row, a NaN value, a parameter missing in some
 /// row): the caller then takes the general path.
@@ -104,28 +110,131 @@ pub fn propose_split(
     seed: u64,
 ) -> CoreResult<Option<Vec<f64>>> {
     let d = space.params().len();
-    let n = history.states.len();
-    let cols = history.columns;
-    if cols.len() != d || state.sorted.len() != d {
+    if history.columns.len() != d || state.sorted.len() != d {
         return Err(CoreError::ShapeMismatch(format!(
             "expected {d} columns and sorted columns, got {} and {}",
-            cols.len(),
+            history.columns.len(),
             state.sorted.len()
         )));
     }
-    let lengths = [
-        history.values.len(),
-        history.violation.len(),
-        history.numbers.len(),
-    ];
-    let column_lengths = cols.iter().map(|c| c.len());
+    let Some(split) = split_common(&history, state.split, state.codes)? else {
+        return Ok(None);
+    };
+    let item = BatchItem {
+        space,
+        columns: history.columns,
+        sorted: state.sorted,
+        above: state.above,
+        seed,
+    };
+    let n = history.states.len();
+    propose_on_split(item, &split, history.minimize.len(), n)
+}
+
+/// One search space of [`propose_split_batch`]: its columns, sorted columns (`None` for
+/// categoricals), incremental above state and seed.
+pub struct BatchItem<'a> {
+    /// The search space.
+    pub space: &'a TpeSpace,
+    /// Per parameter of the space, the internal value of each row (NaN if missing).
+    pub columns: Vec<&'a [f64]>,
+    /// Per parameter, its sorted column (`None` for categoricals).
+    pub sorted: Vec<Option<&'a mut SortedColumn>>,
+    /// The incremental above estimator of this space, if kept.
+    pub above: Option<&'a mut Option<IncrementalAbove>>,
+    /// Seed of this proposal.
+    pub seed: u64,
+}
+
+/// [`propose_split`] for several search spaces over the same history (a univariate TPE
+/// trial asks for one proposal per parameter): the split is computed once and the
+/// proposals run in parallel. Entry `i` is exactly what [`propose_split`] returns for
+/// `items[i]`; the outer `None` when the history is not the common case.
+pub fn propose_split_batch(
+    history: ColumnarHistory<'_>,
+    split: &mut SplitState,
+    codes: StateCodes,
+    items: Vec<BatchItem<'_>>,
+) -> CoreResult<Option<Vec<Option<Vec<f64>>>>> {
+    for (i, item) in items.iter().enumerate() {
+        let d = item.space.params().len();
+        if item.columns.len() != d || item.sorted.len() != d {
+            return Err(CoreError::ShapeMismatch(format!(
+                "space {i}: expected {d} columns and sorted columns, got {} and {}",
+                item.columns.len(),
+                item.sorted.len()
+            )));
+        }
+    }
+    let Some(split) = split_common(&history, split, codes)? else {
+        return Ok(None);
+    };
+    let (n_obj, n) = (history.minimize.len(), history.states.len());
+    let out: CoreResult<Vec<Option<Vec<f64>>>> = items
+        .into_par_iter()
+        .map(|item| propose_on_split(item, &split, n_obj, n))
+        .collect();
+    out.map(Some)
+}
+
+/// Check the history's shapes and split it (`None` outside the common case).
+fn split_common(
+    history: &ColumnarHistory<'_>,
+    state: &mut SplitState,
+    codes: StateCodes,
+) -> CoreResult<Option<Split>> {
+    let n = history.states.len();
+    let n_obj = history.minimize.len();
+    if n_obj == 0 || history.values.len() != n * n_obj {
+        return Err(CoreError::ShapeMismatch(format!(
+            "expected {n} x {n_obj} objective values, got {}",
+            history.values.len()
+        )));
+    }
+    let lengths = [history.violation.len(), history.numbers.len()];
+    let column_lengths = history.columns.iter().map(|c| c.len());
     if lengths.into_iter().chain(column_lengths).any(|l| l != n) {
         return Err(CoreError::ShapeMismatch(format!(
             "history arrays differ in length from the {n} states"
         )));
     }
-    let mut sorted = state.sorted;
+    if n_obj == 1 {
+        let split_history = SplitHistory {
+            states: history.states,
+            values: history.values,
+            violation: history.violation,
+            numbers: history.numbers,
+        };
+        Ok(state.split(split_history, None, history.minimize[0], codes))
+    } else {
+        let multi_history = MultiHistory {
+            states: history.states,
+            values: history.values,
+            violation: history.violation,
+            numbers: history.numbers,
+        };
+        state.multi.split(multi_history, history.minimize, codes)
+    }
+}
+
+/// Sync the item's sorted columns (`n` history rows), weigh the split and propose
+/// (`None` when a parameter is missing in some row).
+fn propose_on_split(
+    item: BatchItem<'_>,
+    split: &Split,
+    n_obj: usize,
+    n: usize,
+) -> CoreResult<Option<Vec<f64>>> {
+    let d = item.space.params().len();
+    let cols = item.columns;
+    let mut sorted = item.sorted;
     for (s, c) in sorted.iter_mut().zip(&cols) {
+        if c.len() != n {
+            return Err(CoreError::ShapeMismatch(format!(
+                "a column has {} rows, the history {n}",
+                c.len()
+            )));
+        }
         let complete = match s {
             Some(s) => {
                 s.sync(c)?;
@@ -137,24 +246,17 @@ pub fn propose_split(
             return Ok(None); // a parameter is missing in some row
         }
     }
-    let split_history = SplitHistory {
-        states: history.states,
-        values: history.values,
-        violation: history.violation,
-        numbers: history.numbers,
-    };
-    let Some(split) = state
-        .split
-        .split(split_history, None, history.minimize, state.codes)
-    else {
-        return Ok(None);
-    };
     let below: Vec<f64> = split
         .below
         .iter()
         .flat_map(|&r| cols.iter().map(move |c| c[r as usize]))
         .collect();
-    let below_weights = default_weights(split.below.len());
+    let below_weights = if n_obj == 1 {
+        default_weights(split.below.len())
+    } else {
+        // Optuna 5.0's MOTPE weighs the below set uniformly.
+        vec![1.0; split.below.len()]
+    };
     let row_weights = default_weights(split.above.len());
     let obs = Observations {
         below: &below,
@@ -168,6 +270,6 @@ pub fn propose_split(
             extra_weights: &[],
         },
     };
-    let p = propose_with(space, obs, seed, state.above)?;
+    let p = propose_with(item.space, obs, item.seed, item.above)?;
     Ok(Some(p.candidates[p.best * d..(p.best + 1) * d].to_vec()))
 }

@@ -1,6 +1,10 @@
 //! Small numerical helpers: top-k selection, log-sum-exp and a fast `exp` on `[-50, 0]`.
 
+// Lane loops index several fixed-size arrays at once; that is the form that vectorises.
+#![allow(clippy::needless_range_loop)]
+
 use super::LSE_CUTOFF;
+use crate::simd::{dispatch, Kernel, Simd};
 
 /// Indices of the `k` largest values (unordered).
 pub(super) fn top_k(v: &[f64], k: usize) -> Vec<usize> {
@@ -41,6 +45,68 @@ pub(super) fn log_sum_exp(v: &[f64]) -> f64 {
         })
         .sum();
     m + s.ln()
+}
+
+/// [`log_sum_exp`] of each of the `rows.len() / n` rows of `rows` (row-major, `n` per
+/// row), bit for bit: the same maximum and the same terms added in the same order (no
+/// fused multiply-add), but four rows' sums advance together in vector lanes, compiled
+/// for the CPU's vector unit (see [`dispatch`]).
+pub(super) fn log_sum_exp_rows(rows: &[f64], n: usize) -> Vec<f64> {
+    let mut out = Vec::with_capacity(rows.len().checked_div(n).unwrap_or(0));
+    if n > 0 {
+        dispatch(LseRows {
+            rows,
+            n,
+            out: &mut out,
+        });
+    }
+    out
+}
+
+struct LseRows<'a> {
+    rows: &'a [f64],
+    n: usize,
+    out: &'a mut Vec<f64>,
+}
+
+impl Kernel for LseRows<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<S: Simd>(self, _simd: S) {
+        const LANES: usize = 4;
+        let n = self.n;
+        let cut = -LSE_CUTOFF;
+        for chunk in self.rows.chunks(LANES * n) {
+            let lanes = chunk.len() / n;
+            // Missing lanes repeat the last row; their results are dropped.
+            let row = |c: usize| &chunk[c.min(lanes - 1) * n..(c.min(lanes - 1) + 1) * n];
+            let r: [&[f64]; LANES] = [row(0), row(1), row(2), row(3)];
+            let mut m = [f64::NEG_INFINITY; LANES];
+            for c in 0..LANES {
+                m[c] = r[c].iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            }
+            // Interleave the rows so that one load fills the lanes.
+            let mut t: Vec<[f64; LANES]> = Vec::with_capacity(n);
+            t.extend((0..n).map(|k| [r[0][k], r[1][k], r[2][k], r[3][k]]));
+            let mut s = [-0.0f64; LANES];
+            for v in &t {
+                for c in 0..LANES {
+                    let z = v[c] - m[c];
+                    let e = exp_neg(z);
+                    s[c] += if z > cut { e } else { 0.0 };
+                }
+            }
+            for c in 0..lanes {
+                self.out
+                    .push(if m[c] == f64::NEG_INFINITY || m[c].is_nan() {
+                        m[c]
+                    } else {
+                        m[c] + s[c].ln()
+                    });
+            }
+        }
+    }
 }
 
 /// `exp(z)` for `z` in `[-LSE_CUTOFF, 0]`: Cody-Waite reduction `z = k ln 2 + r`,

@@ -31,7 +31,8 @@
 //! observations), `eval` (log-densities), `sample` (draws), [`propose`](mod@propose) (the l/g
 //! ranking), [`fast_path`] (the whole step from a columnar history), `incremental` (the above estimator kept up to date), [`sorted`] (incrementally sorted columns and
 //! their byte encoding), `pool` (reused buffers), `math` (log-sum-exp helpers),
-//! `fused` (the fused matrix-product evaluation) and [`split`] (the below/above split).
+//! `fused` (the fused matrix-product evaluation), [`split`] (the below/above split) and
+//! [`split_mo`] (MOTPE's split: non-domination ranks and hypervolume subset selection).
 
 mod build;
 mod eval;
@@ -46,6 +47,7 @@ mod sample;
 pub mod sorted;
 pub mod spec;
 pub mod split;
+pub mod split_mo;
 #[cfg(test)]
 mod tests;
 

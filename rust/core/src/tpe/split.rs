@@ -6,6 +6,8 @@
 //! number, as the observation weights (Optuna's `default_weights`, oldest first) expect.
 //! Bit-for-bit the same as the Python `split_history` / `default_weights` it replaces.
 
+use super::split_mo::MultiSplitState;
+
 /// Optuna's default number of "good" trials: `min(ceil(0.1 n), 25)`.
 pub fn default_gamma(n_finished: usize) -> usize {
     // Same double product and ceiling as Python's `math.ceil(0.1 * x)`.
@@ -62,7 +64,7 @@ impl RowOrder {
     }
 
     /// Merge the rows `new` (any order) into the order.
-    fn merge(&mut self, mut new: Vec<u32>, numbers: &[i64]) {
+    pub(crate) fn merge(&mut self, mut new: Vec<u32>, numbers: &[i64]) {
         if new.is_empty() {
             return;
         }
@@ -221,6 +223,8 @@ const MAX_DEFAULT_BELOW: usize = 25;
 /// every split is declined.
 #[derive(Debug, Clone, Default)]
 pub struct SplitState {
+    /// The multi-objective split of the same study (see [`MultiSplitState`]).
+    pub multi: MultiSplitState,
     complete: RowOrder,
     best: Vec<(f64, i64, u32)>,
     n_complete: usize,
