@@ -11,6 +11,7 @@ mod cmaes;
 mod error;
 mod fanova;
 mod multiobjective;
+mod nsga;
 mod tpe;
 mod truncnorm;
 mod util;
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cmaes::register(m)?;
     fanova::register(m)?;
     multiobjective::register(m)?;
+    nsga::register(m)?;
     m.add_function(wrap_pyfunction!(util::_panic_for_tests, m)?)?;
     Ok(())
 }

@@ -26,7 +26,7 @@ from ferrotune.samplers.nsgaii._population import (
     GenerationIndex,
     IntArray,
     direction_signs,
-    penalties,
+    population_arrays,
     select_elite,
 )
 from ferrotune.search_space import IntersectionSearchSpace
@@ -197,6 +197,7 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
             mutation=mutation,
             mutation_prob=mutation_prob,
             seed=seed,
+            batch_size=population_size,
         )
         self._constraints_func = constraints_func
         self._elite_strategy = elite_population_selection_strategy
@@ -212,6 +213,9 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
         self._generations = GenerationIndex(self._GENERATION_KEY)
         self._parent_rows: dict[int, IntArray] = {}
         self._parents: dict[int, Parents] = {}
+        self._relative_space: (
+            tuple[dict[str, BaseDistribution], dict[str, BaseDistribution]] | None
+        ) = None
 
     def _sync(self, study: Study) -> TrialHistory:
         key = (id(study._storage), study._study_id)
@@ -294,10 +298,13 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
             chosen = self._elite_strategy(study, [trials[int(r)] for r in previous])
             index = self._generations.row_by_trial_id
             return np.array([index[t._trial_id] for t in chosen], dtype=np.int64)
-        penalty = penalties(history, previous)
-        values = history.values[previous]
+        trials = history.trials
+        values, penalty = population_arrays([trials[int(r)] for r in previous])
         signs = direction_signs(study.directions)
-        return previous[select_elite(values, signs, penalty, self._population_size)]
+        chosen_rows: IntArray = previous[
+            select_elite(values, signs, penalty, self._population_size)
+        ]
+        return chosen_rows
 
     def _parent_rows_of(self, study: Study, history: TrialHistory, generation: int) -> IntArray:
         if generation <= 0:
@@ -314,7 +321,9 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
             rows = self._select_parent_rows(study, history, generation)
             trial_ids = [history.trials[int(r)]._trial_id for r in rows]
             study._storage.set_study_system_attr(study._study_id, key, trial_ids)
-        rows = rows[np.argsort(history.numbers[rows], kind="stable")]
+        trials = history.trials
+        numbers = np.array([trials[int(r)].number for r in rows], dtype=np.int64)
+        rows = rows[np.argsort(numbers, kind="stable")]
         self._parent_rows[generation] = rows
         return rows
 
@@ -326,11 +335,12 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
-        return {
-            name: dist
-            for name, dist in self._search_space._shared(study).items()
-            if not dist.single()
-        }
+        shared = self._search_space._shared(study)
+        cached = self._relative_space
+        if cached is None or cached[0] is not shared:  # _shared keeps its dict until a change
+            space = {name: dist for name, dist in shared.items() if not dist.single()}
+            cached = self._relative_space = (shared, space)
+        return dict(cached[1])
 
     def sample_relative(
         self, study: Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
@@ -347,9 +357,11 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
                 return self._child_strategy(study, search_space, parents_list)
             parents = self._parents.get(generation)
             if parents is None:
-                parents = Parents(history, rows, direction_signs(study.directions))
+                trials = history.trials
+                parent_trials = [trials[int(r)] for r in rows]
+                parents = Parents(parent_trials, direction_signs(study.directions))
                 self._parents = {generation: parents}
-            return self._child_generator.generate_child(study, history, search_space, parents)
+            return self._child_generator.generate_child(study, search_space, parents)
 
     def sample_independent(
         self,
