@@ -90,7 +90,8 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
         Individuals per generation; at least 2 and at least ``crossover.n_parents``.
     mutation
         Mutation applied to a numerical parameter selected for mutation; when ``None`` the
-        selected parameter is resampled by :class:`~ferrotune.samplers.RandomSampler`.
+        selected parameter is redrawn from the distribution
+        :class:`~ferrotune.samplers.RandomSampler` would draw it from.
     mutation_prob
         Probability of mutating each parameter; ``1 / n_params`` when ``None``.
     crossover
