@@ -135,3 +135,23 @@ def test_same_seed_same_children_with_every_operator() -> None:
 
     assert params(5) == params(5)
     assert params(5) != params(6)
+
+
+def test_reseed_drops_children_drawn_ahead() -> None:
+    def continued(reseed: bool) -> list[dict[str, Any]]:
+        sampler = NSGAIISampler(population_size=10, seed=0)
+        study = _run(sampler, 15)  # generation 1 has handed out 5 of its 10 children
+        if reseed:
+            sampler.reseed_rng()
+        study.optimize(_objective, n_trials=5)
+        return [t.params for t in study.trials[15:]]
+
+    assert continued(False) == continued(False)
+    assert continued(True) != continued(False)
+
+
+def test_population_size_setter_sizes_the_batches() -> None:
+    sampler = NSGAIISampler(population_size=10, seed=0)
+    sampler.population_size = 4
+    study = _run(sampler, 12)
+    assert [t.system_attrs[GEN_KEY] for t in study.trials] == [0] * 4 + [1] * 4 + [2] * 4

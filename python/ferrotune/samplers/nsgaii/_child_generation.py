@@ -13,7 +13,8 @@ user-defined mutation is applied in Python to the genes Rust flags for mutation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -131,11 +132,15 @@ class Parents:
             if plan.transform is None:
                 numeric = np.empty((len(self.trials), 0))
             else:
-                names = plan.transform.names
+                row = _row_getter(plan.transform.names)
                 numeric = plan.transform.transform(
-                    np.array([[p[n] for n in names] for p in internal], dtype=np.float64)
+                    np.array([row(p) for p in internal], dtype=np.float64)
                 )
-            indices = [[int(p[n]) for n, _ in plan.categorical] for p in internal]
+            if plan.categorical:
+                row = _row_getter([n for n, _ in plan.categorical])
+                indices = [[int(v) for v in row(p)] for p in internal]
+            else:
+                indices = [[] for _ in internal]
             cached = self._matrices[plan.key] = (numeric, indices)
         return cached
 
@@ -165,6 +170,14 @@ class Parents:
                 return pa < pb
         la, lb = self.loss_list[a], self.loss_list[b]
         return la != lb and all(x <= y for x, y in zip(la, lb))
+
+
+def _row_getter(names: list[str]) -> Callable[[dict[str, float]], tuple[float, ...]]:
+    """``params -> tuple of params[name] for name in names`` (C-level item lookups)."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda params: (params[name],)
+    return operator.itemgetter(*names)
 
 
 def _internal_params(trial: FrozenTrial) -> dict[str, float]:
@@ -231,7 +244,7 @@ class ChildGenerator:
         self._swapping_prob = swapping_prob
         self._mutation = mutation
         self._mutation_prob = mutation_prob
-        self._batch_size = max(1, int(batch_size))
+        self.batch_size = batch_size
         self._rng = np.random.RandomState(seed)
         self._transforms: dict[tuple[tuple[str, int], ...], NumericalTransform] = {}
         self._plans: dict[tuple[tuple[str, int], ...], Plan] = {}
@@ -316,41 +329,34 @@ class ChildGenerator:
             operators=ops,
             space=plan.native_space(),
             parents=parents.native(plan),
-            n_children=self._batch_size,
+            n_children=max(1, int(self.batch_size)),
             seed=int(self._rng.randint(_SEED_BOUND)),
         )
         transform = plan.transform
         names = [] if transform is None else transform.names
         values = [] if transform is None else transform.untransform_rows(numeric)
-        cat_rows: list[list[int]] = categorical.tolist()
-        gene_rows: list[list[bool]] = mutated.tolist()
-        flagged: list[bool] = [any(row) for row in gene_rows]
+        n = len(source)
+        children = [dict(zip(names, row)) for row in values] if values else [{} for _ in range(n)]
+        if plan.categorical:
+            for child, indices in zip(children, categorical.tolist()):
+                for (name, dist), i in zip(plan.categorical, indices):
+                    child[name] = dist.choices[i]
         external_mutation = self._mutation is not None and (
             type(self._mutation) is not PolynomialMutation
         )
-        d = len(names)
-        children: list[dict[str, Any]] = []
-        for k, parent in enumerate(source.tolist()):
-            genes = gene_rows[k] if flagged[k] else None
-            if parent >= 0:  # a copy: the parent's own values, exactly
-                params = parents.trials[parent].params
-                child = {name: params[name] for name in plan.search_space}
-                if genes is not None and not external_mutation:
-                    for g, name in enumerate(names):
-                        if genes[g]:
-                            child[name] = values[k][g]
-                    for c, (name, dist) in enumerate(plan.categorical):
-                        if genes[d + c]:
-                            child[name] = dist.choices[cat_rows[k][c]]
-            else:
-                child = {
-                    name: dist.choices[i] for (name, dist), i in zip(plan.categorical, cat_rows[k])
-                }
-                if transform is not None:
-                    child.update(zip(names, values[k]))
-            if genes is not None and external_mutation:
-                child = self._apply_mutation(study, plan, child, genes)
-            children.append(child)
+        # Copies take their parent's own values exactly (no transform round trip), except
+        # for genes Rust mutated.
+        for k in np.flatnonzero(source >= 0).tolist():
+            params = parents.trials[int(source[k])].params
+            copy = {name: params[name] for name in plan.search_space}
+            if not external_mutation:
+                for g in np.flatnonzero(mutated[k]).tolist():
+                    name = names[g] if g < len(names) else plan.categorical[g - len(names)][0]
+                    copy[name] = children[k][name]
+            children[k] = copy
+        if external_mutation:
+            for k in np.flatnonzero(mutated.any(axis=1)).tolist():
+                children[k] = self._apply_mutation(study, plan, children[k], mutated[k].tolist())
         return children
 
     def _apply_mutation(

@@ -24,7 +24,7 @@ from ferrotune.distributions import (
     IntDistribution,
 )
 from ferrotune.study._study_direction import StudyDirection
-from ferrotune.trial._constraints import constraint_violation
+from ferrotune.trial._constraints import constraint_violation, has_constraints
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
 
@@ -49,7 +49,10 @@ def population_arrays(trials: Sequence[FrozenTrial]) -> tuple[FloatArray, FloatA
     """
     values = np.array([t.values for t in trials], dtype=np.float64)
     violation = np.array(
-        [constraint_violation(t.system_attrs) if t.system_attrs else math.nan for t in trials],
+        [
+            constraint_violation(t.system_attrs) if has_constraints(t.system_attrs) else math.nan
+            for t in trials
+        ],
         dtype=np.float64,
     )
     has = ~np.isnan(violation)

@@ -243,6 +243,7 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
     @population_size.setter
     def population_size(self, value: int) -> None:
         self._population_size = value
+        self._child_generator.batch_size = value
 
     def get_trial_generation(self, study: Study, trial: FrozenTrial) -> int:
         """Generation of ``trial``; assigned (and stored in its system attrs) on first call."""
@@ -332,6 +333,8 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
     def reseed_rng(self) -> None:
         self._random_sampler.reseed_rng()
         self._child_generator.reseed_rng()
+        for parents in self._parents.values():
+            parents.batches.clear()  # children drawn ahead came from the old stream
 
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
