@@ -300,8 +300,7 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
             chosen = self._elite_strategy(study, [trials[int(r)] for r in previous])
             index = self._generations.row_by_trial_id
             return np.array([index[t._trial_id] for t in chosen], dtype=np.int64)
-        trials = history.trials
-        values, penalty = population_arrays([trials[int(r)] for r in previous])
+        values, penalty = population_arrays(history.trials_at(previous.tolist()))
         signs = direction_signs(study.directions)
         chosen_rows: IntArray = previous[
             select_elite(values, signs, penalty, self._population_size)
@@ -323,8 +322,7 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
             rows = self._select_parent_rows(study, history, generation)
             trial_ids = [history.trials[int(r)]._trial_id for r in rows]
             study._storage.set_study_system_attr(study._study_id, key, trial_ids)
-        trials = history.trials
-        numbers = np.array([trials[int(r)].number for r in rows], dtype=np.int64)
+        numbers = np.array([t.number for t in history.trials_at(rows.tolist())], dtype=np.int64)
         rows = rows[np.argsort(numbers, kind="stable")]
         self._parent_rows[generation] = rows
         return rows
@@ -361,8 +359,7 @@ class NSGAIISampler(PicklableLocksMixin, BaseSampler):
                 return self._child_strategy(study, search_space, parents_list)
             parents = self._parents.get(generation)
             if parents is None:
-                trials = history.trials
-                parent_trials = [trials[int(r)] for r in rows]
+                parent_trials = history.trials_at(rows.tolist())
                 parents = Parents(parent_trials, direction_signs(study.directions))
                 self._parents = {generation: parents}
             return self._child_generator.generate_child(study, search_space, parents)
