@@ -476,7 +476,7 @@ class _NeverInside(optuna.samplers.nsgaii.BaseCrossover):
 def test_nsgaii_crossover_retry_loop_is_bounded(
     value: float, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ferrotune.samplers.nsgaii._sampler import _MAX_CROSSOVER_ATTEMPTS
+    from ferrotune.samplers.nsgaii._child_generation import _MAX_CROSSOVER_ATTEMPTS
 
     crossover = _NeverInside(value)
     sampler = optuna.samplers.NSGAIISampler(

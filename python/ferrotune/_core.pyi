@@ -9,6 +9,10 @@ from numpy.typing import NDArray
 __all__ = [
     "CmaEsOptimizer",
     "ForestParams",
+    "NSGACrossover",
+    "NSGAOperators",
+    "NSGAPopulation",
+    "NSGASpace",
     "TPEAboveState",
     "TPEParam",
     "TPESortedColumn",
@@ -25,6 +29,10 @@ __all__ = [
     "ndtri_exp",
     "nondomination_rank",
     "nsga3_associate",
+    "nsga_children",
+    "nsga_crowding_order",
+    "nsga_nondomination_ranks",
+    "nsga_select_elite",
     "parzen_log_pdf",
     "parzen_sample",
     "select_below",
@@ -296,3 +304,88 @@ def forest_mdi_importances(
 ) -> NDArray[np.float64]: ...
 def _panic_for_tests(message: str) -> None:
     """Panic inside the core call helper (tests: raises ``RuntimeError``)."""
+
+# -- NSGA-II (ferrotune_core::nsga) --------------------------------------------------------
+@final
+class NSGACrossover:
+    """A built-in crossover of numerical genes with its parameters."""
+
+    @staticmethod
+    def uniform(*, swapping_prob: float) -> NSGACrossover: ...
+    @staticmethod
+    def blx_alpha(*, alpha: float) -> NSGACrossover: ...
+    @staticmethod
+    def spx(*, epsilon: float | None = None) -> NSGACrossover: ...
+    @staticmethod
+    def sbx(
+        *, eta: float, uniform_crossover_prob: float, use_child_gene_prob: float
+    ) -> NSGACrossover: ...
+    @staticmethod
+    def vsbx(
+        *, eta: float, uniform_crossover_prob: float, use_child_gene_prob: float
+    ) -> NSGACrossover: ...
+    @staticmethod
+    def undx(*, sigma_xi: float, sigma_eta: float | None = None) -> NSGACrossover: ...
+    @property
+    def n_parents(self) -> int: ...
+
+@final
+class NSGAOperators:
+    """Crossover, mutation (``uniform``, ``polynomial`` or ``flag``) and probabilities."""
+
+    def __new__(
+        cls,
+        *,
+        crossover: NSGACrossover,
+        crossover_prob: float,
+        swapping_prob: float,
+        mutation_prob: float,
+        mutation: Literal["uniform", "polynomial", "flag"] | str = "uniform",
+        mutation_eta: float = 20.0,
+    ) -> NSGAOperators: ...
+
+@final
+class NSGASpace:
+    """Transformed bounds and lower limits of numerical genes, choice counts of categorical."""
+
+    def __new__(
+        cls,
+        *,
+        bounds: NDArray[np.float64],
+        lower_limit: NDArray[np.float64],
+        n_choices: NDArray[np.int64],
+    ) -> NSGASpace: ...
+
+@final
+class NSGAPopulation:
+    """One generation's parents: genes, categorical indices, losses, violations."""
+
+    def __new__(
+        cls,
+        *,
+        numeric: NDArray[np.float64],
+        categorical: NDArray[np.int64],
+        loss: NDArray[np.float64],
+        penalty: NDArray[np.float64] | None = None,
+    ) -> NSGAPopulation: ...
+    def __len__(self) -> int: ...
+
+def nsga_children(
+    *,
+    operators: NSGAOperators,
+    space: NSGASpace,
+    parents: NSGAPopulation,
+    n_children: int,
+    seed: int,
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]: ...
+def nsga_select_elite(
+    *,
+    values: NDArray[np.float64],
+    signs: NDArray[np.float64],
+    population_size: int,
+    penalty: NDArray[np.float64] | None = None,
+) -> NDArray[np.int64]: ...
+def nsga_nondomination_ranks(
+    *, loss: NDArray[np.float64], penalty: NDArray[np.float64] | None = None
+) -> NDArray[np.int64]: ...
+def nsga_crowding_order(*, values: NDArray[np.float64]) -> NDArray[np.int64]: ...

@@ -8,6 +8,7 @@ pub mod cmaes;
 pub mod error;
 pub mod fanova;
 pub mod multiobjective;
+pub mod nsga;
 pub mod nsga3;
 pub mod simd;
 pub mod tpe;

@@ -11,6 +11,7 @@ mod cmaes;
 mod error;
 mod fanova;
 mod multiobjective;
+mod nsga;
 mod nsga3;
 mod tpe;
 mod truncnorm;
@@ -24,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cmaes::register(m)?;
     fanova::register(m)?;
     multiobjective::register(m)?;
+    nsga::register(m)?;
     nsga3::register(m)?;
     m.add_function(wrap_pyfunction!(util::_panic_for_tests, m)?)?;
     Ok(())

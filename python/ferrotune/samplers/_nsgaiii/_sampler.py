@@ -21,7 +21,7 @@ from ferrotune.samplers.nsgaii._population import (
     FloatArray,
     IntArray,
     direction_signs,
-    penalties,
+    population_arrays,
 )
 from ferrotune.samplers.nsgaii._sampler import (
     AfterTrialStrategy,
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 class _RandomState(np.random.RandomState, LazyRandomState):
     """A ``RandomState`` that is also Optuna's ``LazyRandomState`` (``.rng`` is itself).
 
-    NSGA-II's child generation draws from ``sampler._rng`` directly, while code written for
-    Optuna's NSGA-III reads ``sampler._rng.rng``; both see one stream.
+    The niching draws from ``sampler._rng`` directly, while code written for Optuna's
+    NSGA-III reads ``sampler._rng.rng``; both see one stream.
     """
 
     def __init__(self, seed: int | None = None) -> None:
@@ -122,7 +122,7 @@ class NSGAIIISampler(NSGAIISampler):
         self._rng = _RandomState(seed)
 
     def reseed_rng(self) -> None:
-        self._random_sampler.reseed_rng()
+        super().reseed_rng()
         self._rng.seed()
 
     def _reference_points_for(self, n_objectives: int) -> FloatArray:
@@ -143,10 +143,11 @@ class NSGAIIISampler(NSGAIISampler):
         if self._elite_strategy is not None:
             return super()._select_parent_rows(study, history, generation)
         previous = self._previous_rows(study, history, generation)
-        loss = history.values[previous] * direction_signs(study.directions)
+        values, penalty = population_arrays(history.trials_at(previous.tolist()))
+        loss = values * direction_signs(study.directions)
         chosen = select_elite_nsga3(
             loss,
-            penalties(history, previous),
+            penalty,
             self._population_size,
             self._reference_points_for(loss.shape[1]),
             self._rng,

@@ -1,13 +1,16 @@
-"""Vectorised NSGA-II population machinery over the columnar trial history.
+"""NSGA-II population machinery: generations, elite selection and the numerical transform.
 
 Deb, Pratap, Agarwal and Meyarivan, "A fast and elitist multiobjective genetic algorithm:
 NSGA-II", IEEE TEC 6(2), 2002: non-dominated sorting (Section III-A), crowding distance
-(Section III-B) and constrained domination (Section VI).
+(Section III-B) and constrained domination (Section VI), computed in Rust
+(``ferrotune_core::nsga``). Populations are read from their trials, one generation at a
+time, so the sampler never reads the whole history's columns.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,6 +24,8 @@ from ferrotune.distributions import (
     IntDistribution,
 )
 from ferrotune.study._study_direction import StudyDirection
+from ferrotune.trial._constraints import constraint_violation, has_constraints
+from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
 
 if TYPE_CHECKING:
@@ -29,75 +34,52 @@ if TYPE_CHECKING:
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-_COMPLETE = int(TrialState.COMPLETE)
-
 
 def direction_signs(directions: list[StudyDirection]) -> FloatArray:
     """``+1`` for minimised objectives and ``-1`` for maximised ones."""
     return np.array([-1.0 if d == StudyDirection.MAXIMIZE else 1.0 for d in directions])
 
 
-def penalties(history: TrialHistory, rows: IntArray) -> FloatArray | None:
-    """Constraint violations of ``rows`` (0 for trials without constraints), or ``None``.
+def population_arrays(trials: Sequence[FrozenTrial]) -> tuple[FloatArray, FloatArray | None]:
+    """Objective values ``(n, m)`` and total constraint violations of ``trials``.
 
-    ``None`` means no trial of ``rows`` has constraints, i.e. unconstrained optimisation.
+    Read from the trials themselves (one population at a time, never the whole history).
+    Violations are ``None`` when no trial has constraints (unconstrained optimisation);
+    otherwise a trial without constraints counts as feasible (violation 0), as in Optuna.
     """
-    violation = history.constraint_violation[rows]
+    values = np.array([t.values for t in trials], dtype=np.float64)
+    violation = np.array(
+        [
+            constraint_violation(t.system_attrs) if has_constraints(t.system_attrs) else math.nan
+            for t in trials
+        ],
+        dtype=np.float64,
+    )
     has = ~np.isnan(violation)
     if not has.any():
-        return None
-    return np.where(has, violation, 0.0)
+        return values, None
+    return values, np.where(has, violation, 0.0)
 
 
 def nondomination_ranks(loss: FloatArray, penalty: FloatArray | None) -> IntArray:
-    """Fast non-dominated sort, constrained as in Deb et al. (2002), Section VI.
+    """Non-dominated sort, constrained as in Deb et al. (2002), Section VI (in Rust).
 
     Feasible trials are ranked by Pareto dominance; infeasible ones come after all of them,
     ranked by their total violation (equal violations share a rank).
     """
-    if loss.shape[0] == 0:
-        return np.empty(0, dtype=np.int64)
-    if penalty is None:
-        return np.asarray(_core.nondomination_rank(np.ascontiguousarray(loss)), dtype=np.int64)
-    ranks = np.empty(loss.shape[0], dtype=np.int64)
-    feasible = penalty <= 0.0
-    if feasible.any():
-        ranks[feasible] = _core.nondomination_rank(np.ascontiguousarray(loss[feasible]))
-    top = int(ranks[feasible].max(initial=-1)) + 1
-    if (~feasible).any():
-        _, dense = np.unique(penalty[~feasible], return_inverse=True)
-        ranks[~feasible] = top + dense.reshape(-1)
-    return ranks
+    return _core.nsga_nondomination_ranks(
+        loss=np.ascontiguousarray(loss, dtype=np.float64),
+        penalty=None if penalty is None else np.ascontiguousarray(penalty, dtype=np.float64),
+    )
 
 
 def crowding_order(values: FloatArray) -> IntArray:
     """Positions of ``values`` rows by decreasing crowding distance (Section III-B).
 
-    Per objective the rows are stably sorted; each gets the gap between its two neighbours
-    over the finite range (boundary rows get an infinite gap; equal neighbours give 0). Ties
-    are broken exactly as Optuna's in-place list sorts do.
+    Ties and infinite values are handled exactly as Optuna's in-place list sorts do (in
+    Rust: ``ferrotune_core::nsga::crowding_order``).
     """
-    n, m = values.shape
-    order = np.arange(n)
-    distance = np.zeros(n)
-    with np.errstate(invalid="ignore"):
-        for i in range(m):
-            order = order[np.argsort(values[order, i], kind="stable")]
-            column = values[order, i]
-            if column[0] == column[-1]:
-                continue
-            padded = np.concatenate(([-math.inf], column, [math.inf]))
-            lower, upper = padded[:-2], padded[2:]
-            gaps = np.where(lower == upper, 0.0, upper - lower)
-            not_neg_inf = padded[padded != -math.inf]
-            not_pos_inf = padded[padded != math.inf]
-            width = float(not_pos_inf[-1] - not_neg_inf[0])
-            if not width > 0.0:
-                width = 1.0
-            distance[order] += gaps / width
-    # Optuna sorts the (last reordered) list by distance ascending, stably, then reverses it.
-    ascending = order[np.argsort(distance[order], kind="stable")]
-    return np.asarray(ascending[::-1])
+    return _core.nsga_crowding_order(values=np.ascontiguousarray(values, dtype=np.float64))
 
 
 def select_elite(
@@ -108,23 +90,14 @@ def select_elite(
     Ranks use the direction-signed losses ``values * signs``; the crowding distance uses the
     raw values, as Optuna does (this only matters for tie-breaking).
     """
-    loss = values * signs
-    n = loss.shape[0]
-    if n == 0:
+    if values.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
-    ranks = nondomination_ranks(loss, penalty)
-    elite: list[IntArray] = []
-    taken = 0
-    for rank in range(int(ranks.max()) + 1):
-        members = np.flatnonzero(ranks == rank)
-        if taken + members.size < population_size:
-            elite.append(members)
-            taken += members.size
-            continue
-        crowd = crowding_order(values[members])
-        elite.append(members[crowd[: population_size - taken]])
-        break
-    return np.concatenate(elite) if elite else np.empty(0, dtype=np.int64)
+    return _core.nsga_select_elite(
+        values=np.ascontiguousarray(values, dtype=np.float64),
+        signs=np.ascontiguousarray(signs, dtype=np.float64),
+        population_size=population_size,
+        penalty=None if penalty is None else np.ascontiguousarray(penalty, dtype=np.float64),
+    )
 
 
 class GenerationIndex:
@@ -145,13 +118,10 @@ class GenerationIndex:
     def sync(self, history: TrialHistory) -> None:
         if self.cursor >= history.n:
             return
-        states = history.states[self.cursor : history.n].tolist()
-        trials = history.trials
-        for offset, state in enumerate(states):
-            if state != _COMPLETE:
+        for offset, trial in enumerate(history.trials_from(self.cursor)):
+            if trial.state != TrialState.COMPLETE:
                 continue
             row = self.cursor + offset
-            trial = trials[row]
             self.row_by_trial_id[trial._trial_id] = row
             generation = trial.system_attrs.get(self._key, -1)
             if not isinstance(generation, int):
@@ -237,14 +207,20 @@ class NumericalTransform:
 
     def untransform(self, point: FloatArray) -> dict[str, Any]:
         """One transformed point -> ``{name: external value}`` (rounded and clipped)."""
-        x = np.asarray(point, dtype=np.float64)
+        row = self.untransform_rows(np.asarray(point, dtype=np.float64)[None, :])[0]
+        return dict(zip(self.names, row))
+
+    def untransform_rows(self, points: FloatArray) -> list[list[Any]]:
+        """``(k, d)`` transformed points -> external values, one list per row."""
+        x = np.asarray(points, dtype=np.float64)
         if self._all_plain:  # the common case: plain float ranges
-            values = np.minimum(x, self._high_open).tolist()
-            return dict(zip(self.names, values))
+            rows: list[list[Any]] = np.minimum(x, self._high_open).tolist()
+            return rows
         with np.errstate(over="ignore", invalid="ignore"):
             value = x.copy()
             if self._log_idx.size:  # math.exp, as Optuna (np.exp may differ by one ulp)
-                value[self._log_idx] = [math.exp(v) for v in x[self._log_idx].tolist()]
+                logs = x[:, self._log_idx].tolist()
+                value[:, self._log_idx] = [[math.exp(v) for v in row] for row in logs]
             # floats: log -> clip to [low, high); step -> round to the grid; plain -> < high
             stepped = np.round((x - self._low) / self._step) * self._step + self._low
             value = np.where(self._float_step, np.clip(stepped, self._low, self._high), value)
@@ -255,11 +231,11 @@ class NumericalTransform:
             value = np.where(self._int_log, np.round(value), value)
             value = np.where(self._int_linear, linear, value)
             value = np.where(self._is_int, np.clip(value, self._low, self._high), value)
-        out = value.tolist()
-        return {
-            name: (int(v) if is_int else v)
-            for name, v, is_int in zip(self.names, out, self._is_int_list)
-        }
+        out: list[list[Any]] = value.tolist()
+        if self._is_int.any():
+            is_int = self._is_int_list
+            out = [[int(v) if i else v for v, i in zip(row, is_int)] for row in out]
+        return out
 
 
 def is_numerical(dist: BaseDistribution) -> bool:
