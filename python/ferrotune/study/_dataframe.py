@@ -27,10 +27,11 @@ def _import_pandas() -> Any:
 
 def trials_dataframe(study: Study, attrs: tuple[str, ...], multi_index: bool) -> pd.DataFrame:
     """Build the DataFrame of :meth:`Study.trials_dataframe` (Optuna's column layout)."""
-    pd = _import_pandas()
+    pandas = _import_pandas()
     trials = study.get_trials(deepcopy=False)
     if not trials:
-        return pd.DataFrame()
+        empty: pd.DataFrame = pandas.DataFrame()
+        return empty
     if "value" in attrs and study._is_multi_objective():
         attrs = tuple("values" if a == "value" else a for a in attrs)
     metric_names = study.metric_names
@@ -78,7 +79,7 @@ def trials_dataframe(study: Study, attrs: tuple[str, ...], multi_index: bool) ->
             columns.extend((attr.lstrip("_"), name) for name in metric_names)
         else:
             columns.extend(sorted(columns_seen[attr], key=lambda c: str(c[1])))
-    frame = pd.DataFrame(records, columns=pd.MultiIndex.from_tuples(columns))
+    frame: pd.DataFrame = pandas.DataFrame(records, columns=pandas.MultiIndex.from_tuples(columns))
     if not multi_index:
         frame.columns = ["_".join(str(p) for p in col if p != "") for col in columns]
     return frame
