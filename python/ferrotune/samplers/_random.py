@@ -72,6 +72,17 @@ class RandomSampler(BaseSampler):
     def reseed_rng(self) -> None:
         self._rng = SharedRandomStream()
 
+    def _inline_uniform(self) -> bool:
+        """Whether ``Trial.suggest_float`` may draw continuous uniform floats itself.
+
+        It then draws ``low + u * (high - low)`` (capped at ``high``) from ``_rng.draws``
+        while the numpy view is not ahead: exactly the first branch of
+        :meth:`sample_independent`, so only while that method is this class's own (not
+        overridden by a subclass nor patched on the instance).
+        """
+        method = self.sample_independent
+        return getattr(method, "__func__", None) is RandomSampler.sample_independent
+
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:

@@ -26,8 +26,18 @@ from ferrotune.trial._state import TrialState
 
 _logger = _logging.get_logger(__name__)
 
+_RUNNING = TrialState.RUNNING
 _RUNNING_ONLY = (TrialState.RUNNING,)
 _WAITING_ONLY = (TrialState.WAITING,)
+
+
+def _plain_writes(storage: InMemoryStorage) -> bool:
+    """Whether ``storage`` creates and finishes trials with InMemoryStorage's own methods."""
+    kind = type(storage)
+    return (
+        kind.create_new_trial is InMemoryStorage.create_new_trial
+        and kind.set_trial_state_values is InMemoryStorage.set_trial_state_values
+    )
 
 
 class _StudyRecord:
@@ -71,6 +81,7 @@ class InMemoryStorage(BaseStorage):
         self._trial_index: dict[int, tuple[int, int]] = {}  # trial_id -> (study_id, number)
         self._next_study_id = 0
         self._next_trial_id = 0
+        self._plain_writes = _plain_writes(self)
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
@@ -80,6 +91,7 @@ class InMemoryStorage(BaseStorage):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.RLock()
+        self._plain_writes = _plain_writes(self)
 
     # -- studies ---------------------------------------------------------------------------
     def create_new_study(
@@ -187,6 +199,56 @@ class InMemoryStorage(BaseStorage):
             else:
                 self._on_state(record, trial)
             return trial_id
+
+    def _new_live_trial(
+        self, study_id: int
+    ) -> tuple[int, FrozenTrial, dict[str, BaseDistribution]] | None:
+        """Create a RUNNING trial and return its id, live record and the study's registry.
+
+        ``None`` when the study has WAITING trials (they run first) or when a subclass
+        overrides :meth:`create_new_trial` or :meth:`set_trial_state_values` (its override
+        must see every trial). One lock round for :meth:`Study.ask` instead of three.
+        """
+        if not self._plain_writes:
+            return None
+        with self._lock:
+            record = self._study(study_id)
+            if record.waiting:
+                return None
+            trial_id = self._next_trial_id
+            self._next_trial_id = trial_id + 1
+            trials = record.trials
+            number = len(trials)
+            trial = FrozenTrial._empty(number, _RUNNING, datetime.datetime.now(), None, trial_id)
+            trials.append(trial)
+            self._trial_index[trial_id] = (study_id, number)
+            record.running[trial_id] = trial
+            return trial_id, trial, record.param_distribution
+
+    def _finish_live(self, trial: FrozenTrial, state: TrialState, values: list[float]) -> bool:
+        """Finish the RUNNING live record ``trial`` (from :meth:`_new_live_trial`) with
+        ``values`` (owned by the record from now on): :meth:`set_trial_state_values`
+        without the id lookup. ``False`` if the trial is not RUNNING any more (the caller
+        then goes through :meth:`set_trial_state_values` for its checks and errors).
+        """
+        if not self._plain_writes:
+            return False
+        with self._lock:
+            if trial.state is not _RUNNING:
+                return False
+            study_id, number = self._trial_index.get(trial._trial_id, (-1, -1))
+            record = self._studies.get(study_id)
+            if record is None or record.trials[number] is not trial:
+                return False  # not a record of this storage
+            trial.datetime_complete = datetime.datetime.now()
+            trial.state = state
+            trial._values = values
+            del record.running[trial._trial_id]
+            if record.waiting:
+                record.waiting.pop(trial._trial_id, None)
+            record.history.append(trial)
+            record.best = updated_best_trial(record.directions, record.best, trial)
+            return True
 
     def _on_state(self, record: _StudyRecord, trial: FrozenTrial) -> None:
         """Keep the running/waiting indexes, the best trial and the history up to date."""

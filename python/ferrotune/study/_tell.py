@@ -81,9 +81,19 @@ def tell_trial(
         and len(study._directions) == 1
         and frozen.state is TrialState.RUNNING
     ):  # fast path: an objective returned one float
-        sampler_study = trial._sampler_study if isinstance(trial, Trial) else None
+        if isinstance(trial, Trial):
+            sampler_study = trial._sampler_study
+            live = trial._registry is not None  # ``frozen`` is the stored record itself
+        else:
+            sampler_study, live = None, False
         return _store(
-            study, frozen, TrialState.COMPLETE, [value_or_values], from_optimize, sampler_study
+            study,
+            frozen,
+            TrialState.COMPLETE,
+            [value_or_values],
+            from_optimize,
+            sampler_study,
+            live,
         ), None
     if frozen.state.is_finished():
         if skip_if_finished:
@@ -156,6 +166,7 @@ def _store(
     float_values: list[float] | None,
     from_optimize: bool,
     sampler_study: Study | None = None,
+    live: bool = False,
 ) -> FrozenTrial:
     storage = study._storage
     try:
@@ -163,7 +174,12 @@ def _store(
             sampler_study = study._filtered_for_sampler(frozen)
         study.sampler.after_trial(sampler_study, frozen, state, float_values)
     finally:
-        storage.set_trial_state_values(frozen._trial_id, state, float_values)
+        # ``live``: the in-memory record itself, finished without the id lookup (the
+        # generic call below when that storage cannot, e.g. a subclass overrides it).
+        if not (
+            live and float_values is not None and storage._finish_live(frozen, state, float_values)
+        ):  # type: ignore[attr-defined]
+            storage.set_trial_state_values(frozen._trial_id, state, float_values)
     if from_optimize:  # the caller only needs state and values: skip a storage round trip
         frozen.state = state
         frozen._values = float_values

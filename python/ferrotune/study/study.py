@@ -308,10 +308,15 @@ class Study:
         fixed_distributions
             Distributions to suggest right away, as if the objective had suggested them.
         """
-        trial_id = self._pop_waiting_trial_id()
-        if trial_id is None:
-            trial_id = self._storage.create_new_trial(self._study_id)
-        trial = Trial(self, trial_id)
+        new_live = getattr(self._storage, "_new_live_trial", None)
+        live = None if new_live is None else new_live(self._study_id)
+        if live is not None:  # in memory, nothing enqueued: one storage call
+            trial = Trial(self, live[0], live)
+        else:
+            trial_id = self._pop_waiting_trial_id()
+            if trial_id is None:
+                trial_id = self._storage.create_new_trial(self._study_id)
+            trial = Trial(self, trial_id)
         for name, distribution in (fixed_distributions or {}).items():
             # Deprecated classes (UniformDistribution, ...) become the current ones, with
             # Optuna's FutureWarning.

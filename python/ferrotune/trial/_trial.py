@@ -39,6 +39,9 @@ _RUNNING = TrialState.RUNNING
 # ask for the same ranges on every trial.
 _DIST_CACHE: dict[tuple[Any, ...], tuple[BaseDistribution, bool]] = {}
 _DIST_CACHE_LIMIT = 8192
+# The continuous uniform FloatDistributions of ``_DIST_CACHE`` keyed by ``(low, high)`` only:
+# ``suggest_float(name, low, high)`` without step or log, the common call, looks up here.
+_UNIFORM: dict[tuple[Any, Any], FloatDistribution] = {}
 
 
 def _cache_get(key: tuple[Any, ...]) -> tuple[BaseDistribution, bool] | None:
@@ -118,23 +121,32 @@ class Trial(BaseTrial):
         "_sampler_study",
         "_storage",
         "_trial_id",
+        "_uniform_sampler",
         "relative_search_space",
         "study",
     )
 
-    def __init__(self, study: Study, trial_id: int) -> None:
+    def __init__(
+        self,
+        study: Study,
+        trial_id: int,
+        _live: tuple[int, FrozenTrial, dict[str, BaseDistribution]] | None = None,
+    ) -> None:
         self.study = study
         self._trial_id = trial_id
         storage = self._storage = study._storage
         # Storages that keep FrozenTrial records in this process (InMemoryStorage) let the
         # trial write into the stored record directly: one write per parameter instead of
-        # a storage call plus a copy.
-        live = getattr(storage, "_live_record", None)
+        # a storage call plus a copy. ``_live``: the record and registry, already fetched.
         self._registry: dict[str, BaseDistribution] | None = None
-        if live is not None:
-            frozen, self._registry = live(trial_id)
+        if _live is not None:
+            _, frozen, self._registry = _live
         else:
-            frozen = storage.get_trial(trial_id)
+            live = getattr(storage, "_live_record", None)
+            if live is not None:
+                frozen, self._registry = live(trial_id)
+            else:
+                frozen = storage.get_trial(trial_id)
         if frozen._internal_params is None:
             frozen._internal_params = {
                 n: d.to_internal_repr(frozen.params[n]) for n, d in frozen.distributions.items()
@@ -155,6 +167,9 @@ class Trial(BaseTrial):
         # sampling (``_plain``) or relative sampling into a record this process owns.
         self._owned = self._registry is not None and not self._fixed_params
         self._plain = self._owned and not self.relative_search_space
+        # A RandomSampler whose continuous uniform draw ``suggest_float`` may inline.
+        inline = getattr(sampler, "_inline_uniform", None) if self._plain else None
+        self._uniform_sampler = sampler if inline is not None and inline() else None
 
     @property
     def storage(self) -> BaseStorage:
@@ -187,6 +202,45 @@ class Trial(BaseTrial):
         log
             Sample in the log domain.
         """
+        if step is None and log is False and type(name) is str:
+            # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
+            # name, a record this process owns. The same checks as below, fewer lookups.
+            try:
+                dist = _UNIFORM.get((low, high))
+            except TypeError:  # unhashable argument: rejected with its name by ``_cached``
+                dist = None
+            if dist is not None and self._owned:
+                frozen = self._cached_frozen_trial
+                params = frozen.params
+                if (
+                    name not in params
+                    and self._registry.get(name) is dist  # type: ignore[union-attr]
+                    and frozen.state is _RUNNING
+                ):
+                    random = self._uniform_sampler
+                    if random is not None and not random._rng.numpy_ahead:
+                        # RandomSampler.sample_independent's draw for this case, inline
+                        low_f = dist.low
+                        high_f = dist.high
+                        value = low_f + random._rng.draws.random() * (high_f - low_f)
+                        if value > high_f:
+                            value = high_f
+                    elif self._plain:
+                        value = self._sample_independent_fn(
+                            self._sampler_study, frozen, name, dist
+                        )
+                    elif self.relative_search_space.get(name) is dist:
+                        relative = self._relative_params
+                        if relative is None:
+                            relative = self.relative_params
+                        value = relative.get(name)
+                    else:
+                        value = None
+                    if type(value) is float and dist.low <= value <= dist.high:
+                        params[name] = value
+                        frozen.distributions[name] = dist
+                        frozen._internal_params[name] = value  # type: ignore[index]
+                        return value
         try:
             entry = _DIST_CACHE.get((0, low, high, step, log))
         except TypeError:  # unhashable argument: rejected with its name by ``_cached``
@@ -197,6 +251,12 @@ class Trial(BaseTrial):
                 name,
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
+            dist = entry[0]
+            if not entry[1] and step is None and log is False and dist.step is None:
+                if len(_UNIFORM) >= _DIST_CACHE_LIMIT:
+                    _UNIFORM.clear()
+                with contextlib.suppress(TypeError):
+                    _UNIFORM[(low, high)] = dist  # type: ignore[assignment]
         dist = entry[0]
         frozen = self._cached_frozen_trial
         registry = self._registry
@@ -214,24 +274,6 @@ class Trial(BaseTrial):
                 return _record_float(frozen, name, dist, value)
             # Unusual sampler output: validate it like any other value.
             return float(self._store(name, dist, value))
-        if (
-            self._owned
-            and not entry[1]
-            and type(name) is str
-            and self.relative_search_space.get(name) is dist
-            and registry.get(name) is dist  # type: ignore[union-attr]
-            and name not in frozen.distributions
-            and frozen.state is _RUNNING
-        ):
-            # Fast path of a relative parameter (e.g. CMA-ES): the sampler's value for
-            # exactly this distribution, a float in ``[low, high]`` (continuous): what
-            # ``_suggest`` would check and store, without the generic validation.
-            relative = self._relative_params
-            if relative is None:
-                relative = self.relative_params
-            value = relative.get(name)
-            if dist.step is None and _plain_float(dist, value):  # type: ignore[attr-defined]
-                return _record_float(frozen, name, dist, value)
         return float(self._suggest(name, dist, entry[1]))
 
     def suggest_int(
