@@ -3,6 +3,7 @@ inlined draw) behave exactly as the generic paths they shortcut."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 from unittest import mock
@@ -73,7 +74,7 @@ def test_numpy_view_read_mid_trial_keeps_one_stream() -> None:
     for cls in (RandomSampler, _SlowRandom):
         sampler = cls(seed=3)
         study = ft.create_study(sampler=sampler)
-        study.optimize(lambda t, s=sampler: objective(t, s), n_trials=5)
+        study.optimize(functools.partial(objective, sampler=sampler), n_trials=5)
         results.append([(t.params, t.value) for t in study.trials])
     assert results[0] == results[1]
 

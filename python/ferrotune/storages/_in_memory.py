@@ -212,7 +212,9 @@ class InMemoryStorage(BaseStorage):
         if not self._plain_writes:
             return None
         with self._lock:
-            record = self._study(study_id)
+            record = self._studies.get(study_id)
+            if record is None:
+                record = self._study(study_id)  # raises Optuna's KeyError
             if record.waiting:
                 return None
             trial_id = self._next_trial_id

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ferrotune.study.study import Study
 
 FAIL_REASON_KEY = "fail_reason"
+_RUNNING = TrialState.RUNNING
 
 
 def _frozen_trial(study: Study, trial: Trial | int) -> FrozenTrial:
@@ -73,19 +74,18 @@ def tell_trial(
     Returns the stored trial and, when the values were unusable and the trial was marked
     FAIL, the reason.
     """
-    frozen = _frozen_trial(study, trial)
+    is_trial = isinstance(trial, Trial)
+    # ``live``: ``frozen`` is the in-memory stored record itself
+    live = is_trial and trial._registry is not None  # type: ignore[union-attr]
+    frozen = trial._cached_frozen_trial if live else _frozen_trial(study, trial)  # type: ignore[union-attr]
     if (
         state is None
         and type(value_or_values) is float
         and value_or_values == value_or_values  # not NaN
         and len(study._directions) == 1
-        and frozen.state is TrialState.RUNNING
+        and frozen.state is _RUNNING
     ):  # fast path: an objective returned one float
-        if isinstance(trial, Trial):
-            sampler_study = trial._sampler_study
-            live = trial._registry is not None  # ``frozen`` is the stored record itself
-        else:
-            sampler_study, live = None, False
+        sampler_study = trial._sampler_study if is_trial else None  # type: ignore[union-attr]
         return _store(
             study,
             frozen,
@@ -176,9 +176,10 @@ def _store(
     finally:
         # ``live``: the in-memory record itself, finished without the id lookup (the
         # generic call below when that storage cannot, e.g. a subclass overrides it).
+        finish = getattr(storage, "_finish_live", None) if live else None
         if not (
-            live and float_values is not None and storage._finish_live(frozen, state, float_values)
-        ):  # type: ignore[attr-defined]
+            finish is not None and float_values is not None and finish(frozen, state, float_values)
+        ):
             storage.set_trial_state_values(frozen._trial_id, state, float_values)
     if from_optimize:  # the caller only needs state and values: skip a storage round trip
         frozen.state = state

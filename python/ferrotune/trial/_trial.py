@@ -41,7 +41,8 @@ _DIST_CACHE: dict[tuple[Any, ...], tuple[BaseDistribution, bool]] = {}
 _DIST_CACHE_LIMIT = 8192
 # The continuous uniform FloatDistributions of ``_DIST_CACHE`` keyed by ``(low, high)`` only:
 # ``suggest_float(name, low, high)`` without step or log, the common call, looks up here.
-_UNIFORM: dict[tuple[Any, Any], FloatDistribution] = {}
+# Values: the distribution and its float ``low`` and ``high``.
+_UNIFORM: dict[tuple[Any, Any], tuple[FloatDistribution, float, float]] = {}
 
 
 def _cache_get(key: tuple[Any, ...]) -> tuple[BaseDistribution, bool] | None:
@@ -114,6 +115,7 @@ class Trial(BaseTrial):
         "_cached_frozen_trial",
         "_fixed_params",
         "_owned",
+        "_owned_registry",
         "_plain",
         "_registry",
         "_relative_params",
@@ -166,10 +168,11 @@ class Trial(BaseTrial):
         # Whether new parameters can take the fast paths of ``suggest_float``: independent
         # sampling (``_plain``) or relative sampling into a record this process owns.
         self._owned = self._registry is not None and not self._fixed_params
+        self._owned_registry = self._registry if self._owned else None
         self._plain = self._owned and not self.relative_search_space
         # A RandomSampler whose continuous uniform draw ``suggest_float`` may inline.
         inline = getattr(sampler, "_inline_uniform", None) if self._plain else None
-        self._uniform_sampler = sampler if inline is not None and inline() else None
+        self._uniform_sampler: Any = sampler if inline is not None and inline() else None
 
     @property
     def storage(self) -> BaseStorage:
@@ -206,39 +209,43 @@ class Trial(BaseTrial):
             # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
             # name, a record this process owns. The same checks as below, fewer lookups.
             try:
-                dist = _UNIFORM.get((low, high))
+                uniform = _UNIFORM.get((low, high))
             except TypeError:  # unhashable argument: rejected with its name by ``_cached``
-                dist = None
-            if dist is not None and self._owned:
+                uniform = None
+            registry = self._owned_registry
+            if uniform is not None and registry is not None:
+                udist, low_f, high_f = uniform
                 frozen = self._cached_frozen_trial
                 params = frozen.params
-                if (
-                    name not in params
-                    and self._registry.get(name) is dist  # type: ignore[union-attr]
-                    and frozen.state is _RUNNING
-                ):
+                if name not in params and registry.get(name) is udist and frozen.state is _RUNNING:
                     random = self._uniform_sampler
-                    if random is not None and not random._rng.numpy_ahead:
-                        # RandomSampler.sample_independent's draw for this case, inline
-                        low_f = dist.low
-                        high_f = dist.high
-                        value = low_f + random._rng.draws.random() * (high_f - low_f)
-                        if value > high_f:
-                            value = high_f
-                    elif self._plain:
+                    if random is not None:
+                        stream = random._rng
+                        if not stream.numpy_ahead:
+                            # RandomSampler.sample_independent's draw for this case, inline:
+                            # a float in [low, high] by construction.
+                            drawn: float = low_f + stream.draws.random() * (high_f - low_f)
+                            if drawn > high_f:
+                                drawn = high_f
+                            params[name] = drawn
+                            frozen.distributions[name] = udist
+                            frozen._internal_params[name] = drawn  # type: ignore[index]
+                            return drawn
+                    value: Any
+                    if self._plain:
                         value = self._sample_independent_fn(
-                            self._sampler_study, frozen, name, dist
+                            self._sampler_study, frozen, name, udist
                         )
-                    elif self.relative_search_space.get(name) is dist:
+                    elif self.relative_search_space.get(name) is udist:
                         relative = self._relative_params
                         if relative is None:
                             relative = self.relative_params
                         value = relative.get(name)
                     else:
                         value = None
-                    if type(value) is float and dist.low <= value <= dist.high:
+                    if type(value) is float and low_f <= value <= high_f:
                         params[name] = value
-                        frozen.distributions[name] = dist
+                        frozen.distributions[name] = udist
                         frozen._internal_params[name] = value  # type: ignore[index]
                         return value
         try:
@@ -251,12 +258,18 @@ class Trial(BaseTrial):
                 name,
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
-            dist = entry[0]
-            if not entry[1] and step is None and log is False and dist.step is None:
+            made = entry[0]
+            if (
+                not entry[1]
+                and step is None
+                and log is False
+                and isinstance(made, FloatDistribution)
+                and made.step is None
+            ):
                 if len(_UNIFORM) >= _DIST_CACHE_LIMIT:
                     _UNIFORM.clear()
                 with contextlib.suppress(TypeError):
-                    _UNIFORM[(low, high)] = dist  # type: ignore[assignment]
+                    _UNIFORM[(low, high)] = (made, made.low, made.high)
         dist = entry[0]
         frozen = self._cached_frozen_trial
         registry = self._registry
