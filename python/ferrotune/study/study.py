@@ -19,7 +19,9 @@ from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.study._frozen import StudySummary
 from ferrotune.study._multi_objective import pareto_front_rows
+from ferrotune.study._optimize import optimize
 from ferrotune.study._study_direction import StudyDirection
+from ferrotune.study._tell import tell_trial
 from ferrotune.trial import FrozenTrial, Trial, TrialState, create_trial
 from ferrotune.trial._trial import FIXED_PARAMS_KEY
 
@@ -286,8 +288,6 @@ class Study:
         show_progress_bar
             Draw a tqdm progress bar.
         """
-        from ferrotune.study._optimize import optimize
-
         optimize(
             self,
             func,
@@ -345,8 +345,6 @@ class Study:
         skip_if_finished
             Return quietly if the trial is already finished instead of raising.
         """
-        from ferrotune.study._tell import tell_trial
-
         frozen, _ = tell_trial(
             self, trial, values, state, skip_if_finished=skip_if_finished, from_optimize=False
         )
