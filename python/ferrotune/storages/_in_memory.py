@@ -202,8 +202,9 @@ class InMemoryStorage(BaseStorage):
 
     def _new_live_trial(
         self, study_id: int
-    ) -> tuple[int, FrozenTrial, dict[str, BaseDistribution]] | None:
-        """Create a RUNNING trial and return its id, live record and the study's registry.
+    ) -> tuple[int, FrozenTrial, dict[str, BaseDistribution], _StudyRecord] | None:
+        """Create a RUNNING trial; return its id, live record, the study's parameter
+        registry and the study's record (for :meth:`_finish_live`).
 
         ``None`` when the study has WAITING trials (they run first) or when a subclass
         overrides :meth:`create_new_trial` or :meth:`set_trial_state_values` (its override
@@ -225,29 +226,27 @@ class InMemoryStorage(BaseStorage):
             trials.append(trial)
             self._trial_index[trial_id] = (study_id, number)
             record.running[trial_id] = trial
-            return trial_id, trial, record.param_distribution
+            return trial_id, trial, record.param_distribution, record
 
-    def _finish_live(self, trial: FrozenTrial, state: TrialState, values: list[float]) -> bool:
-        """Finish the RUNNING live record ``trial`` (from :meth:`_new_live_trial`) with
-        ``values`` (owned by the record from now on): :meth:`set_trial_state_values`
-        without the id lookup. ``False`` if the trial is not RUNNING any more (the caller
-        then goes through :meth:`set_trial_state_values` for its checks and errors).
+    def _finish_live(
+        self, record: _StudyRecord, trial: FrozenTrial, state: TrialState, values: list[float]
+    ) -> bool:
+        """Finish ``trial``, a RUNNING record from :meth:`_new_live_trial` of the study
+        ``record``, with the finished ``state`` and ``values`` (owned by the record from
+        now on): :meth:`set_trial_state_values` without the id lookup. ``False`` when
+        the trial is not RUNNING or its study was deleted: the caller then goes through
+        :meth:`set_trial_state_values` for its checks and errors.
         """
-        if not self._plain_writes:
-            return False
         with self._lock:
-            if trial.state is not _RUNNING:
+            trial_id = trial._trial_id
+            if trial.state is not _RUNNING or trial_id not in self._trial_index:
                 return False
-            study_id, number = self._trial_index.get(trial._trial_id, (-1, -1))
-            record = self._studies.get(study_id)
-            if record is None or record.trials[number] is not trial:
-                return False  # not a record of this storage
             trial.datetime_complete = datetime.datetime.now()
             trial.state = state
             trial._values = values
-            del record.running[trial._trial_id]
+            del record.running[trial_id]
             if record.waiting:
-                record.waiting.pop(trial._trial_id, None)
+                record.waiting.pop(trial_id, None)
             record.history.append(trial)
             record.best = updated_best_trial(record.directions, record.best, trial)
             return True

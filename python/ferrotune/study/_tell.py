@@ -78,6 +78,12 @@ def tell_trial(
     # ``live``: ``frozen`` is the in-memory stored record itself
     live = is_trial and trial._registry is not None  # type: ignore[union-attr]
     frozen = trial._cached_frozen_trial if live else _frozen_trial(study, trial)  # type: ignore[union-attr]
+    # The in-memory study record, when this storage created the trial with _new_live_trial.
+    study_record = (
+        trial._study_record  # type: ignore[union-attr]
+        if live and trial._storage is study._storage  # type: ignore[union-attr]
+        else None
+    )
     if (
         state is None
         and type(value_or_values) is float
@@ -93,7 +99,7 @@ def tell_trial(
             [value_or_values],
             from_optimize,
             sampler_study,
-            live,
+            study_record,
         ), None
     if frozen.state.is_finished():
         if skip_if_finished:
@@ -166,7 +172,7 @@ def _store(
     float_values: list[float] | None,
     from_optimize: bool,
     sampler_study: Study | None = None,
-    live: bool = False,
+    study_record: Any = None,
 ) -> FrozenTrial:
     storage = study._storage
     try:
@@ -174,11 +180,12 @@ def _store(
             sampler_study = study._filtered_for_sampler(frozen)
         study.sampler.after_trial(sampler_study, frozen, state, float_values)
     finally:
-        # ``live``: the in-memory record itself, finished without the id lookup (the
-        # generic call below when that storage cannot, e.g. a subclass overrides it).
-        finish = getattr(storage, "_finish_live", None) if live else None
+        # ``study_record``: ``frozen`` is a live in-memory record of that study, finished
+        # without the id lookup (the generic call below when that cannot be done).
         if not (
-            finish is not None and float_values is not None and finish(frozen, state, float_values)
+            study_record is not None
+            and float_values is not None
+            and storage._finish_live(study_record, frozen, state, float_values)  # type: ignore[attr-defined]
         ):
             storage.set_trial_state_values(frozen._trial_id, state, float_values)
     if from_optimize:  # the caller only needs state and values: skip a storage round trip

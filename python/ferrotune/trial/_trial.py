@@ -122,6 +122,7 @@ class Trial(BaseTrial):
         "_sample_independent_fn",
         "_sampler_study",
         "_storage",
+        "_study_record",
         "_trial_id",
         "_uniform_sampler",
         "relative_search_space",
@@ -132,7 +133,7 @@ class Trial(BaseTrial):
         self,
         study: Study,
         trial_id: int,
-        _live: tuple[int, FrozenTrial, dict[str, BaseDistribution]] | None = None,
+        _live: tuple[int, FrozenTrial, dict[str, BaseDistribution], Any] | None = None,
     ) -> None:
         self.study = study
         self._trial_id = trial_id
@@ -141,8 +142,10 @@ class Trial(BaseTrial):
         # trial write into the stored record directly: one write per parameter instead of
         # a storage call plus a copy. ``_live``: the record and registry, already fetched.
         self._registry: dict[str, BaseDistribution] | None = None
+        # The in-memory study record of a trial from ``_new_live_trial`` (for tell).
+        self._study_record: Any = None
         if _live is not None:
-            _, frozen, self._registry = _live
+            _, frozen, self._registry, self._study_record = _live
         else:
             live = getattr(storage, "_live_record", None)
             if live is not None:
