@@ -170,3 +170,31 @@ def test_enqueued_trials_run_first_and_keep_their_params() -> None:
     assert study.trials[2].params["x"] == 1.5
     assert study.trials[3].params["x"] != 1.5
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
+
+
+def test_lazy_timestamps_read_as_datetimes() -> None:
+    """The in-memory storage stamps trials with ``time.time()`` floats; every way of reading
+    a record (attribute, copy, deepcopy, pickle, equality, duration) sees datetimes."""
+    import copy
+    import datetime
+    import pickle
+
+    before = datetime.datetime.now()
+    study = ft.create_study(sampler=RandomSampler(seed=0))
+    study.optimize(_objective, n_trials=3)
+    after = datetime.datetime.now()
+    record = study._storage.get_all_trials(study._study_id, deepcopy=False)[0]
+    raw = (record._datetime_start, record._datetime_complete)
+    assert all(isinstance(t, float) for t in raw)  # not read yet
+    for copied in (copy.copy(record), copy.deepcopy(record), pickle.loads(pickle.dumps(record))):
+        assert copied == record
+        assert isinstance(copied.datetime_start, datetime.datetime)
+    start, complete = record.datetime_start, record.datetime_complete
+    assert isinstance(start, datetime.datetime) and isinstance(complete, datetime.datetime)
+    assert before <= start <= complete <= after
+    assert record.duration == complete - start
+    assert record._datetime_start is start  # converted once
+    record.datetime_complete = None
+    assert record.datetime_complete is None
+    assert all(isinstance(t.datetime_start, datetime.datetime) for t in study.trials)
+    assert study.trials_dataframe()["datetime_start"].notna().all()

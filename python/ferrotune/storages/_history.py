@@ -155,10 +155,14 @@ class TrialHistory:
         """Queue a finished trial; it becomes a row at the next :meth:`sync`."""
         if self._frozen:
             raise RuntimeError("A TrialHistory snapshot is read-only: append to the storage's.")
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # explicit: cheaper than ``with`` once per finished trial
+        try:
             self._pending.append(trial)
             self._state_counts[trial.state] += 1
             self._snap = None
+        finally:
+            lock.release()
 
     def extend(self, trials: Iterable[FrozenTrial]) -> None:
         """Queue several finished trials."""
