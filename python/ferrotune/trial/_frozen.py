@@ -220,9 +220,7 @@ class FrozenTrial(ReplayTrial):
     @property
     def datetime_start(self) -> datetime.datetime | None:
         """When the trial started (``None`` while WAITING)."""
-        when = self._datetime_start
-        if isinstance(when, float):
-            when = self._datetime_start = datetime.datetime.fromtimestamp(when)
+        when = self._datetime_start = _as_datetime(self._datetime_start)
         return when
 
     @datetime_start.setter
@@ -232,9 +230,7 @@ class FrozenTrial(ReplayTrial):
     @property
     def datetime_complete(self) -> datetime.datetime | None:
         """When the trial finished (``None`` while unfinished)."""
-        when = self._datetime_complete
-        if isinstance(when, float):
-            when = self._datetime_complete = datetime.datetime.fromtimestamp(when)
+        when = self._datetime_complete = _as_datetime(self._datetime_complete)
         return when
 
     @datetime_complete.setter
@@ -350,6 +346,11 @@ class FrozenTrial(ReplayTrial):
                     f"The value {value} of parameter '{name}' isn't contained in the "
                     f"distribution {dist}."
                 )
+
+
+def _as_datetime(when: datetime.datetime | float | None) -> datetime.datetime | None:
+    """A stored trial time as a datetime: ``time.time()`` floats become local datetimes."""
+    return datetime.datetime.fromtimestamp(when) if isinstance(when, float) else when
 
 
 def _real(label: str, value: Any) -> float:
