@@ -208,7 +208,7 @@ class Trial(BaseTrial):
         log
             Sample in the log domain.
         """
-        if step is None and log is False and type(name) is str:
+        if step is None and log is False and name.__class__ is str:
             # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
             # name, a record this process owns. The same checks as below, fewer lookups.
             try:
@@ -251,6 +251,11 @@ class Trial(BaseTrial):
                         frozen.distributions[name] = udist
                         frozen._internal_params[name] = value  # type: ignore[index]
                         return value
+        return self._suggest_float(name, low, high, step, log)
+
+    def _suggest_float(self, name: str, low: Any, high: Any, step: Any, log: Any) -> float:
+        """:meth:`suggest_float` past its fastest path (kept apart: the lambda below makes
+        cells of the arguments, which would cost every call)."""
         try:
             entry = _DIST_CACHE.get((0, low, high, step, log))
         except TypeError:  # unhashable argument: rejected with its name by ``_cached``
