@@ -6,8 +6,9 @@ import contextlib
 import copy
 import datetime
 import math
+import types
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ferrotune.trial._frozen import FrozenTrial
 
 FIXED_PARAMS_KEY = "fixed_params"
+_NO_FIXED: Mapping[str, Any] = types.MappingProxyType({})  # a trial without fixed params
 # Largest step ``report`` accepts: storages keep steps as signed 64-bit integers.
 _MAX_STEP = 2**63 - 1
 _RUNNING = TrialState.RUNNING
@@ -157,7 +159,10 @@ class Trial(BaseTrial):
                 n: d.to_internal_repr(frozen.params[n]) for n, d in frozen.distributions.items()
             }
         self._cached_frozen_trial: FrozenTrial = frozen
-        self._fixed_params: dict[str, Any] = frozen.system_attrs.get(FIXED_PARAMS_KEY) or {}
+        attrs = frozen.system_attrs
+        self._fixed_params: Mapping[str, Any] = (
+            attrs.get(FIXED_PARAMS_KEY) or _NO_FIXED if attrs else _NO_FIXED
+        )
         sampler_study = self._sampler_study = study._filtered_for_sampler(frozen)
         sampler = study.sampler
         self._sample_independent_fn = sampler.sample_independent
