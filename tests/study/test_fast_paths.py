@@ -198,3 +198,25 @@ def test_lazy_timestamps_read_as_datetimes() -> None:
     assert record.datetime_complete is None
     assert all(isinstance(t.datetime_start, datetime.datetime) for t in study.trials)
     assert study.trials_dataframe()["datetime_start"].notna().all()
+
+
+def test_finished_records_keep_one_values_dict_when_internal_equals_external() -> None:
+    study = ft.create_study(sampler=RandomSampler(seed=0))
+
+    def objective(trial: ft.Trial) -> float:
+        x = trial.suggest_float("x", -1.0, 1.0)
+        if trial.number == 1:
+            trial.suggest_float("lr", 1e-3, 1.0, log=True)  # internal == external too
+            trial.suggest_categorical("c", ["a", "b"])  # internal: the index
+        return x
+
+    study.optimize(objective, n_trials=2)
+    plain, mixed = study._storage.get_all_trials(study._study_id, deepcopy=False)
+    assert plain._internal_params is plain.params
+    assert mixed._internal_params is not mixed.params
+    assert mixed._internal_params["c"] == ["a", "b"].index(mixed.params["c"])
+    copied = study.trials[0]  # copies keep separate dicts
+    assert copied._internal_params == copied.params
+    assert copied._internal_params is not copied.params
+    history = study._storage.get_trial_history(study._study_id)
+    assert list(history.param("x")) == [plain.params["x"], mixed.params["x"]]

@@ -41,6 +41,16 @@ def _plain_writes(storage: InMemoryStorage) -> bool:
     )
 
 
+def _share_internal(trial: FrozenTrial) -> None:
+    """Let a finished record's internal parameters be its ``params`` dict when they are
+    equal (floats and ints without log: the usual case), so each finished trial keeps one
+    dict of values instead of two. Finished records are not written to again.
+    """
+    internal = trial._internal_params
+    if internal is not None and internal is not trial.params and internal == trial.params:
+        trial._internal_params = trial.params
+
+
 class _StudyRecord:
     __slots__ = (
         "best",
@@ -255,6 +265,7 @@ class InMemoryStorage(BaseStorage):
             del record.running[trial_id]
             if record.waiting:
                 record.waiting.pop(trial_id, None)
+            _share_internal(trial)
             record.history.append(trial)
             record.best = updated_best_trial(record.directions, record.best, trial)
             return True
@@ -273,6 +284,7 @@ class InMemoryStorage(BaseStorage):
         elif state == TrialState.WAITING:
             record.waiting[trial_id] = trial
         else:
+            _share_internal(trial)
             record.history.append(trial)
             record.best = updated_best_trial(record.directions, record.best, trial)
 
