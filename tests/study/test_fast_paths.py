@@ -220,3 +220,20 @@ def test_finished_records_keep_one_values_dict_when_internal_equals_external() -
     assert copied._internal_params is not copied.params
     history = study._storage.get_trial_history(study._study_id)
     assert list(history.param("x")) == [plain.params["x"], mixed.params["x"]]
+
+
+def test_class_level_patch_of_sample_independent_is_honoured() -> None:
+    calls = []
+    original = RandomSampler.sample_independent
+
+    def spy(self: RandomSampler, *args: Any) -> Any:
+        calls.append(args[2])
+        return original(self, *args)
+
+    with mock.patch.object(RandomSampler, "sample_independent", spy):
+        study = ft.create_study(sampler=RandomSampler(seed=2))
+        study.optimize(_objective, n_trials=2)
+    assert calls == ["x", "y", "z", "w"] * 2
+    reference = ft.create_study(sampler=RandomSampler(seed=2))
+    reference.optimize(_objective, n_trials=2)
+    assert _params(study) == _params(reference)

@@ -72,17 +72,6 @@ class RandomSampler(BaseSampler):
     def reseed_rng(self) -> None:
         self._rng = SharedRandomStream()
 
-    def _inline_uniform(self) -> bool:
-        """Whether ``Trial.suggest_float`` may draw continuous uniform floats itself.
-
-        It then draws ``low + u * (high - low)`` (capped at ``high``) from ``_rng.draws``
-        while the numpy view is not ahead: exactly the first branch of
-        :meth:`sample_independent`, so only while that method is this class's own (not
-        overridden by a subclass nor patched on the instance).
-        """
-        method = self.sample_independent
-        return getattr(method, "__func__", None) is RandomSampler.sample_independent
-
     def infer_relative_search_space(
         self, study: Study, trial: FrozenTrial
     ) -> dict[str, BaseDistribution]:
@@ -108,6 +97,14 @@ class RandomSampler(BaseSampler):
             value = dist.low + stream.draws.random() * (dist.high - dist.low)
             return value if value <= dist.high else dist.high
         return sample_uniform(stream.draws.random(), dist)
+
+
+# ``Trial.suggest_float`` may draw continuous uniform floats itself for this class while
+# this is its ``sample_independent`` (not for subclasses, which do not define the name in
+# their own class, nor when the method is patched on the class or the instance):
+# ``low + u * (high - low)`` capped at ``high``, ``u`` from ``_rng.draws`` while the numpy
+# view is not ahead, exactly the first branch of :meth:`RandomSampler.sample_independent`.
+RandomSampler._INLINE_UNIFORM = RandomSampler.sample_independent  # type: ignore[attr-defined]
 
 
 def sample_uniform(u: float, dist: BaseDistribution) -> Any:

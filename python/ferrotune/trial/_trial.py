@@ -44,7 +44,9 @@ _DIST_CACHE_LIMIT = 8192
 # The continuous uniform FloatDistributions of ``_DIST_CACHE`` keyed by ``(low, high)`` only:
 # ``suggest_float(name, low, high)`` without step or log, the common call, looks up here.
 # Values: the distribution and its float ``low`` and ``high``.
-_UNIFORM: dict[tuple[Any, Any], tuple[FloatDistribution, float, float]] = {}
+# Two levels (``_UNIFORM[low][high]``): no key tuple to build, hash and compare per call.
+_UNIFORM: dict[Any, dict[Any, tuple[FloatDistribution, float, float]]] = {}
+_N_UNIFORM = [0]  # entries in _UNIFORM
 
 
 def _cache_get(key: tuple[Any, ...]) -> tuple[BaseDistribution, bool] | None:
@@ -179,8 +181,17 @@ class Trial(BaseTrial):
         self._owned_registry = self._registry if self._owned else None
         self._plain = self._owned and not self.relative_search_space
         # A RandomSampler whose continuous uniform draw ``suggest_float`` may inline.
-        inline = getattr(sampler, "_inline_uniform", None) if self._plain else None
-        self._uniform_sampler: Any = sampler if inline is not None and inline() else None
+        # A RandomSampler itself (a subclass does not define _INLINE_UNIFORM) whose
+        # sample_independent is its own (not patched on the class nor on the instance).
+        members = sampler.__class__.__dict__
+        inline = members.get("_INLINE_UNIFORM") if self._plain else None
+        self._uniform_sampler: Any = (
+            sampler
+            if inline is not None
+            and members.get("sample_independent") is inline
+            and "sample_independent" not in getattr(sampler, "__dict__", _NO_FIXED)
+            else None
+        )
 
     @property
     def storage(self) -> BaseStorage:
@@ -217,7 +228,8 @@ class Trial(BaseTrial):
             # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
             # name, a record this process owns. The same checks as below, fewer lookups.
             try:
-                uniform = _UNIFORM.get((low, high))
+                by_high = _UNIFORM.get(low)
+                uniform = None if by_high is None else by_high.get(high)
             except TypeError:  # unhashable argument: rejected with its name by ``_cached``
                 uniform = None
             registry = self._owned_registry
@@ -279,10 +291,12 @@ class Trial(BaseTrial):
                 and isinstance(made, FloatDistribution)
                 and made.step is None
             ):
-                if len(_UNIFORM) >= _DIST_CACHE_LIMIT:
+                if _N_UNIFORM[0] >= _DIST_CACHE_LIMIT:
                     _UNIFORM.clear()
+                    _N_UNIFORM[0] = 0
                 with contextlib.suppress(TypeError):
-                    _UNIFORM[(low, high)] = (made, made.low, made.high)
+                    _UNIFORM.setdefault(low, {})[high] = (made, made.low, made.high)
+                    _N_UNIFORM[0] += 1
         dist = entry[0]
         frozen = self._cached_frozen_trial
         registry = self._registry
