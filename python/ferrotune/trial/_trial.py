@@ -44,9 +44,7 @@ _DIST_CACHE_LIMIT = 8192
 # The continuous uniform FloatDistributions of ``_DIST_CACHE`` keyed by ``(low, high)`` only:
 # ``suggest_float(name, low, high)`` without step or log, the common call, looks up here.
 # Values: the distribution and its float ``low`` and ``high``.
-# Two levels (``_UNIFORM[low][high]``): no key tuple to build, hash and compare per call.
-_UNIFORM: dict[Any, dict[Any, tuple[FloatDistribution, float, float]]] = {}
-_N_UNIFORM = [0]  # entries in _UNIFORM
+_UNIFORM: dict[tuple[Any, Any], tuple[FloatDistribution, float, float]] = {}
 
 
 def _cache_get(key: tuple[Any, ...]) -> tuple[BaseDistribution, bool] | None:
@@ -228,8 +226,7 @@ class Trial(BaseTrial):
             # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
             # name, a record this process owns. The same checks as below, fewer lookups.
             try:
-                by_high = _UNIFORM.get(low)
-                uniform = None if by_high is None else by_high.get(high)
+                uniform = _UNIFORM.get((low, high))
             except TypeError:  # unhashable argument: rejected with its name by ``_cached``
                 uniform = None
             registry = self._owned_registry
@@ -291,12 +288,10 @@ class Trial(BaseTrial):
                 and isinstance(made, FloatDistribution)
                 and made.step is None
             ):
-                if _N_UNIFORM[0] >= _DIST_CACHE_LIMIT:
+                if len(_UNIFORM) >= _DIST_CACHE_LIMIT:
                     _UNIFORM.clear()
-                    _N_UNIFORM[0] = 0
                 with contextlib.suppress(TypeError):
-                    _UNIFORM.setdefault(low, {})[high] = (made, made.low, made.high)
-                    _N_UNIFORM[0] += 1
+                    _UNIFORM[(low, high)] = (made, made.low, made.high)
         dist = entry[0]
         frozen = self._cached_frozen_trial
         registry = self._registry
