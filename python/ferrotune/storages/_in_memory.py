@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import operator
 import threading
 import time
 import uuid
@@ -42,13 +43,21 @@ def _plain_writes(storage: InMemoryStorage) -> bool:
 
 
 def _share_internal(trial: FrozenTrial) -> None:
-    """Let a finished record's internal parameters be its ``params`` dict when they are
-    equal (floats and ints without log: the usual case), so each finished trial keeps one
-    dict of values instead of two. Finished records are not written to again.
+    """Let a finished record's internal parameters be its ``params`` dict when both hold
+    the very same objects in the same order (floats stored by ``suggest_float``: the usual
+    case), so each finished trial keeps one dict of values instead of two. Finished records
+    are not written to again. Identity, not ``==``: choices may compare in any way.
     """
     internal = trial._internal_params
-    if internal is not None and internal is not trial.params and internal == trial.params:
-        trial._internal_params = trial.params
+    params = trial.params
+    if (
+        internal is not None
+        and internal is not params
+        and len(internal) == len(params)
+        and all(map(operator.is_, internal, params))
+        and all(map(operator.is_, internal.values(), params.values()))
+    ):
+        trial._internal_params = params
 
 
 class _StudyRecord:
