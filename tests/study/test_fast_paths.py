@@ -237,3 +237,13 @@ def test_class_level_patch_of_sample_independent_is_honoured() -> None:
     reference = ft.create_study(sampler=RandomSampler(seed=2))
     reference.optimize(_objective, n_trials=2)
     assert _params(study) == _params(reference)
+
+
+def test_asked_trials_pickle() -> None:
+    import pickle
+
+    study = ft.create_study(sampler=RandomSampler(seed=0))
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)
+    restored = pickle.loads(pickle.dumps(trial))
+    assert restored.params == trial.params

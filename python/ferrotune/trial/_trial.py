@@ -6,7 +6,6 @@ import contextlib
 import copy
 import datetime
 import math
-import types
 import warnings
 from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
@@ -31,7 +30,9 @@ if TYPE_CHECKING:
     from ferrotune.trial._frozen import FrozenTrial
 
 FIXED_PARAMS_KEY = "fixed_params"
-_NO_FIXED: Mapping[str, Any] = types.MappingProxyType({})  # a trial without fixed params
+# The fixed params of every trial without any (shared: never written to; a plain dict so
+# trials still pickle).
+_NO_FIXED: Mapping[str, Any] = {}
 # Largest step ``report`` accepts: storages keep steps as signed 64-bit integers.
 _MAX_STEP = 2**63 - 1
 _RUNNING = TrialState.RUNNING
