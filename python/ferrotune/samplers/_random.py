@@ -99,6 +99,14 @@ class RandomSampler(BaseSampler):
         return sample_uniform(stream.draws.random(), dist)
 
 
+# ``Trial.suggest_float`` may draw continuous uniform floats itself for this class while
+# this is its ``sample_independent`` (not for subclasses, which do not define the name in
+# their own class, nor when the method is patched on the class or the instance):
+# ``low + u * (high - low)`` capped at ``high``, ``u`` from ``_rng.draws`` while the numpy
+# view is not ahead, exactly the first branch of :meth:`RandomSampler.sample_independent`.
+RandomSampler._INLINE_UNIFORM = RandomSampler.sample_independent  # type: ignore[attr-defined]
+
+
 def sample_uniform(u: float, dist: BaseDistribution) -> Any:
     """Map a uniform draw ``u`` in [0, 1) to an external value of ``dist``."""
     kind = type(dist)

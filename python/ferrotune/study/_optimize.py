@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ferrotune import logging as _logging
 from ferrotune.exceptions import TrialPruned
 from ferrotune.progress_bar import ProgressBar
+from ferrotune.study._gc import GcShelter
 from ferrotune.study._tell import tell_trial
 from ferrotune.trial import FrozenTrial, TrialState
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 _logger = _logging.get_logger(__name__)
 Callback = Callable[["Study", FrozenTrial], None]
+_COMPLETE = TrialState.COMPLETE
 
 
 def _normalise_catch(catch: Any) -> tuple[type[BaseException], ...]:
@@ -85,6 +87,7 @@ def optimize(
     progress = ProgressBar(show_progress_bar, n_trials, timeout)
     study._stop_flag = False
     started = time.monotonic()
+    shelter = GcShelter(n_jobs == 1 and not gc_after_trial)
     try:
         if n_jobs == 1:
             _run_sequential(
@@ -97,6 +100,7 @@ def optimize(
                 gc_after_trial,
                 started,
                 progress,
+                shelter=shelter,
             )
         else:
             workers = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
@@ -134,6 +138,7 @@ def optimize(
                 for f in done:
                     f.result()
     finally:
+        shelter.close()
         study._thread_local.in_optimize_loop = False
         progress.close()
 
@@ -149,11 +154,13 @@ def _run_sequential(
     started: float,
     progress: ProgressBar,
     in_thread: bool = False,
+    shelter: GcShelter | None = None,
 ) -> None:
     study._thread_local.in_optimize_loop = True
     if in_thread:
         study.sampler.reseed_rng()
     done = 0
+    ran = 0
     try:
         while True:
             if study._stop_flag:
@@ -169,11 +176,15 @@ def _run_sequential(
             finally:
                 if gc_after_trial:
                     gc.collect()
+            ran += 1
+            if shelter is not None:
+                shelter.tick(ran)
             if callbacks:
                 snapshot = study._storage.get_trial(frozen._trial_id)
                 for callback in callbacks:
                     callback(study, copy.deepcopy(snapshot))
-            progress.update(time.monotonic() - started, study)
+            if progress._enabled:
+                progress.update(time.monotonic() - started, study)
     finally:
         if in_thread:
             study._thread_local.in_optimize_loop = False
@@ -211,13 +222,16 @@ def run_trial(
     frozen, reason = tell_trial(
         study, trial, result, state, skip_if_finished=False, from_optimize=True
     )
-    number = trial.number
-    if frozen.state == TrialState.COMPLETE:
-        assert frozen.values is not None
-        study._log_completed_trial(frozen.values, number, trial._cached_frozen_trial.params)
-    elif frozen.state == TrialState.PRUNED:
+    number = trial._cached_frozen_trial.number
+    final = frozen.state
+    if final is _COMPLETE:
+        values = frozen._values
+        assert values is not None
+        if _logger.isEnabledFor(_logging.INFO):
+            study._log_completed_trial(values, number, trial._cached_frozen_trial.params)
+    elif final == TrialState.PRUNED:
         _logger.info(f"Trial {number} pruned. {error}")
-    elif frozen.state == TrialState.FAIL:
+    elif final == TrialState.FAIL:
         message = repr(error) if error is not None else reason
         _logger.warning(
             f"Trial {number} failed with parameters: {trial._cached_frozen_trial.params} "
@@ -225,6 +239,6 @@ def run_trial(
             exc_info=exc_info,
         )
         _logger.warning(f"Trial {number} failed with value {result!r}.")
-    if frozen.state == TrialState.FAIL and error is not None and not isinstance(error, catch):
+    if final == TrialState.FAIL and error is not None and not isinstance(error, catch):
         raise error
     return frozen

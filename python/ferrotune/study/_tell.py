@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from ferrotune.study.study import Study
 
 FAIL_REASON_KEY = "fail_reason"
+_RUNNING = TrialState.RUNNING
 
 
 def _frozen_trial(study: Study, trial: Trial | int) -> FrozenTrial:
@@ -73,17 +74,32 @@ def tell_trial(
     Returns the stored trial and, when the values were unusable and the trial was marked
     FAIL, the reason.
     """
-    frozen = _frozen_trial(study, trial)
+    is_trial = isinstance(trial, Trial)
+    # ``live``: ``frozen`` is the in-memory stored record itself
+    live = is_trial and trial._registry is not None  # type: ignore[union-attr]
+    frozen = trial._cached_frozen_trial if live else _frozen_trial(study, trial)  # type: ignore[union-attr]
+    # The in-memory study record, when this storage created the trial with _new_live_trial.
+    study_record = (
+        trial._study_record  # type: ignore[union-attr]
+        if live and trial._storage is study._storage  # type: ignore[union-attr]
+        else None
+    )
     if (
         state is None
         and type(value_or_values) is float
         and value_or_values == value_or_values  # not NaN
         and len(study._directions) == 1
-        and frozen.state is TrialState.RUNNING
+        and frozen.state is _RUNNING
     ):  # fast path: an objective returned one float
-        sampler_study = trial._sampler_study if isinstance(trial, Trial) else None
+        sampler_study = trial._sampler_study if is_trial else None  # type: ignore[union-attr]
         return _store(
-            study, frozen, TrialState.COMPLETE, [value_or_values], from_optimize, sampler_study
+            study,
+            frozen,
+            TrialState.COMPLETE,
+            [value_or_values],
+            from_optimize,
+            sampler_study,
+            study_record,
         ), None
     if frozen.state.is_finished():
         if skip_if_finished:
@@ -156,6 +172,7 @@ def _store(
     float_values: list[float] | None,
     from_optimize: bool,
     sampler_study: Study | None = None,
+    study_record: Any = None,
 ) -> FrozenTrial:
     storage = study._storage
     try:
@@ -163,7 +180,14 @@ def _store(
             sampler_study = study._filtered_for_sampler(frozen)
         study.sampler.after_trial(sampler_study, frozen, state, float_values)
     finally:
-        storage.set_trial_state_values(frozen._trial_id, state, float_values)
+        # ``study_record``: ``frozen`` is a live in-memory record of that study, finished
+        # without the id lookup (the generic call below when that cannot be done).
+        if not (
+            study_record is not None
+            and float_values is not None
+            and storage._finish_live(study_record, frozen, state, float_values)  # type: ignore[attr-defined]
+        ):
+            storage.set_trial_state_values(frozen._trial_id, state, float_values)
     if from_optimize:  # the caller only needs state and values: skip a storage round trip
         frozen.state = state
         frozen._values = float_values

@@ -19,7 +19,9 @@ from ferrotune.distributions import BaseDistribution
 from ferrotune.exceptions import DuplicatedStudyError, UpdateFinishedTrialError
 from ferrotune.study._frozen import StudySummary
 from ferrotune.study._multi_objective import pareto_front_rows
+from ferrotune.study._optimize import optimize
 from ferrotune.study._study_direction import StudyDirection
+from ferrotune.study._tell import tell_trial
 from ferrotune.trial import FrozenTrial, Trial, TrialState, create_trial
 from ferrotune.trial._trial import FIXED_PARAMS_KEY
 
@@ -286,8 +288,6 @@ class Study:
         show_progress_bar
             Draw a tqdm progress bar.
         """
-        from ferrotune.study._optimize import optimize
-
         optimize(
             self,
             func,
@@ -308,10 +308,15 @@ class Study:
         fixed_distributions
             Distributions to suggest right away, as if the objective had suggested them.
         """
-        trial_id = self._pop_waiting_trial_id()
-        if trial_id is None:
-            trial_id = self._storage.create_new_trial(self._study_id)
-        trial = Trial(self, trial_id)
+        new_live = getattr(self._storage, "_new_live_trial", None)
+        live = None if new_live is None else new_live(self._study_id)
+        if live is not None:  # in memory, nothing enqueued: one storage call
+            trial = Trial(self, live[0], live)
+        else:
+            trial_id = self._pop_waiting_trial_id()
+            if trial_id is None:
+                trial_id = self._storage.create_new_trial(self._study_id)
+            trial = Trial(self, trial_id)
         for name, distribution in (fixed_distributions or {}).items():
             # Deprecated classes (UniformDistribution, ...) become the current ones, with
             # Optuna's FutureWarning.
@@ -340,8 +345,6 @@ class Study:
         skip_if_finished
             Return quietly if the trial is already finished instead of raising.
         """
-        from ferrotune.study._tell import tell_trial
-
         frozen, _ = tell_trial(
             self, trial, values, state, skip_if_finished=skip_if_finished, from_optimize=False
         )

@@ -55,7 +55,17 @@ class FrozenTrial(ReplayTrial):
         Storage-wide identifier.
     """
 
-    __slots__ = (*_FIELDS, "_internal_params")
+    # ``datetime_start`` and ``datetime_complete`` are properties over ``_datetime_*``
+    # slots, which may hold a ``time.time()`` float that becomes a datetime on first read:
+    # storages stamp every trial twice, and a local datetime costs 3x a timestamp.
+    __slots__ = (
+        *(f for f in _FIELDS if not f.startswith("datetime_")),
+        "_datetime_start",
+        "_datetime_complete",
+        "_internal_params",
+    )
+    _datetime_start: datetime.datetime | float | None
+    _datetime_complete: datetime.datetime | float | None
 
     def __init__(
         self,
@@ -120,8 +130,8 @@ class FrozenTrial(ReplayTrial):
         new.number = self.number
         new.state = self.state
         new._values = self._values
-        new.datetime_start = self.datetime_start
-        new.datetime_complete = self.datetime_complete
+        new._datetime_start = self._datetime_start
+        new._datetime_complete = self._datetime_complete
         new.params = self.params
         new.distributions = self.distributions
         new.user_attrs = self.user_attrs
@@ -136,24 +146,27 @@ class FrozenTrial(ReplayTrial):
         cls,
         number: int,
         state: TrialState,
-        datetime_start: datetime.datetime | None,
-        datetime_complete: datetime.datetime | None,
+        datetime_start: datetime.datetime | float | None,
+        datetime_complete: datetime.datetime | float | None,
         trial_id: int,
     ) -> FrozenTrial:
-        """A trial without values, parameters or attributes, for a storage to fill in."""
-        trial = cls(
-            number=number,
-            state=state,
-            value=None,
-            datetime_start=datetime_start,
-            datetime_complete=datetime_complete,
-            params={},
-            distributions={},
-            user_attrs={},
-            system_attrs={},
-            intermediate_values={},
-            trial_id=trial_id,
-        )
+        """A trial without values, parameters or attributes, for a storage to fill in.
+
+        The times may be ``time.time()`` floats: they become datetimes on first read.
+        """
+        # Slots set directly: storages create one per trial, ``__init__`` costs 3x more.
+        trial = cls.__new__(cls)
+        trial.number = number
+        trial.state = state
+        trial._values = None
+        trial._datetime_start = datetime_start
+        trial._datetime_complete = datetime_complete
+        trial.params = {}
+        trial.distributions = {}
+        trial.user_attrs = {}
+        trial.system_attrs = {}
+        trial.intermediate_values = {}
+        trial._trial_id = trial_id
         trial._internal_params = {}
         return trial
 
@@ -183,8 +196,8 @@ class FrozenTrial(ReplayTrial):
         new.number = self.number
         new.state = self.state
         new._values = None if self._values is None else list(self._values)
-        new.datetime_start = self.datetime_start
-        new.datetime_complete = self.datetime_complete
+        new._datetime_start = self._datetime_start
+        new._datetime_complete = self._datetime_complete
         new.params = copy.deepcopy(self.params, memo)
         new.distributions = dict(self.distributions)  # distributions are immutable
         new.user_attrs = copy.deepcopy(self.user_attrs, memo)
@@ -202,6 +215,27 @@ class FrozenTrial(ReplayTrial):
     def __setstate__(self, state: dict[str, Any]) -> None:
         for f, v in state.items():
             object.__setattr__(self, f, v)
+
+    # -- times -----------------------------------------------------------------------------
+    @property
+    def datetime_start(self) -> datetime.datetime | None:
+        """When the trial started (``None`` while WAITING)."""
+        when = self._datetime_start = _as_datetime(self._datetime_start)
+        return when
+
+    @datetime_start.setter
+    def datetime_start(self, when: datetime.datetime | None) -> None:
+        self._datetime_start = when
+
+    @property
+    def datetime_complete(self) -> datetime.datetime | None:
+        """When the trial finished (``None`` while unfinished)."""
+        when = self._datetime_complete = _as_datetime(self._datetime_complete)
+        return when
+
+    @datetime_complete.setter
+    def datetime_complete(self, when: datetime.datetime | None) -> None:
+        self._datetime_complete = when
 
     # -- values ----------------------------------------------------------------------------
     @property
@@ -312,6 +346,11 @@ class FrozenTrial(ReplayTrial):
                     f"The value {value} of parameter '{name}' isn't contained in the "
                     f"distribution {dist}."
                 )
+
+
+def _as_datetime(when: datetime.datetime | float | None) -> datetime.datetime | None:
+    """A stored trial time as a datetime: ``time.time()`` floats become local datetimes."""
+    return datetime.datetime.fromtimestamp(when) if isinstance(when, float) else when
 
 
 def _real(label: str, value: Any) -> float:

@@ -7,7 +7,7 @@ import copy
 import datetime
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from ferrotune.trial._frozen import FrozenTrial
 
 FIXED_PARAMS_KEY = "fixed_params"
+# The fixed params of every trial without any (shared: never written to; a plain dict so
+# trials still pickle).
+_NO_FIXED: Mapping[str, Any] = {}
 # Largest step ``report`` accepts: storages keep steps as signed 64-bit integers.
 _MAX_STEP = 2**63 - 1
 _RUNNING = TrialState.RUNNING
@@ -39,6 +42,10 @@ _RUNNING = TrialState.RUNNING
 # ask for the same ranges on every trial.
 _DIST_CACHE: dict[tuple[Any, ...], tuple[BaseDistribution, bool]] = {}
 _DIST_CACHE_LIMIT = 8192
+# The continuous uniform FloatDistributions of ``_DIST_CACHE`` keyed by ``(low, high)`` only:
+# ``suggest_float(name, low, high)`` without step or log, the common call, looks up here.
+# Values: the distribution and its float ``low`` and ``high``.
+_UNIFORM: dict[tuple[Any, Any], tuple[FloatDistribution, float, float]] = {}
 
 
 def _cache_get(key: tuple[Any, ...]) -> tuple[BaseDistribution, bool] | None:
@@ -111,36 +118,52 @@ class Trial(BaseTrial):
         "_cached_frozen_trial",
         "_fixed_params",
         "_owned",
+        "_owned_registry",
         "_plain",
         "_registry",
         "_relative_params",
         "_sample_independent_fn",
         "_sampler_study",
         "_storage",
+        "_study_record",
         "_trial_id",
+        "_uniform_sampler",
         "relative_search_space",
         "study",
     )
 
-    def __init__(self, study: Study, trial_id: int) -> None:
+    def __init__(
+        self,
+        study: Study,
+        trial_id: int,
+        _live: tuple[int, FrozenTrial, dict[str, BaseDistribution], Any] | None = None,
+    ) -> None:
         self.study = study
         self._trial_id = trial_id
         storage = self._storage = study._storage
         # Storages that keep FrozenTrial records in this process (InMemoryStorage) let the
         # trial write into the stored record directly: one write per parameter instead of
-        # a storage call plus a copy.
-        live = getattr(storage, "_live_record", None)
+        # a storage call plus a copy. ``_live``: the record and registry, already fetched.
         self._registry: dict[str, BaseDistribution] | None = None
-        if live is not None:
-            frozen, self._registry = live(trial_id)
+        # The in-memory study record of a trial from ``_new_live_trial`` (for tell).
+        self._study_record: Any = None
+        if _live is not None:
+            _, frozen, self._registry, self._study_record = _live
         else:
-            frozen = storage.get_trial(trial_id)
+            live = getattr(storage, "_live_record", None)
+            if live is not None:
+                frozen, self._registry = live(trial_id)
+            else:
+                frozen = storage.get_trial(trial_id)
         if frozen._internal_params is None:
             frozen._internal_params = {
                 n: d.to_internal_repr(frozen.params[n]) for n, d in frozen.distributions.items()
             }
         self._cached_frozen_trial: FrozenTrial = frozen
-        self._fixed_params: dict[str, Any] = frozen.system_attrs.get(FIXED_PARAMS_KEY) or {}
+        attrs = frozen.system_attrs
+        self._fixed_params: Mapping[str, Any] = (
+            attrs.get(FIXED_PARAMS_KEY) or _NO_FIXED if attrs else _NO_FIXED
+        )
         sampler_study = self._sampler_study = study._filtered_for_sampler(frozen)
         sampler = study.sampler
         self._sample_independent_fn = sampler.sample_independent
@@ -154,7 +177,20 @@ class Trial(BaseTrial):
         # Whether new parameters can take the fast paths of ``suggest_float``: independent
         # sampling (``_plain``) or relative sampling into a record this process owns.
         self._owned = self._registry is not None and not self._fixed_params
+        self._owned_registry = self._registry if self._owned else None
         self._plain = self._owned and not self.relative_search_space
+        # A RandomSampler whose continuous uniform draw ``suggest_float`` may inline.
+        # A RandomSampler itself (a subclass does not define _INLINE_UNIFORM) whose
+        # sample_independent is its own (not patched on the class nor on the instance).
+        members = sampler.__class__.__dict__
+        inline = members.get("_INLINE_UNIFORM") if self._plain else None
+        self._uniform_sampler: Any = (
+            sampler
+            if inline is not None
+            and members.get("sample_independent") is inline
+            and "sample_independent" not in getattr(sampler, "__dict__", _NO_FIXED)
+            else None
+        )
 
     @property
     def storage(self) -> BaseStorage:
@@ -187,6 +223,54 @@ class Trial(BaseTrial):
         log
             Sample in the log domain.
         """
+        if step is None and log is False and name.__class__ is str:
+            # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
+            # name, a record this process owns. The same checks as below, fewer lookups.
+            try:
+                uniform = _UNIFORM.get((low, high))
+            except TypeError:  # unhashable argument: rejected with its name by ``_cached``
+                uniform = None
+            registry = self._owned_registry
+            if uniform is not None and registry is not None:
+                udist, low_f, high_f = uniform
+                frozen = self._cached_frozen_trial
+                params = frozen.params
+                if name not in params and registry.get(name) is udist and frozen.state is _RUNNING:
+                    random = self._uniform_sampler
+                    if random is not None:
+                        stream = random._rng
+                        if not stream.numpy_ahead:
+                            # RandomSampler.sample_independent's draw for this case, inline:
+                            # a float in [low, high] by construction.
+                            drawn: float = low_f + stream.draws.random() * (high_f - low_f)
+                            if drawn > high_f:
+                                drawn = high_f
+                            params[name] = drawn
+                            frozen.distributions[name] = udist
+                            frozen._internal_params[name] = drawn  # type: ignore[index]
+                            return drawn
+                    value: Any
+                    if self._plain:
+                        value = self._sample_independent_fn(
+                            self._sampler_study, frozen, name, udist
+                        )
+                    elif self.relative_search_space.get(name) is udist:
+                        relative = self._relative_params
+                        if relative is None:
+                            relative = self.relative_params
+                        value = relative.get(name)
+                    else:
+                        value = None
+                    if type(value) is float and low_f <= value <= high_f:
+                        params[name] = value
+                        frozen.distributions[name] = udist
+                        frozen._internal_params[name] = value  # type: ignore[index]
+                        return value
+        return self._suggest_float(name, low, high, step, log)
+
+    def _suggest_float(self, name: str, low: Any, high: Any, step: Any, log: Any) -> float:
+        """:meth:`suggest_float` past its fastest path (kept apart: the lambda below makes
+        cells of the arguments, which would cost every call)."""
         try:
             entry = _DIST_CACHE.get((0, low, high, step, log))
         except TypeError:  # unhashable argument: rejected with its name by ``_cached``
@@ -197,6 +281,18 @@ class Trial(BaseTrial):
                 name,
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
+            made = entry[0]
+            if (
+                not entry[1]
+                and step is None
+                and log is False
+                and isinstance(made, FloatDistribution)
+                and made.step is None
+            ):
+                if len(_UNIFORM) >= _DIST_CACHE_LIMIT:
+                    _UNIFORM.clear()
+                with contextlib.suppress(TypeError):
+                    _UNIFORM[(low, high)] = (made, made.low, made.high)
         dist = entry[0]
         frozen = self._cached_frozen_trial
         registry = self._registry
@@ -214,24 +310,6 @@ class Trial(BaseTrial):
                 return _record_float(frozen, name, dist, value)
             # Unusual sampler output: validate it like any other value.
             return float(self._store(name, dist, value))
-        if (
-            self._owned
-            and not entry[1]
-            and type(name) is str
-            and self.relative_search_space.get(name) is dist
-            and registry.get(name) is dist  # type: ignore[union-attr]
-            and name not in frozen.distributions
-            and frozen.state is _RUNNING
-        ):
-            # Fast path of a relative parameter (e.g. CMA-ES): the sampler's value for
-            # exactly this distribution, a float in ``[low, high]`` (continuous): what
-            # ``_suggest`` would check and store, without the generic validation.
-            relative = self._relative_params
-            if relative is None:
-                relative = self.relative_params
-            value = relative.get(name)
-            if dist.step is None and _plain_float(dist, value):  # type: ignore[attr-defined]
-                return _record_float(frozen, name, dist, value)
         return float(self._suggest(name, dist, entry[1]))
 
     def suggest_int(
