@@ -16,6 +16,7 @@ import pytest
 
 from ferrotune import _core
 from ferrotune.samplers._gp._pareto import box_bounds, per_sample_box_bounds
+from ferrotune.samplers._gp._propose import running_fantasies
 
 DATA = json.loads((Path(__file__).parent / "data" / "optuna_gp_reference.json").read_text())
 CASES = DATA["cases"]
@@ -213,13 +214,7 @@ def test_qlogehvi_with_running_trials() -> None:
     models = _ehvi_models()
     xr = _arr(ref["X_running"])
     samples = [_arr(s) for s in ref["base_samples_per_objective"]]
-    fantasies = np.stack(
-        [
-            _core.gp_fantasies(model=m, x_running=xr, qmc_samples=s)
-            for m, s in zip(models, samples, strict=True)
-        ],
-        axis=-1,
-    )
+    fantasies = running_fantasies(models, xr, samples)
     np.testing.assert_allclose(fantasies, ref["fantasy_samples"], rtol=1e-9, atol=1e-10)
     lower, widths = per_sample_box_bounds(np.asarray(e["Y"], dtype=np.float64), fantasies)
     acqf = _core.GPAcqf.q_log_ehvi(

@@ -87,6 +87,19 @@ def _running_points(
     return space.normalize_params(params) if params else None
 
 
+def running_fantasies(
+    models: list[_core.GPModel], x_running: FloatArray, samples: list[FloatArray]
+) -> FloatArray:
+    """Fantasy values at the running points, ``(S, r, n_objectives)``."""
+    return np.stack(
+        [
+            _core.gp_fantasies(model=m, x_running=x_running, qmc_samples=s)
+            for m, s in zip(models, samples, strict=True)
+        ],
+        axis=-1,
+    )
+
+
 def _q_log_ehvi(
     models: list[_core.GPModel],
     y: FloatArray,
@@ -103,13 +116,7 @@ def _q_log_ehvi(
         )
         for i in range(len(models))
     ]
-    fantasies = np.stack(
-        [
-            _core.gp_fantasies(model=m, x_running=xr, qmc_samples=s)
-            for m, s in zip(models, samples, strict=True)
-        ],
-        axis=-1,
-    )
+    fantasies = running_fantasies(models, xr, samples)
     lower, widths = per_sample_box_bounds(y, fantasies)
     return _core.GPAcqf.q_log_ehvi(
         models=models,

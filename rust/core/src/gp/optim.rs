@@ -62,6 +62,19 @@ impl Default for OptimOptions {
     }
 }
 
+/// Index and value of the largest entry (the first on ties; `(0, -inf)` when none beats it).
+fn argmax(v: &[f64]) -> (usize, f64) {
+    v.iter()
+        .enumerate()
+        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &x)| {
+            if x > bv {
+                (i, x)
+            } else {
+                (bi, bv)
+            }
+        })
+}
+
 /// Snap `u` in `[0, 1)` to a dimension's representation.
 fn snap(dim: &Dim, u: f64) -> f64 {
     match dim {
@@ -164,16 +177,7 @@ impl Searcher<'_> {
                 pts[last] = *c;
             }
             let vals = self.acqf.eval_batch(&pts, others.len());
-            let (bi, bv) =
-                vals.iter()
-                    .enumerate()
-                    .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| {
-                        if v > bv {
-                            (i, v)
-                        } else {
-                            (bi, bv)
-                        }
-                    });
+            let (bi, bv) = argmax(&vals);
             if bv > *fx {
                 x[k] = others[bi];
                 *fx = bv;
@@ -305,17 +309,7 @@ pub fn optimize_acqf_mixed(
         .into_iter()
         .map(|v| if v.is_nan() { f64::NEG_INFINITY } else { v })
         .collect();
-    let best = fs
-        .iter()
-        .enumerate()
-        .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| {
-            if v > bv {
-                (i, v)
-            } else {
-                (bi, bv)
-            }
-        })
-        .0;
+    let best = argmax(&fs).0;
     // Roulette without replacement, weights exp(f - f_max), the best excluded
     // (Efraimidis & Spirakis 2006 keys: log(u) / w, largest first).
     let mut rng = Pcg64::seed_from_u64(opts.seed ^ 0x9E37_79B9_7F4A_7C15);

@@ -395,16 +395,14 @@ fn optimizer_finds_the_maximum_of_a_known_posterior() {
         Dim::Grid(grid.clone()),
         Dim::Categorical(3),
     ];
-    let (best, f) = optimize_acqf_mixed(
-        &acqf,
-        &dims,
-        &[],
-        &OptimOptions {
+    let run = || {
+        let opts = OptimOptions {
             seed: 3,
             ..Default::default()
-        },
-    )
-    .unwrap();
+        };
+        optimize_acqf_mixed(&acqf, &dims, &[], &opts).unwrap()
+    };
+    let (best, f) = run();
     // At least as good as a dense brute-force scan of the space.
     let mut pts = Vec::new();
     for i in 0..=200 {
@@ -421,16 +419,7 @@ fn optimizer_finds_the_maximum_of_a_known_posterior() {
     assert!(f >= scan - 1e-6, "{f} < {scan} at {best:?}");
     assert!(grid.contains(&best[1]));
     // Same seed, same answer.
-    let (again, _) = optimize_acqf_mixed(
-        &acqf,
-        &dims,
-        &[],
-        &OptimOptions {
-            seed: 3,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let (again, _) = run();
     assert_eq!(best, again);
 }
 
