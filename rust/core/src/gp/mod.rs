@@ -13,6 +13,7 @@
 //! | `fit.rs` | MAP fit of the kernel parameters, warm-started |
 //! | `model.rs` | the fitted GP: posterior mean/variance and their gradients |
 //! | `acqf.rs` | logEI, logPI, logEHVI, their constrained and q-batch forms |
+//! | `conditional.rs` | the GP conditioned on running trials' fantasies |
 //! | `optim.rs` | the mixed continuous/discrete acquisition optimiser |
 //! | `qmc.rs` | quasi-random points (uniform and standard normal) |
 
@@ -21,6 +22,7 @@
 #![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
 
 pub mod acqf;
+pub mod conditional;
 pub mod fit;
 pub mod kernel;
 pub mod lbfgsb;
