@@ -404,8 +404,8 @@ class GPAcqf:
         models: Sequence[GPModel],
         x_running: NDArray[np.float64],
         qmc_samples: Sequence[NDArray[np.float64]],
-        box_lower_bounds: NDArray[np.float64],
-        box_intervals: NDArray[np.float64],
+        boxes: tuple[NDArray[np.float64], NDArray[np.float64]],
+        constraints: Sequence[tuple[GPModel, float, NDArray[np.float64]]] = ...,
         stabilizing_noise: float = 1e-12,
     ) -> GPAcqf: ...
     def evaluate(

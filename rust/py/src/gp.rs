@@ -521,18 +521,21 @@ impl PyAcqf {
 
     /// q-batch logEHVI with running trials at `x_running` (Optuna's qLogEHVI): objective
     /// `i` conditions on its own `(S, r + 1)` standard normal `qmc_samples[i]`; the boxes
-    /// are per QMC sample, `(S, B, M)` (pad with lower 0 and width 1e-12, as Optuna does).
+    /// are per QMC sample, `boxes = (lower, widths)` each `(S, B, M)` (pad with lower 0 and
+    /// width 1e-12, as Optuna does); with `constraints` `(model, threshold, qmc_samples)`,
+    /// Optuna's qLogCEHVI (the boxes then hold only each sample's feasible fantasies).
     #[staticmethod]
-    #[pyo3(signature = (*, models, x_running, qmc_samples, box_lower_bounds, box_intervals, stabilizing_noise=1e-12))]
+    #[pyo3(signature = (*, models, x_running, qmc_samples, boxes, constraints=Vec::new(), stabilizing_noise=1e-12))]
     fn q_log_ehvi(
         py: Python<'_>,
         models: Vec<PyRef<'_, PyGpModel>>,
         x_running: PyReadonlyArray2<'_, f64>,
         qmc_samples: Vec<PyReadonlyArray2<'_, f64>>,
-        box_lower_bounds: PyReadonlyArray3<'_, f64>,
-        box_intervals: PyReadonlyArray3<'_, f64>,
+        boxes: (PyReadonlyArray3<'_, f64>, PyReadonlyArray3<'_, f64>),
+        constraints: Vec<(PyRef<'_, PyGpModel>, f64, PyReadonlyArray2<'_, f64>)>,
         stabilizing_noise: f64,
     ) -> BindingResult<Self> {
+        let (box_lower_bounds, box_intervals) = boxes;
         if models.is_empty() || models.len() != qmc_samples.len() {
             return Err(CoreError::InvalidArgument(
                 "`models` and `qmc_samples` must be non-empty and of equal length".into(),
@@ -566,12 +569,23 @@ impl PyAcqf {
         }
         let lower: Vec<f64> = box_lower_bounds.as_array().iter().copied().collect();
         let intervals: Vec<f64> = box_intervals.as_array().iter().copied().collect();
+        let mut cons = Vec::with_capacity(constraints.len());
+        for (m, t, q) in &constraints {
+            let (s, ns, _) = matrix("qmc_samples", q, Some(r + 1))?;
+            let model = m.inner.clone();
+            let xr2 = xr.clone();
+            let c = util::run(py, move || {
+                ConditionalGp::new(model, xr2, &s, ns, stabilizing_noise)
+            })?;
+            cons.push((c, *t));
+        }
         let ms: Vec<Arc<GpModel>> = models.iter().map(|m| m.inner.clone()).collect();
         make(
             vec![Term::QLogEhvi {
                 conds,
                 lower,
                 intervals,
+                constraints: cons,
             }],
             stabilizing_noise,
             &ms,

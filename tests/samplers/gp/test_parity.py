@@ -221,8 +221,7 @@ def test_qlogehvi_with_running_trials() -> None:
         models=models,
         x_running=xr,
         qmc_samples=samples,
-        box_lower_bounds=lower,
-        box_intervals=widths,
+        boxes=(lower, widths),
     )
     values, grads = acqf.evaluate(x=_arr(e["X_test"]))
     np.testing.assert_allclose(values, ref["values"], rtol=1e-7, atol=1e-8)

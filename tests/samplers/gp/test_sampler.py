@@ -134,6 +134,26 @@ def test_running_trials_with_constraints_use_the_batch_acquisition() -> None:
     assert all(np.hypot(p[0] - points[0][0], p[1] - points[0][1]) > 0.01 for p in points[1:])
 
 
+def test_running_trials_with_constraints_and_two_objectives() -> None:
+    def objective(trial: ft.Trial) -> tuple[float, float]:
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.set_constraint("c", 0.3 - x)
+        return x, (1 - x) ** 2 + y
+
+    study = ft.create_study(
+        directions=["minimize", "minimize"], sampler=GPSampler(seed=1, n_startup_trials=6)
+    )
+    study.optimize(objective, n_trials=8)
+    xs = []
+    for _ in range(4):
+        t = study.ask()
+        xs.append(t.suggest_float("x", 0, 1))
+        t.suggest_float("y", 0, 1)
+    # qLogCEHVI: the feasible front x >= 0.3 is covered, not one point of it.
+    assert min(xs) > 0.25 and max(xs) - min(xs) > 0.1
+
+
 def test_n_jobs_runs() -> None:
     study = ft.create_study(sampler=GPSampler(seed=0, n_startup_trials=4))
     study.optimize(_quadratic, n_trials=12, n_jobs=2)

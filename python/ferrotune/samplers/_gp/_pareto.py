@@ -13,6 +13,7 @@ reverse order so that for two objectives the boxes are exactly Optuna's: with th
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -74,10 +75,12 @@ def box_bounds(y: FloatArray, ref: FloatArray | None = None) -> tuple[FloatArray
     return np.ascontiguousarray(lower_max), np.ascontiguousarray(intervals)
 
 
-def per_sample_box_bounds(y: FloatArray, fantasies: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Boxes of ``y`` plus each sample's fantasies (``(S, r, M)``), padded to ``(S, B, M)``
-    with inert boxes (lower 0, width EPS) as Optuna's qLogEHVI pads them; the reference
-    point comes from ``y`` alone."""
+def per_sample_box_bounds(
+    y: FloatArray, fantasies: Sequence[FloatArray]
+) -> tuple[FloatArray, FloatArray]:
+    """Boxes of ``y`` plus each sample's fantasies (``S`` arrays of ``(r_s, M)``), padded to
+    ``(S, B, M)`` with inert boxes (lower 0, width EPS) as Optuna's qLogEHVI pads them; the
+    reference point comes from ``y`` alone."""
     ref = reference_point(-np.asarray(y, dtype=np.float64))
     boxes = [box_bounds(np.vstack([y, f]), ref) for f in fantasies]
     n_boxes = max(len(lb) for lb, _ in boxes)

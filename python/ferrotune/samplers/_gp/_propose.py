@@ -104,45 +104,35 @@ def _q_log_ehvi(
     models: list[_core.GPModel],
     y: FloatArray,
     x_running: FloatArray,
+    cons: list[tuple[_core.GPModel, float]],
     sampler: GPSampler,
     rng: np.random.RandomState,
 ) -> _core.GPAcqf:
-    """Optuna's qLogEHVI: per QMC sample, the history plus that sample's fantasies."""
+    """Optuna's qLogEHVI / qLogCEHVI: per QMC sample, the (feasible) history plus that
+    sample's fantasies (only those all constraints' fantasies deem feasible)."""
     base = int(rng.randint(_MAX_QMC_SEED))
     xr = np.ascontiguousarray(x_running)
-    samples = [
-        _core.gp_normal_qmc_samples(
-            n_samples=sampler._n_qmc_samples_ehvi, dim=len(xr) + 1, seed=base + i
+
+    def qmc(seed: int) -> FloatArray:
+        return _core.gp_normal_qmc_samples(
+            n_samples=sampler._n_qmc_samples_ehvi, dim=len(xr) + 1, seed=seed
         )
-        for i in range(len(models))
-    ]
+
+    samples = [qmc(base + i) for i in range(len(models))]
     fantasies = running_fantasies(models, xr, samples)
-    lower, widths = per_sample_box_bounds(y, fantasies)
+    constraints = [(m, t, qmc(base + len(models) + i)) for i, (m, t) in enumerate(cons)]
+    feasible = np.ones(fantasies.shape[:2], dtype=bool)
+    for m, t, q in constraints:
+        feasible &= _core.gp_fantasies(model=m, x_running=xr, qmc_samples=q) >= t
+    lower, widths = per_sample_box_bounds(
+        y, [f[ok] for f, ok in zip(fantasies, feasible, strict=True)]
+    )
     return _core.GPAcqf.q_log_ehvi(
         models=models,
         x_running=xr,
         qmc_samples=samples,
-        box_lower_bounds=lower,
-        box_intervals=widths,
-    )
-
-
-def _kriging_believer(
-    model: _core.GPModel,
-    x: FloatArray,
-    y: FloatArray,
-    x_running: FloatArray,
-    space: GPSearchSpace,
-) -> _core.GPModel:
-    """``model`` with the running points observed at their posterior means (the Kriging
-    Believer of Ginsbourger et al. 2010, as Optuna's LogEHVI does with running trials):
-    the variance collapses there, so parallel workers do not pile onto one point."""
-    mean, _ = model.posterior(x=np.ascontiguousarray(x_running))
-    return _core.GPModel(
-        x=np.ascontiguousarray(np.vstack([x, x_running])),
-        y=np.ascontiguousarray(np.concatenate([y, mean])),
-        is_categorical=space.is_categorical,
-        params=model.params,
+        boxes=(lower, widths),
+        constraints=constraints,
     )
 
 
@@ -226,15 +216,11 @@ def propose(
         samples = _core.gp_normal_qmc_samples(
             n_samples=sampler._n_qmc_samples_ehvi, dim=n_obj, seed=int(rng.randint(_MAX_QMC_SEED))
         )
-        if x_running is not None and not constrained and len(y_use):
-            acqf = _q_log_ehvi(models, y, x_running, sampler, rng)
+        if x_running is not None and len(y_use):
+            acqf = _q_log_ehvi(models, y_use, x_running, cons, sampler, rng)
         else:
-            if x_running is not None:
-                # Constrained: the Kriging Believer (Optuna uses qLogCEHVI here).
-                models = [
-                    _kriging_believer(m, x, y[:, i], x_running, space)
-                    for i, m in enumerate(models)
-                ]
+            # No feasible point yet: the constraints' marginal logPI alone (Optuna: the
+            # expectation over running fantasies reduces to it).
             acqf = _core.GPAcqf.log_ehvi(
                 models=models,
                 box_lower_bounds=lower,

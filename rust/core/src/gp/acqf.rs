@@ -91,6 +91,9 @@ pub enum Term {
         lower: Vec<f64>,
         /// Per-sample box widths, `S x B x M`.
         intervals: Vec<f64>,
+        /// Constraints (Optuna's qLogCEHVI): each conditional GP and standardised zero;
+        /// the candidate's per-sample `log sigmoid((c - threshold) / tau)` is added.
+        constraints: Vec<(ConditionalGp, f64)>,
     },
     /// Monte-Carlo logEHVI over the non-dominated boxes (maximisation convention).
     LogEhvi {
@@ -203,7 +206,8 @@ impl Term {
                 conds,
                 lower,
                 intervals,
-            } => qlogehvi(conds, lower, intervals, x, grad),
+                constraints,
+            } => qlogehvi(conds, lower, intervals, constraints, x, grad),
             Term::QLogCei {
                 cond,
                 threshold,
@@ -371,6 +375,7 @@ fn qlogehvi(
     conds: &[ConditionalGp],
     lower: &[f64],
     intervals: &[f64],
+    constraints: &[(ConditionalGp, f64)],
     x: &[f64],
     grad: Option<&mut [f64]>,
 ) -> f64 {
@@ -403,12 +408,28 @@ fn qlogehvi(
         }
         per_sample[s] = logsumexp_weights(w);
     }
+    // Smoothed feasibility of the candidate's sample under each constraint.
+    let mut cons = Vec::with_capacity(constraints.len());
+    for (c, thr) in constraints {
+        let mut g = if want { vec![0.0; s_n * d] } else { Vec::new() };
+        let v = c.sample(x, want.then_some(&mut g[..]));
+        for s in 0..s_n {
+            per_sample[s] += log_sigmoid((v[s] - thr) / Q_CONSTRAINT_TAU).0;
+        }
+        cons.push((v, g, *thr));
+    }
     let value = logsumexp_weights(&mut per_sample) - (s_n as f64).ln();
     if let Some(g) = grad {
         for s in 0..s_n {
             let v = per_sample[s];
             if v == 0.0 {
                 continue;
+            }
+            for (cv, cg, thr) in &cons {
+                let dz = log_sigmoid((cv[s] - thr) / Q_CONSTRAINT_TAU).1 / Q_CONSTRAINT_TAU;
+                for k in 0..d {
+                    g[k] += v * dz * cg[s * d + k];
+                }
             }
             for b in 0..n_boxes {
                 let w = box_weights[s * n_boxes + b] * v;
