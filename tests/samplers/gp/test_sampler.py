@@ -154,6 +154,18 @@ def test_running_trials_with_constraints_and_two_objectives() -> None:
     assert min(xs) > 0.25 and max(xs) - min(xs) > 0.1
 
 
+def test_pickles_and_keeps_proposing() -> None:
+    import pickle
+
+    sampler = GPSampler(seed=0, n_startup_trials=3)
+    study = ft.create_study(sampler=sampler)
+    study.optimize(_quadratic, n_trials=4)
+    clone = pickle.loads(pickle.dumps(sampler))
+    study.sampler = clone
+    study.optimize(_quadratic, n_trials=2)
+    assert len(study.trials) == 6
+
+
 def test_n_jobs_runs() -> None:
     study = ft.create_study(sampler=GPSampler(seed=0, n_startup_trials=4))
     study.optimize(_quadratic, n_trials=12, n_jobs=2)

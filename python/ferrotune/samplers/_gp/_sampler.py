@@ -14,7 +14,7 @@ import json
 import logging
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,7 @@ from ferrotune._experimental import warn_experimental_argument
 from ferrotune.distributions import BaseDistribution
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
 from ferrotune.samplers._lazy_random_state import LazyRandomState
+from ferrotune.samplers._lock import Factories, PicklableLocksMixin
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
@@ -113,7 +114,11 @@ def _get_params(trial: FrozenTrial) -> dict[str, Any]:
     return params
 
 
-class GPSampler(BaseSampler):
+def _empty_cache() -> dict[int, tuple[Any, list[tuple[float, ...]]]]:
+    return {}
+
+
+class GPSampler(PicklableLocksMixin, BaseSampler):
     """Sampler using Gaussian-process Bayesian optimisation (Optuna 5.0's ``GPSampler``).
 
     A Matérn-5/2 ARD kernel (Hamming distance on categorical parameters) is fitted by MAP
@@ -138,6 +143,8 @@ class GPSampler(BaseSampler):
     warn_independent_sampling
         Warn when a parameter is sampled by the independent sampler after startup.
     """
+
+    _PROCESS_CACHES: ClassVar[Factories] = {"_constraint_cache": _empty_cache}
 
     def __init__(
         self,
@@ -193,7 +200,9 @@ class GPSampler(BaseSampler):
         self._tol = 1e-4
         self._n_qmc_samples_qei = 128
         self._n_qmc_samples_ehvi = 128
-        self._constraint_cache: dict[int, tuple[Any, list[tuple[float, ...]]]] = {}
+        # Constraint values per history row (rows never change), shared by worker threads.
+        self._constraint_cache = _empty_cache()
+        self._create_locks()
 
     def reseed_rng(self) -> None:
         """Draw a new random seed (and reseed the independent sampler)."""
