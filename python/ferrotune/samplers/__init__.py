@@ -5,6 +5,7 @@ from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._brute_force import BruteForceSampler
 from ferrotune.samplers._cmaes import CmaEsSampler
 from ferrotune.samplers._ga import BaseGASampler
+from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._grid import GridSampler
 from ferrotune.samplers._nsgaiii import NSGAIIISampler
 from ferrotune.samplers._partial_fixed import PartialFixedSampler
@@ -18,6 +19,7 @@ __all__ = [
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "NSGAIIISampler",
     "NSGAIISampler",

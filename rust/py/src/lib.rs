@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod cmaes;
 mod error;
 mod fanova;
+mod gp;
 mod multiobjective;
 mod nsga;
 mod nsga3;
@@ -27,6 +28,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     multiobjective::register(m)?;
     nsga::register(m)?;
     nsga3::register(m)?;
+    gp::register(m)?;
     m.add_function(wrap_pyfunction!(util::_panic_for_tests, m)?)?;
     Ok(())
 }
