@@ -262,13 +262,18 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1, help="parallel child processes")
     parser.add_argument("--optuna-only", action="store_true", help="only fill Optuna's cache")
     parser.add_argument("--recompute-optuna", action="store_true")
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="don't run Optuna; compare on the seeds its cache has (printed per problem)",
+    )
     parser.add_argument("--worker", nargs=5, metavar=("FW", "SAMPLER", "PROBLEM", "SEED", "N"))
     args = parser.parse_args()
     if args.worker:
         fw, sampler, problem, seed, n = args.worker
         print(json.dumps(run_one(fw, sampler, problem, int(seed), int(n))))
         return
-    cache = fill_optuna(args)
+    cache = load_cache() if args.cached_only else fill_optuna(args)
     if args.optuna_only:
         return
     rows = [["problem", "optuna GP", "ferrotune GP", "p (ferrotune worse)", "verdict"]]
@@ -277,14 +282,15 @@ def main() -> None:
     worse = []
     for problem in args.problems:
         kind = PROBLEMS[problem][1]
-        ref = [cache[f"{problem}|{s}|{args.trials}"] for s in range(args.seeds)]
+        seeds = [s for s in range(args.seeds) if f"{problem}|{s}|{args.trials}" in cache]
+        ref = [cache[f"{problem}|{s}|{args.trials}"] for s in seeds]
         with ThreadPoolExecutor(args.jobs) as pool:
             gp, tpe = (
                 list(
                     pool.map(
                         partial(spawn, sys.executable, "ferrotune", sampler, problem),
-                        range(args.seeds),
-                        [args.trials] * args.seeds,
+                        seeds,
+                        [args.trials] * len(seeds),
                     )
                 )
                 for sampler in ("gp", "tpe")
@@ -297,10 +303,11 @@ def main() -> None:
         verdict = "WORSE" if p < 0.01 else "ok"
         if verdict == "WORSE":
             worse.append(problem)
-        rows.append([problem, fmt(kind, s_ref), fmt(kind, s_gp), f"{p:.3f}", verdict])
+        name = problem if len(seeds) == args.seeds else f"{problem} ({len(seeds)} seeds)"
+        rows.append([name, fmt(kind, s_ref), fmt(kind, s_gp), f"{p:.3f}", verdict])
         p_worse, p_better = mwu_greater(s_gp, s_tpe), mwu_greater(s_tpe, s_gp)
         rows_tpe.append(
-            [problem, fmt(kind, s_tpe), fmt(kind, s_gp), f"{p_worse:.3f}", f"{p_better:.3f}"]
+            [name, fmt(kind, s_tpe), fmt(kind, s_gp), f"{p_worse:.3f}", f"{p_better:.3f}"]
         )
         print(" | ".join(rows[-1]), "||", " | ".join(rows_tpe[-1][1:]), flush=True)
     print(f"\n{args.seeds} seeds x {args.trials} trials; median regret (lower is better) or")
