@@ -9,11 +9,12 @@ Each study runs in a fresh child process (frameworks interleaved); Optuna's chil
 ``--optuna-python`` (a venv with optuna 5.0.0, torch and scipy; greenlet installed, so Optuna
 uses its batched L-BFGS-B), both with ``OMP_NUM_THREADS=1`` as Optuna's docs recommend for
 GPSampler. Prints wall and process CPU time (robust on a shared machine), ratios, and the
-per-trial latency (median of the 10 trials ending at trial 100 / 200 / 300 / 1,000).
+per-trial latency in wall and CPU time (median of the 10 trials ending at trial 100 / 200 /
+300 / 500 / 1,000).
 
-Usage::
+Usage (``$TORCH_VENV``: a venv with ``optuna==5.0.0 torch scipy greenlet``)::
 
-    python benches/compare_gp.py --optuna-python /work/venv-gp/bin/python [--repeats 1]
+    python benches/compare_gp.py --optuna-python $TORCH_VENV/bin/python [--repeats 1]
 """
 
 from __future__ import annotations
@@ -40,9 +41,11 @@ def child(framework: str, n_trials: int, n_startup: int) -> None:
     warnings.simplefilter("ignore")
     module = import_framework(framework)
     stamps: list[float] = []
+    cpu_stamps: list[float] = []
 
     def objective(trial) -> float:  # type: ignore[no-untyped-def]
         stamps.append(time.perf_counter())
+        cpu_stamps.append(time.process_time())
         return sum(trial.suggest_float(f"x{i}", -5.0, 5.0) ** 2 for i in range(N_PARAMS))
 
     sampler = module.samplers.GPSampler(seed=0, n_startup_trials=n_startup)
@@ -51,14 +54,17 @@ def child(framework: str, n_trials: int, n_startup: int) -> None:
     start = time.perf_counter()
     study.optimize(objective, n_trials=n_trials)
     stamps.append(time.perf_counter())
+    cpu_stamps.append(time.process_time())
     wall = stamps[-1] - start
     cpu = time.process_time() - cpu0
     # gaps[k] = time from the start of trial k to the start of trial k+1 (sampling + objective).
     gaps = [b - a for a, b in itertools.pairwise(stamps)]
+    cpu_gaps = [b - a for a, b in itertools.pairwise(cpu_stamps)]
     out = {"wall": wall, "cpu": cpu, "best": float(study.best_value)}
     for n in WINDOWS:
         if len(gaps) >= n:
             out[f"lat_{n}_ms"] = median(gaps[n - 10 : n]) * 1e3
+            out[f"cpu_lat_{n}_ms"] = median(cpu_gaps[n - 10 : n]) * 1e3
     print(json.dumps(out))
 
 
@@ -117,13 +123,15 @@ def main() -> None:
         rows.append([label, fw, f"{wall:.2f}", ratio, f"{cpu:.2f}", cratio, f"{best:.4g}"])
     print()
     print(table(rows))
-    lat = [["framework", "trials (random startup)", *(f"ms/trial @{w}" for w in WINDOWS)]]
+    lat = [["framework", "trials (random startup)", *(f"@{w}" for w in WINDOWS)]]
     for (fw, n, n_startup), runs in results.items():
-        cells = []
-        for w in WINDOWS:
-            vals = [r[f"lat_{w}_ms"] for r in runs if f"lat_{w}_ms" in r]
-            cells.append(f"{median(vals):.1f}" if vals else "-")
-        lat.append([fw, f"{n} ({n_startup})", *cells])
+        for kind in ("lat", "cpu_lat"):
+            cells = []
+            for w in WINDOWS:
+                vals = [r[f"{kind}_{w}_ms"] for r in runs if f"{kind}_{w}_ms" in r]
+                cells.append(f"{median(vals):.1f}" if vals else "-")
+            what = "wall" if kind == "lat" else "CPU"
+            lat.append([f"{fw} ({what} ms/trial)", f"{n} ({n_startup})", *cells])
     print()
     print(table(lat))
     ft = results.get(("ferrotune", args.trials, 10))

@@ -1,11 +1,11 @@
 """GPSampler quality: ferrotune vs Optuna 5.0 (torch) and vs ferrotune's TPE, on 9 problems.
 
-Usage::
+Usage (``$TORCH_VENV``: a venv with ``optuna==5.0.0 torch scipy greenlet``)::
 
     # Optuna's side is slow (~0.1-0.5 s per trial): fill its cache first, in the background
-    nice -n 10 python benches/quality_gp.py --optuna-only --optuna-python /work/venv-gp/bin/python
+    nice -n 10 python benches/quality_gp.py --optuna-only --optuna-python $TORCH_VENV/bin/python
     # then the comparison (Optuna's per-seed results come from the cache)
-    python benches/quality_gp.py --optuna-python /work/venv-gp/bin/python
+    python benches/quality_gp.py --optuna-python $TORCH_VENV/bin/python
 
 Problems: Branin (2-D), Hartmann6, Rosenbrock-5, Ackley-4, Levy-10 (continuous); IntLog (int,
 log-int, log-float, stepped float); Categorical (two floats, two categoricals with an
