@@ -39,6 +39,8 @@ WINDOWS = (100, 200, 300, 500, 1000)
 
 def child(framework: str, n_trials: int, n_startup: int) -> None:
     warnings.simplefilter("ignore")
+    if os.environ.get("COMPARE_GP_NO_GREENLET"):
+        sys.modules["greenlet"] = None  # type: ignore[assignment]  # Optuna's sequential path
     module = import_framework(framework)
     stamps: list[float] = []
     cpu_stamps: list[float] = []
@@ -68,8 +70,12 @@ def child(framework: str, n_trials: int, n_startup: int) -> None:
     print(json.dumps(out))
 
 
-def run(python: str, framework: str, n_trials: int, n_startup: int) -> dict[str, float]:
+def run(
+    python: str, framework: str, n_trials: int, n_startup: int, greenlet: bool = True
+) -> dict[str, float]:
     env = dict(os.environ, OMP_NUM_THREADS="1")
+    if not greenlet:
+        env["COMPARE_GP_NO_GREENLET"] = "1"
     out = subprocess.run(
         [python, str(Path(__file__)), "--child", framework, str(n_trials), str(n_startup)],
         check=True,
@@ -96,6 +102,16 @@ def main() -> None:
         "cost of running 1,000 GP trials on a busy machine)",
     )
     parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument(
+        "--optuna-large",
+        action="store_true",
+        help="also run Optuna at --ferrotune-trials with --ferrotune-startup",
+    )
+    parser.add_argument(
+        "--optuna-no-greenlet",
+        action="store_true",
+        help="also run Optuna at --trials without greenlet (its sequential L-BFGS-B)",
+    )
     parser.add_argument("--child", nargs=3, metavar=("FRAMEWORK", "N", "STARTUP"))
     args = parser.parse_args()
     if args.child:
@@ -104,9 +120,14 @@ def main() -> None:
     pythons = {"ferrotune": sys.executable, "optuna": args.optuna_python}
     results: dict[tuple[str, int, int], list[dict[str, float]]] = {}
     plan = [("ferrotune", args.trials, 10), ("optuna", args.trials, 10)] * args.repeats
+    if args.optuna_no_greenlet:
+        plan += [("optuna-no-greenlet", args.trials, 10)] * args.repeats
     plan += [("ferrotune", args.ferrotune_trials, args.ferrotune_startup)] * args.repeats
+    if args.optuna_large:
+        plan += [("optuna", args.ferrotune_trials, args.ferrotune_startup)] * args.repeats
     for fw, n, n_startup in plan:
-        res = run(pythons[fw], fw, n, n_startup)
+        greenlet = fw != "optuna-no-greenlet"
+        res = run(pythons[fw.split("-")[0]], fw.split("-")[0], n, n_startup, greenlet)
         print(f"{fw:9s} n={n:5d}: {json.dumps(res)}", flush=True)
         results.setdefault((fw, n, n_startup), []).append(res)
 
