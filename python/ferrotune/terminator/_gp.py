@@ -1,0 +1,172 @@
+"""The Gaussian-process pieces the regret-bound and EMMR evaluators share.
+
+The GP itself (Matérn-5/2 ARD kernel, Optuna's default prior, MAP fit, posterior) is the Rust
+core's (``ferrotune._core.GPModel`` and ``gp_fit_kernel_params``), the one GPSampler uses.
+Parameters are normalised to [0, 1] as Optuna's ``_gp.search_space`` does and objective
+values are maximised, as in Optuna's terminator.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ferrotune import _core
+from ferrotune.distributions import CategoricalDistribution
+
+if TYPE_CHECKING:
+    from ferrotune.distributions import BaseDistribution
+    from ferrotune.trial import FrozenTrial
+
+# Optuna's prior.DEFAULT_MINIMUM_NOISE_VAR
+MINIMUM_NOISE_VAR = 1e-6
+
+
+class SearchSpace:
+    """A search space as columns normalised to [0, 1] (categoricals: the choice index)."""
+
+    def __init__(self, space: dict[str, BaseDistribution]) -> None:
+        self.names = list(space)
+        self.distributions = list(space.values())
+        self.dim = len(space)
+        self.is_categorical = np.array(
+            [isinstance(d, CategoricalDistribution) for d in self.distributions], dtype=bool
+        )
+        # per column: (low, high) of the normalised interval in (log) external units, step
+        self._bounds: list[tuple[float, float, float, bool]] = []
+        for d in self.distributions:
+            if isinstance(d, CategoricalDistribution):
+                self._bounds.append((0.0, float(len(d.choices)), 1.0, False))
+                continue
+            step = float(getattr(d, "step", None) or 0.0)
+            log = bool(getattr(d, "log", False))
+            low, high = float(d.low) - 0.5 * step, float(d.high) + 0.5 * step  # type: ignore[attr-defined]
+            if log:
+                low, high = math.log(low), math.log(high)
+            self._bounds.append((low, high, step, log))
+
+    def _normalize(self, column: int, values: np.ndarray) -> np.ndarray:
+        low, high, _, log = self._bounds[column]
+        if log:
+            values = np.log(values)
+        if high == low:
+            return np.full_like(values, 0.5)
+        return (values - low) / (high - low)
+
+    def normalized_params(self, trials: Sequence[FrozenTrial]) -> np.ndarray:
+        """``(len(trials), dim)`` normalised parameters of ``trials``."""
+        x = np.empty((len(trials), self.dim), dtype=np.float64)
+        for j, (name, dist) in enumerate(zip(self.names, self.distributions, strict=True)):
+            internal = np.array(
+                [dist.to_internal_repr(t.params[name]) for t in trials], dtype=np.float64
+            )
+            x[:, j] = internal if self.is_categorical[j] else self._normalize(j, internal)
+        return x
+
+    def sample(self, n: int, rng: np.random.RandomState) -> np.ndarray:
+        """``n`` uniform random points of the normalised space, on the grids of discrete
+        parameters (Optuna draws scrambled Sobol' points here; uniform points need no scipy)."""
+        x = rng.random_sample((n, self.dim))
+        for j, dist in enumerate(self.distributions):
+            low, high, step, log = self._bounds[j]
+            if self.is_categorical[j]:
+                x[:, j] = np.floor(x[:, j] * high)
+            elif step > 0.0:
+                external = x[:, j] * (high - low) + low
+                if log:
+                    external = np.exp(external)
+                d_low, d_high = float(dist.low), float(dist.high)  # type: ignore[attr-defined]
+                rounded = (external - d_low + 0.5 * step) // step * step + d_low
+                x[:, j] = self._normalize(j, np.clip(rounded, d_low, d_high))
+        return x
+
+
+def finite_values(values: np.ndarray) -> np.ndarray:
+    """``values`` with infinities clipped to the finite range (with Optuna's warning)."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values
+    warnings.warn(
+        "Clip non-finite values to the min/max finite values for GP fittings.", stacklevel=3
+    )
+    if not finite.any():
+        return np.zeros_like(values)
+    clipped: np.ndarray = np.clip(values, values[finite].min(), values[finite].max())
+    return clipped
+
+
+def fit(
+    x: np.ndarray,
+    y: np.ndarray,
+    is_categorical: np.ndarray,
+    *,
+    deterministic: bool,
+    initial: Any | None = None,
+) -> Any:
+    """The MAP-fitted GP of ``y`` (standardised, maximised) on ``x``: a ``_core.GPModel``."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64)
+    is_categorical = np.ascontiguousarray(is_categorical, dtype=bool)
+    params = _core.gp_fit_kernel_params(
+        x=x,
+        y=y,
+        is_categorical=is_categorical,
+        initial=initial,
+        minimum_noise=MINIMUM_NOISE_VAR,
+        deterministic_objective=deterministic,
+    )
+    return _core.GPModel(x=x, y=y, is_categorical=is_categorical, params=params)
+
+
+def posterior(model: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior means and variances at the rows of ``x``."""
+    mean, var = model.posterior(x=np.ascontiguousarray(np.atleast_2d(x), dtype=np.float64))
+    return np.asarray(mean), np.asarray(var)
+
+
+def posterior_covariance(model: Any, x_train: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    """Posterior covariance of the latent function at points ``a`` and ``b``:
+    k(a, b) - k(a, X) (K + noise I)^-1 k(X, b) (Rasmussen and Williams 2006, Eq. 2.24)."""
+    x_train = np.ascontiguousarray(x_train, dtype=np.float64)
+    ab = np.ascontiguousarray(np.stack([a, b]), dtype=np.float64)
+    gram = np.asarray(model.kernel(x1=x_train, x2=x_train))
+    gram[np.diag_indices_from(gram)] += model.params.noise_var
+    cross = np.asarray(model.kernel(x1=x_train, x2=ab))  # (n, 2)
+    chol = np.linalg.cholesky(gram)
+    half = np.linalg.solve(chol, cross)  # L^-1 k(X, [a, b])
+    prior_ab = float(np.asarray(model.kernel(x1=ab[:1], x2=ab[1:]))[0, 0])
+    return prior_ab - float(half[:, 0] @ half[:, 1])
+
+
+def beta(n_params: int, n_trials: int, delta: float = 0.1) -> float:
+    """The UCB confidence parameter of Srinivas et al. (2010), Theorem 1,
+    2 log(|D| t^2 pi^2 / (6 delta)), scaled down by 5 as Makarova et al. (2022) do
+    (|D| taken as the number of parameters, as Optuna)."""
+    return 2.0 * math.log(n_params * n_trials**2 * math.pi**2 / 6.0 / delta) / 5.0
+
+
+def standardized_regret_bound(
+    model: Any,
+    space: SearchSpace,
+    top_x: np.ndarray,
+    *,
+    rng: np.random.RandomState,
+    delta: float = 0.1,
+    n_samples: int = 2048,
+) -> float:
+    """Makarova et al. (2022), Eq. (4) for maximisation: max UCB over the search space
+    (random points and the top trials) minus max LCB over the top trials."""
+    n_trials, n_params = top_x.shape
+    root_beta = math.sqrt(beta(n_params, n_trials, delta))
+    mean_top, var_top = posterior(model, top_x)
+    mean_s, var_s = posterior(model, space.sample(n_samples, rng))
+    ucb = max(
+        float(np.max(mean_top + root_beta * np.sqrt(var_top))),
+        float(np.max(mean_s + root_beta * np.sqrt(var_s))),
+    )
+    lcb = float(np.max(mean_top - root_beta * np.sqrt(var_top)))
+    return ucb - lcb
