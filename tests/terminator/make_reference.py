@@ -33,7 +33,10 @@ N_CANDIDATES = 2048
 def _space(kind: str) -> dict[str, optuna.distributions.BaseDistribution]:
     d = optuna.distributions
     if kind == "cont2":
-        return {"x": d.FloatDistribution(-3.0, 3.0), "lr": d.FloatDistribution(1e-3, 1.0, log=True)}
+        return {
+            "x": d.FloatDistribution(-3.0, 3.0),
+            "lr": d.FloatDistribution(1e-3, 1.0, log=True),
+        }
     return {
         "x": d.FloatDistribution(-2.0, 2.0),
         "n": d.IntDistribution(1, 9, step=2),
@@ -89,9 +92,7 @@ def main() -> None:
         rows = _trials(kind, n, seed, direction)
         space = _space(kind)
         gp_space = gp_search_space.SearchSpace(space)
-        candidates = np.round(
-            sample(gp_space, N_CANDIDATES, np.random.RandomState(seed)), 6
-        )
+        candidates = np.round(sample(gp_space, N_CANDIDATES, np.random.RandomState(seed)), 6)
         # every UCB maximisation below uses these points
         gp_search_space.SearchSpace.sample_normalized_params = (  # type: ignore[method-assign]
             lambda self, n, rng, _c=candidates: _c.copy()
@@ -102,9 +103,7 @@ def main() -> None:
         regret_top = RegretBoundEvaluator(top_trials_ratio=0.8, min_n_trials=5).evaluate(
             trials, direction_enum
         )
-        emmr = {
-            str(k): EMMREvaluator().evaluate(trials[:k], direction_enum) for k in (3, 10, n)
-        }
+        emmr = {str(k): EMMREvaluator().evaluate(trials[:k], direction_enum) for k in (3, 10, n)}
         emmr_det = EMMREvaluator(deterministic_objective=True).evaluate(trials, direction_enum)
         cases.append(
             {
