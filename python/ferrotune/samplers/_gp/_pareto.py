@@ -5,7 +5,9 @@ no observed point dominates (bounded by a reference point), the volume of each b
 candidate dominates. Here the region is cut along the sorted coordinates of the first
 ``M - 1`` objectives; in each cell it extends along the last objective from ``-inf`` to
 the lowest last coordinate among the points that dominate the cell (the exact 2-D
-staircase for two objectives, ``(k + 1)^(M-1)`` boxes in general).
+staircase for two objectives, ``(k + 1)^(M-1)`` boxes in general). The axes are taken in
+reverse order so that for two objectives the boxes are exactly Optuna's: with the
+``EPS`` floor of each box term, logEHVI far from any improvement depends on the partition.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def box_bounds(y: FloatArray) -> tuple[FloatArray, FloatArray]:
     """
     loss = -np.asarray(y, dtype=np.float64)
     ref = reference_point(loss)
-    loss = loss[np.all(loss < ref, axis=1)]
+    loss = loss[np.all(loss < ref, axis=1)][:, ::-1]
+    ref = ref[::-1]
     front = loss[pareto_mask(loss)]
     n_obj = loss.shape[1]
     grids = [np.concatenate([[-np.inf], np.unique(front[:, k])]) for k in range(n_obj - 1)]
@@ -62,7 +65,7 @@ def box_bounds(y: FloatArray) -> tuple[FloatArray, FloatArray]:
         top = float(np.min(front[dominating, -1])) if dominating.any() else float(ref[-1])
         lbs.append([*lower, -np.inf])
         ubs.append([*upper, top])
-    lb, ub = np.array(lbs), np.array(ubs)
+    lb, ub = np.array(lbs)[:, ::-1], np.array(ubs)[:, ::-1]
     lower_max = -ub
     intervals = np.maximum(ub - lb, EPS)
     return np.ascontiguousarray(lower_max), np.ascontiguousarray(intervals)
