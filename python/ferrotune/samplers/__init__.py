@@ -4,6 +4,7 @@ from ferrotune.samplers import nsgaii
 from ferrotune.samplers._base import BaseSampler
 from ferrotune.samplers._brute_force import BruteForceSampler
 from ferrotune.samplers._cmaes import CmaEsSampler
+from ferrotune.samplers._gp import GPSampler
 from ferrotune.samplers._grid import GridSampler
 from ferrotune.samplers._partial_fixed import PartialFixedSampler
 from ferrotune.samplers._qmc import QMCSampler
@@ -15,6 +16,7 @@ __all__ = [
     "BaseSampler",
     "BruteForceSampler",
     "CmaEsSampler",
+    "GPSampler",
     "GridSampler",
     "NSGAIISampler",
     "PartialFixedSampler",

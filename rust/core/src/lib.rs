@@ -7,6 +7,7 @@
 pub mod cmaes;
 pub mod error;
 pub mod fanova;
+pub mod gp;
 pub mod multiobjective;
 pub mod simd;
 pub mod tpe;

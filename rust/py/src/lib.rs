@@ -10,6 +10,7 @@ use pyo3::prelude::*;
 mod cmaes;
 mod error;
 mod fanova;
+mod gp;
 mod multiobjective;
 mod tpe;
 mod truncnorm;
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     cmaes::register(m)?;
     fanova::register(m)?;
     multiobjective::register(m)?;
+    gp::register(m)?;
     m.add_function(wrap_pyfunction!(util::_panic_for_tests, m)?)?;
     Ok(())
 }

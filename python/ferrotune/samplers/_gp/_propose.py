@@ -1,0 +1,185 @@
+"""One GPSampler proposal: read the history, fit the GPs, build and maximise the
+acquisition function (Optuna 5.0's ``GPSampler._sample_relative_impl``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ferrotune import _core
+from ferrotune.samplers._gp._pareto import box_bounds, pareto_mask
+from ferrotune.samplers._gp._sampler import (
+    EPS,
+    KERNEL_PARAMS_KEY,
+    _get_params,
+    direction_signs,
+    kernel_params_from_list,
+    kernel_params_to_list,
+    standardize,
+    warm_start,
+    write_chunked,
+)
+from ferrotune.samplers._gp._search_space import GPSearchSpace
+from ferrotune.trial._state import TrialState
+
+if TYPE_CHECKING:
+    from ferrotune.distributions import BaseDistribution
+    from ferrotune.samplers._gp._sampler import GPSampler
+    from ferrotune.storages._history import TrialHistory
+    from ferrotune.study import Study
+    from ferrotune.trial._frozen import FrozenTrial
+
+FloatArray = npt.NDArray[np.float64]
+_MAX_QMC_SEED = 1 << 30
+
+
+def _space_key(search_space: dict[str, BaseDistribution]) -> str:
+    text = "|".join(f"{name}={dist!r}" for name, dist in search_space.items())
+    return hashlib.sha1(text.encode()).hexdigest()[:16]
+
+
+class _Fitter:
+    """Fits GPs on one set of inputs, warm-started from stored parameters."""
+
+    def __init__(self, sampler: GPSampler, x: FloatArray, space: GPSearchSpace) -> None:
+        self.sampler = sampler
+        self.x = x
+        self.space = space
+
+    def fit(self, y: FloatArray, initial: Any) -> _core.GPModel:
+        model, _ = _core.gp_fit_kernel_params(
+            x=self.x,
+            y=np.ascontiguousarray(y, dtype=np.float64),
+            is_categorical=self.space.is_categorical,
+            initial=kernel_params_from_list(initial, self.space.dim),
+            minimum_noise=1e-6,
+            deterministic_objective=self.sampler._deterministic,
+        )
+        return model
+
+    def fit_all(self, ys: FloatArray, stored: list[Any]) -> list[_core.GPModel]:
+        return [
+            self.fit(ys[:, i], stored[i] if i < len(stored) else None)
+            for i in range(ys.shape[1])
+        ]
+
+
+def _pareto_starts(
+    sampler: GPSampler, x: FloatArray, y: FloatArray, rng: np.random.RandomState
+) -> FloatArray:
+    front = x[pareto_mask(-y)]
+    size = min(sampler._n_local_search // 2, len(front))
+    return front[rng.choice(len(front), size=size, replace=False)]
+
+
+def _running_points(
+    study: Study, trial: FrozenTrial, space: GPSearchSpace, search_space: dict[str, Any]
+) -> FloatArray | None:
+    running = study._get_trials(deepcopy=False, states=(TrialState.RUNNING,), use_cache=False)
+    params = [
+        p
+        for t in running
+        if t.number != trial.number and search_space.keys() <= (p := _get_params(t)).keys()
+    ]
+    return space.normalize_params(params) if params else None
+
+
+def propose(
+    sampler: GPSampler,
+    study: Study,
+    trial: FrozenTrial,
+    search_space: dict[str, BaseDistribution],
+    history: TrialHistory,
+) -> dict[str, Any]:
+    """The relative parameters GPSampler proposes for ``trial`` (``{}``: none)."""
+    space = GPSearchSpace(search_space)
+    rows = np.flatnonzero(history.states == int(TrialState.COMPLETE))
+    columns = [history.param(name)[rows] for name in space.names]
+    present = np.all(np.isfinite(np.array(columns)), axis=0) if columns else np.ones(0, bool)
+    rows = rows[present]
+    if len(rows) == 0:
+        return {}
+    rows = rows[np.argsort(history.numbers[rows], kind="stable")]
+    x = np.ascontiguousarray(space.normalize_internal([history.param(n)[rows] for n in space.names]))
+    y, _, _ = standardize(history.values[rows] * direction_signs(study))
+    n_obj = y.shape[1]
+    rng = sampler._trial_rng(trial)
+    key = _space_key(search_space)
+    stored = warm_start(history, key) or {}
+    fitter = _Fitter(sampler, x, space)
+    models = fitter.fit_all(y, stored.get("objectives", []))
+
+    constraints = sampler._constraints(history, rows)
+    constrained = any(len(c) > 0 for c in constraints)
+    cons: list[tuple[_core.GPModel, float]] = []
+    feasible = np.ones(len(rows), dtype=bool)
+    if constrained:
+        if any(len(c) != len(constraints[0]) for c in constraints):
+            raise ValueError("The number of constraints must be the same for all trials.")
+        cvals = np.array(constraints, dtype=np.float64)
+        feasible = np.all(cvals <= 0, axis=1)
+        cstd, means, stds = standardize(-cvals)
+        thresholds = (-means / np.maximum(EPS, stds)).tolist()
+        cmodels = fitter.fit_all(cstd, stored.get("constraints", []))
+        cons = list(zip(cmodels, thresholds, strict=True))
+    x_running = _running_points(study, trial, space, search_space)
+
+    best: FloatArray | None
+    if n_obj == 1:
+        yk = np.where(feasible, y[:, 0], -np.inf)
+        i_opt = int(np.argmax(yk))
+        threshold = float(yk[i_opt])
+        best = None if np.isneginf(threshold) else x[i_opt : i_opt + 1]
+        if x_running is None:
+            acqf = _core.GPAcqf.log_ei(model=models[0], threshold=threshold, constraints=cons)
+        else:
+            samples = _core.gp_normal_qmc_samples(
+                n_samples=sampler._n_qmc_samples_qei,
+                dim=len(x_running) + 1,
+                seed=int(rng.randint(_MAX_QMC_SEED)),
+            )
+            acqf = _core.GPAcqf.q_log_ei(
+                model=models[0],
+                threshold=threshold,
+                x_running=np.ascontiguousarray(x_running),
+                qmc_samples=samples,
+                constraints=cons,
+            )
+    else:
+        y_use, x_use = y[feasible], x[feasible]
+        if len(y_use):
+            lower, intervals = box_bounds(y_use)
+            best = _pareto_starts(sampler, x_use, y_use, rng)
+        else:
+            lower = intervals = np.empty((0, n_obj))
+            best = None
+        samples = _core.gp_normal_qmc_samples(
+            n_samples=sampler._n_qmc_samples_ehvi, dim=n_obj, seed=int(rng.randint(_MAX_QMC_SEED))
+        )
+        acqf = _core.GPAcqf.log_ehvi(
+            models=models,
+            box_lower_bounds=lower,
+            box_intervals=intervals,
+            qmc_samples=samples,
+            constraints=cons,
+        )
+    warm = np.ascontiguousarray(best if best is not None else np.empty((0, space.dim)))
+    point, _ = acqf.optimize(
+        dims=space.core_dims,
+        warmstart=warm,
+        seed=int(rng.randint(0, 2**62, dtype=np.int64)),
+        n_preliminary_samples=sampler._n_preliminary_samples,
+        n_local_search=sampler._n_local_search,
+        tol=sampler._tol,
+    )
+    state = {
+        "space": key,
+        "objectives": [kernel_params_to_list(m.params) for m in models],
+        "constraints": [kernel_params_to_list(m.params) for m, _ in cons],
+    }
+    write_chunked(study, trial, KERNEL_PARAMS_KEY, json.dumps(state))
+    return space.unnormalize(point)

@@ -1,0 +1,208 @@
+//! The fitted GP: posterior mean and variance at new points (R&W 2006, eq. 2.25-2.26)
+//! and their gradients with respect to the point.
+
+use faer::{Mat, MatRef};
+
+use super::kernel::{kernel_matrix, matern52, sq_dist};
+use super::likelihood::factorize;
+use super::{Inputs, KernelParams};
+use crate::error::{CoreError, CoreResult};
+
+/// A GP conditioned on its training data, with `C^-1` and `C^-1 y` cached.
+#[derive(Clone, Debug)]
+pub struct GpModel {
+    inputs: Inputs,
+    params: KernelParams,
+    alpha: Vec<f64>,
+    /// `C^-1`, symmetric (row- and column-major alike).
+    cinv: Vec<f64>,
+}
+
+impl GpModel {
+    /// Condition on `inputs`/`y` under `params` (fails if the covariance is singular).
+    pub fn new(inputs: Inputs, y: &[f64], params: KernelParams) -> CoreResult<Self> {
+        if y.len() != inputs.n {
+            return Err(CoreError::ShapeMismatch(format!(
+                "`y` must have {} entries, got {}",
+                inputs.n,
+                y.len()
+            )));
+        }
+        if let Some(v) = y.iter().find(|v| !v.is_finite()) {
+            return Err(CoreError::InvalidArgument(format!(
+                "`y` must be finite, got {v}"
+            )));
+        }
+        params.check(inputs.d)?;
+        let fac = factorize(&inputs, y, &params)?;
+        Ok(Self {
+            inputs,
+            params,
+            alpha: fac.alpha,
+            cinv: fac.cinv,
+        })
+    }
+
+    /// The training inputs.
+    pub fn inputs(&self) -> &Inputs {
+        &self.inputs
+    }
+
+    /// The kernel parameters.
+    pub fn params(&self) -> &KernelParams {
+        &self.params
+    }
+
+    /// Number of dimensions.
+    pub fn dim(&self) -> usize {
+        self.inputs.d
+    }
+
+    /// Number of training points.
+    pub fn n(&self) -> usize {
+        self.inputs.n
+    }
+
+    /// `C^-1` as a matrix view.
+    pub fn cinv(&self) -> MatRef<'_, f64> {
+        MatRef::from_column_major_slice(&self.cinv, self.inputs.n, self.inputs.n)
+    }
+
+    /// Lengthscales `1 / sqrt(ils)`.
+    pub fn lengthscales(&self) -> Vec<f64> {
+        self.params
+            .inverse_squared_lengthscales
+            .iter()
+            .map(|v| 1.0 / v.sqrt())
+            .collect()
+    }
+
+    /// `K(x1, x2)`, row-major.
+    pub fn kernel(&self, x1: &[f64], n1: usize, x2: &[f64], n2: usize) -> Vec<f64> {
+        kernel_matrix(x1, n1, x2, n2, &self.inputs.is_categorical, &self.params)
+    }
+
+    /// `k(x, z_j)` for the `m` points `z`, and, when `grad` is given (`m x d`), its gradient
+    /// in `x` (zero on categorical dimensions, where the distance is an indicator).
+    pub fn kernel_vec(
+        &self,
+        x: &[f64],
+        z: &[f64],
+        m: usize,
+        out: &mut [f64],
+        grad: Option<&mut [f64]>,
+    ) {
+        let d = self.inputs.d;
+        let ils = &self.params.inverse_squared_lengthscales;
+        let cat = &self.inputs.is_categorical;
+        let s = self.params.kernel_scale;
+        match grad {
+            None => {
+                for j in 0..m {
+                    out[j] = s * matern52(sq_dist(x, &z[j * d..(j + 1) * d], ils, cat)).0;
+                }
+            }
+            Some(g) => {
+                for j in 0..m {
+                    let zj = &z[j * d..(j + 1) * d];
+                    let (v, dv) = matern52(sq_dist(x, zj, ils, cat));
+                    out[j] = s * v;
+                    let c = 2.0 * s * dv;
+                    let gj = &mut g[j * d..(j + 1) * d];
+                    for k in 0..d {
+                        gj[k] = if cat[k] {
+                            0.0
+                        } else {
+                            c * ils[k] * (x[k] - zj[k])
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Posterior mean and variance at `x` (variance clamped at 0, as Optuna), with their
+    /// gradients written into `dmean`/`dvar` when given.
+    pub fn posterior_grad(&self, x: &[f64], grads: Option<(&mut [f64], &mut [f64])>) -> (f64, f64) {
+        let (n, d) = (self.inputs.n, self.inputs.d);
+        let mut k = vec![0.0; n];
+        let mut dk = grads.as_ref().map(|_| vec![0.0; n * d]);
+        self.kernel_vec(x, &self.inputs.x, n, &mut k, dk.as_deref_mut());
+        let mean: f64 = k.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
+        let kc = MatRef::from_column_major_slice(&k, n, 1);
+        let u: Mat<f64> = self.cinv() * kc;
+        let mut var = self.params.kernel_scale;
+        for i in 0..n {
+            var -= k[i] * u[(i, 0)];
+        }
+        let clamped = var < 0.0;
+        let var = var.max(0.0);
+        if let (Some((dmean, dvar)), Some(dk)) = (grads, dk) {
+            dmean.iter_mut().for_each(|v| *v = 0.0);
+            dvar.iter_mut().for_each(|v| *v = 0.0);
+            for i in 0..n {
+                let (a, ui) = (self.alpha[i], -2.0 * u[(i, 0)]);
+                let row = &dk[i * d..(i + 1) * d];
+                for kk in 0..d {
+                    dmean[kk] += a * row[kk];
+                    dvar[kk] += ui * row[kk];
+                }
+            }
+            if clamped {
+                dvar.iter_mut().for_each(|v| *v = 0.0);
+            }
+        }
+        (mean, var)
+    }
+
+    /// Posterior means and variances of `m` points (row-major `m x d`), batched.
+    pub fn posterior_batch(&self, xs: &[f64], m: usize) -> (Vec<f64>, Vec<f64>) {
+        let n = self.inputs.n;
+        let kx = self.kernel(xs, m, &self.inputs.x, n);
+        // Row-major m x n is column-major n x m.
+        let kt = MatRef::from_column_major_slice(&kx, n, m);
+        let u: Mat<f64> = self.cinv() * kt;
+        let mut means = vec![0.0; m];
+        let mut vars = vec![0.0; m];
+        for j in 0..m {
+            let row = &kx[j * n..(j + 1) * n];
+            means[j] = row.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
+            let mut v = self.params.kernel_scale;
+            for i in 0..n {
+                v -= row[i] * u[(i, j)];
+            }
+            vars[j] = v.max(0.0);
+        }
+        (means, vars)
+    }
+
+    /// Joint posterior of `m` points: means and the `m x m` covariance (row-major), its
+    /// diagonal clamped at 0 as Optuna does.
+    pub fn joint_posterior(&self, xs: &[f64], m: usize) -> (Vec<f64>, Vec<f64>) {
+        let n = self.inputs.n;
+        let kx = self.kernel(xs, m, &self.inputs.x, n);
+        let kt = MatRef::from_column_major_slice(&kx, n, m);
+        let u: Mat<f64> = self.cinv() * kt;
+        let mut cov = self.kernel(xs, m, xs, m);
+        let means: Vec<f64> = (0..m)
+            .map(|j| {
+                kx[j * n..(j + 1) * n]
+                    .iter()
+                    .zip(&self.alpha)
+                    .map(|(a, b)| a * b)
+                    .sum()
+            })
+            .collect();
+        for a in 0..m {
+            for b in 0..m {
+                let mut v = 0.0;
+                for i in 0..n {
+                    v += kx[a * n + i] * u[(i, b)];
+                }
+                cov[a * m + b] -= v;
+            }
+            cov[a * m + a] = cov[a * m + a].max(0.0);
+        }
+        (means, cov)
+    }
+}
