@@ -16,72 +16,36 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ferrotune import _core
-from ferrotune.distributions import CategoricalDistribution
+from ferrotune.samplers._gp._search_space import GPSearchSpace
 
 if TYPE_CHECKING:
-    from ferrotune.distributions import BaseDistribution
     from ferrotune.trial import FrozenTrial
 
 # Optuna's prior.DEFAULT_MINIMUM_NOISE_VAR
 MINIMUM_NOISE_VAR = 1e-6
 
 
-class SearchSpace:
-    """A search space as columns normalised to [0, 1] (categoricals: the choice index)."""
-
-    def __init__(self, space: dict[str, BaseDistribution]) -> None:
-        self.names = list(space)
-        self.distributions = list(space.values())
-        self.dim = len(space)
-        self.is_categorical = np.array(
-            [isinstance(d, CategoricalDistribution) for d in self.distributions], dtype=bool
-        )
-        # per column: (low, high) of the normalised interval in (log) external units, step
-        self._bounds: list[tuple[float, float, float, bool]] = []
-        for d in self.distributions:
-            if isinstance(d, CategoricalDistribution):
-                self._bounds.append((0.0, float(len(d.choices)), 1.0, False))
-                continue
-            step = float(getattr(d, "step", None) or 0.0)
-            log = bool(getattr(d, "log", False))
-            low, high = float(d.low) - 0.5 * step, float(d.high) + 0.5 * step  # type: ignore[attr-defined]
-            if log:
-                low, high = math.log(low), math.log(high)
-            self._bounds.append((low, high, step, log))
-
-    def _normalize(self, column: int, values: np.ndarray) -> np.ndarray:
-        low, high, _, log = self._bounds[column]
-        if log:
-            values = np.log(values)
-        if high == low:
-            return np.full_like(values, 0.5)
-        return (values - low) / (high - low)
+class SearchSpace(GPSearchSpace):
+    """GPSampler's normalised search space, plus the random points of the UCB maximisation."""
 
     def normalized_params(self, trials: Sequence[FrozenTrial]) -> np.ndarray:
         """``(len(trials), dim)`` normalised parameters of ``trials``."""
-        x = np.empty((len(trials), self.dim), dtype=np.float64)
-        for j, (name, dist) in enumerate(zip(self.names, self.distributions, strict=True)):
-            internal = np.array(
-                [dist.to_internal_repr(t.params[name]) for t in trials], dtype=np.float64
-            )
-            x[:, j] = internal if self.is_categorical[j] else self._normalize(j, internal)
-        return x
+        return self.normalize_params([t.params for t in trials])
 
     def sample(self, n: int, rng: np.random.RandomState) -> np.ndarray:
-        """``n`` uniform random points of the normalised space, on the grids of discrete
-        parameters (Optuna draws scrambled Sobol' points here; uniform points need no scipy)."""
+        """``n`` uniform random points of the normalised space, stepped parameters rounded
+        to their grid as Optuna's ``sample_normalized_params`` (which draws scrambled Sobol'
+        points; uniform ones need no scipy)."""
         x = rng.random_sample((n, self.dim))
-        for j, dist in enumerate(self.distributions):
-            low, high, step, log = self._bounds[j]
-            if self.is_categorical[j]:
-                x[:, j] = np.floor(x[:, j] * high)
-            elif step > 0.0:
-                external = x[:, j] * (high - low) + low
-                if log:
+        for j, (dist, num) in enumerate(zip(self.dists, self._numeric, strict=True)):
+            if num is None:  # categorical: the choice index
+                x[:, j] = np.floor(x[:, j] * len(dist.choices))  # type: ignore[attr-defined]
+            elif num.step > 0.0:
+                external = x[:, j] * (num.hi - num.lo) + num.lo
+                if num.log:
                     external = np.exp(external)
-                d_low, d_high = float(dist.low), float(dist.high)  # type: ignore[attr-defined]
-                rounded = (external - d_low + 0.5 * step) // step * step + d_low
-                x[:, j] = self._normalize(j, np.clip(rounded, d_low, d_high))
+                rounded = np.floor((external - num.low) / num.step + 0.5) * num.step + num.low
+                x[:, j] = num.normalize(np.clip(rounded, num.low, num.high))
         return x
 
 
