@@ -90,12 +90,20 @@ def test_regret_bound_shrinks_as_the_optimum_is_pinned_down() -> None:
     assert many < few
 
 
-def test_infinite_values_are_clipped_with_a_warning() -> None:
+@pytest.mark.parametrize("evaluator", [ft.EMMREvaluator, ft.RegretBoundEvaluator])
+def test_infinite_values_are_clipped_with_a_warning(evaluator: Any) -> None:
     values = VALUES.copy()
     values[4] = math.inf
+    values[7] = -math.inf
     with pytest.warns(UserWarning, match="Clip non-finite values"):
-        value = ft.EMMREvaluator().evaluate(_trials(values), StudyDirection.MINIMIZE)
+        value = evaluator().evaluate(_trials(values), StudyDirection.MINIMIZE)
     assert math.isfinite(value)
+
+
+def test_constant_objective_leaves_no_room() -> None:
+    trials = _trials(np.ones(25))
+    assert ft.RegretBoundEvaluator().evaluate(trials, StudyDirection.MINIMIZE) < 1e-9
+    assert math.isfinite(ft.EMMREvaluator().evaluate(trials[:2], StudyDirection.MINIMIZE))
 
 
 def test_emmr_is_finite_once_min_n_trials_complete() -> None:

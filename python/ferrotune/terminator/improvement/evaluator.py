@@ -94,7 +94,8 @@ class RegretBoundEvaluator(BaseImprovementEvaluator):
         space = intersection_search_space(trials)
         self._validate_input(trials, space)
         complete = [t for t in trials if t.state == TrialState.COMPLETE]
-        values = _complete_values(complete, study_direction)
+        # infinities clipped with a warning (Optuna's RegretBoundEvaluator fails on them)
+        values = _gp.finite_values(_complete_values(complete, study_direction))
         gp_space = _gp.SearchSpace(space)
         x = gp_space.normalized_params(complete)
         mask = self._top_n_mask(values)
