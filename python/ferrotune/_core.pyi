@@ -9,6 +9,12 @@ from numpy.typing import NDArray
 __all__ = [
     "CmaEsOptimizer",
     "ForestParams",
+    "GPAcqf",
+    "GPDim",
+    "GPFitOptions",
+    "GPKernelParams",
+    "GPModel",
+    "GPOptimizerOptions",
     "TPEAboveState",
     "TPEParam",
     "TPESortedColumn",
@@ -19,6 +25,10 @@ __all__ = [
     "cmaes_warm_start_mgd",
     "fanova_importances",
     "forest_mdi_importances",
+    "gp_fit_kernel_params",
+    "gp_log_prior",
+    "gp_normal_qmc_samples",
+    "gp_standard_logei",
     "hypervolume",
     "log_gauss_mass",
     "log_ndtr",
@@ -273,5 +283,145 @@ def fanova_importances(
 def forest_mdi_importances(
     x: NDArray[np.float64], y: NDArray[np.float64], *, forest: ForestParams
 ) -> NDArray[np.float64]: ...
+
+# --- gp (rust/py/src/gp.rs): Gaussian-process sampler maths ---
+@final
+class GPKernelParams:
+    """Kernel hyperparameters (natural parameterisation), checked finite and positive."""
+
+    def __new__(
+        cls,
+        *,
+        inverse_squared_lengthscales: NDArray[np.float64],
+        kernel_scale: float,
+        noise_var: float,
+    ) -> GPKernelParams: ...
+    @property
+    def inverse_squared_lengthscales(self) -> NDArray[np.float64]: ...
+    @property
+    def kernel_scale(self) -> float: ...
+    @property
+    def noise_var(self) -> float: ...
+
+@final
+class GPModel:
+    """A GP conditioned on normalised inputs and standardised (maximised) outputs."""
+
+    def __new__(
+        cls,
+        *,
+        x: NDArray[np.float64],
+        y: NDArray[np.float64],
+        is_categorical: NDArray[np.bool_],
+        params: GPKernelParams,
+    ) -> GPModel: ...
+    @property
+    def params(self) -> GPKernelParams: ...
+    def kernel(
+        self, *, x1: NDArray[np.float64], x2: NDArray[np.float64]
+    ) -> NDArray[np.float64]: ...
+    def posterior(
+        self, *, x: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+    def log_marginal_likelihood(self) -> tuple[float, NDArray[np.float64]]: ...
+
+@final
+class GPDim:
+    """One dimension of the acquisition optimiser's normalised space."""
+
+    @staticmethod
+    def continuous() -> GPDim: ...
+    @staticmethod
+    def grid(*, values: NDArray[np.float64]) -> GPDim: ...
+    @staticmethod
+    def categorical(*, n_choices: int) -> GPDim: ...
+
+@final
+class GPAcqf:
+    """An acquisition function to maximise (logEI, qLogEI, logEHVI, plus constraints)."""
+
+    @staticmethod
+    def log_ei(
+        *,
+        model: GPModel,
+        threshold: float,
+        constraints: Sequence[tuple[GPModel, float]] = ...,
+        stabilizing_noise: float = 1e-12,
+    ) -> GPAcqf: ...
+    @staticmethod
+    def q_log_ei(
+        *,
+        model: GPModel,
+        threshold: float,
+        x_running: NDArray[np.float64],
+        qmc_samples: NDArray[np.float64],
+        constraints: Sequence[tuple[GPModel, float]] = ...,
+        stabilizing_noise: float = 1e-12,
+    ) -> GPAcqf: ...
+    @staticmethod
+    def log_ehvi(
+        *,
+        models: Sequence[GPModel],
+        box_lower_bounds: NDArray[np.float64],
+        box_intervals: NDArray[np.float64],
+        qmc_samples: NDArray[np.float64],
+        constraints: Sequence[tuple[GPModel, float]] = ...,
+        stabilizing_noise: float = 1e-12,
+    ) -> GPAcqf: ...
+    def evaluate(
+        self, *, x: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]: ...
+    def optimize(
+        self,
+        *,
+        dims: Sequence[GPDim],
+        warmstart: NDArray[np.float64],
+        seed: int,
+        options: GPOptimizerOptions | None = None,
+    ) -> tuple[NDArray[np.float64], float]: ...
+
+@final
+class GPOptimizerOptions:
+    """Settings of the acquisition optimiser (Optuna's defaults)."""
+
+    def __new__(
+        cls, *, n_preliminary_samples: int = 2048, n_local_search: int = 10, tol: float = 1e-4
+    ) -> GPOptimizerOptions: ...
+    @property
+    def n_preliminary_samples(self) -> int: ...
+    @property
+    def n_local_search(self) -> int: ...
+    @property
+    def tol(self) -> float: ...
+
+@final
+class GPFitOptions:
+    """Options of the kernel-parameter fit (Optuna's defaults)."""
+
+    def __new__(
+        cls,
+        *,
+        minimum_noise: float = 1e-6,
+        deterministic_objective: bool = False,
+        gtol: float = 1e-2,
+    ) -> GPFitOptions: ...
+    @property
+    def minimum_noise(self) -> float: ...
+    @property
+    def deterministic_objective(self) -> bool: ...
+    @property
+    def gtol(self) -> float: ...
+
+def gp_log_prior(*, params: GPKernelParams) -> tuple[float, NDArray[np.float64]]: ...
+def gp_fit_kernel_params(
+    *,
+    x: NDArray[np.float64],
+    y: NDArray[np.float64],
+    is_categorical: NDArray[np.bool_],
+    initial: GPKernelParams | None = None,
+    options: GPFitOptions | None = None,
+) -> tuple[GPModel, bool]: ...
+def gp_standard_logei(*, z: NDArray[np.float64]) -> NDArray[np.float64]: ...
+def gp_normal_qmc_samples(*, n_samples: int, dim: int, seed: int) -> NDArray[np.float64]: ...
 def _panic_for_tests(message: str) -> None:
     """Panic inside the core call helper (tests: raises ``RuntimeError``)."""

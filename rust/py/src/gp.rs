@@ -187,30 +187,72 @@ fn gp_log_prior<'py>(py: Python<'py>, params: &PyKernelParams) -> (f64, Bound<'p
     (v, g.into_pyarray(py))
 }
 
+/// Options of the kernel-parameter fit (Optuna's defaults).
+#[pyclass(frozen, module = "ferrotune._core", name = "GPFitOptions")]
+#[derive(Clone)]
+pub struct PyFitOptions {
+    inner: FitOptions,
+}
+
+#[pymethods]
+impl PyFitOptions {
+    #[new]
+    #[pyo3(signature = (*, minimum_noise=1e-6, deterministic_objective=false, gtol=1e-2))]
+    fn new(minimum_noise: f64, deterministic_objective: bool, gtol: f64) -> BindingResult<Self> {
+        if !(minimum_noise.is_finite() && minimum_noise > 0.0) {
+            return Err(CoreError::InvalidArgument(format!(
+                "`minimum_noise` must be finite and positive, got {minimum_noise}"
+            ))
+            .into());
+        }
+        if !(gtol.is_finite() && gtol > 0.0) {
+            return Err(CoreError::InvalidArgument(format!(
+                "`gtol` must be finite and positive, got {gtol}"
+            ))
+            .into());
+        }
+        Ok(Self {
+            inner: FitOptions {
+                noise: NoiseModel {
+                    minimum_noise,
+                    deterministic: deterministic_objective,
+                },
+                gtol,
+            },
+        })
+    }
+
+    /// Lower bound of the noise variance.
+    #[getter]
+    fn minimum_noise(&self) -> f64 {
+        self.inner.noise.minimum_noise
+    }
+
+    /// Whether the noise is fixed at `minimum_noise`.
+    #[getter]
+    fn deterministic_objective(&self) -> bool {
+        self.inner.noise.deterministic
+    }
+
+    /// Projected-gradient tolerance of L-BFGS-B.
+    #[getter]
+    fn gtol(&self) -> f64 {
+        self.inner.gtol
+    }
+}
+
 /// MAP fit of the kernel parameters, warm-started from `initial`; returns the model and
 /// whether the fit succeeded (`False`: Optuna's default parameters were used).
 #[pyfunction]
-#[pyo3(signature = (
-    *, x, y, is_categorical, initial=None, minimum_noise=1e-6,
-    deterministic_objective=false, gtol=1e-2
-))]
-#[allow(clippy::too_many_arguments)] // keyword-only Python signature mirrors Optuna's
+#[pyo3(signature = (*, x, y, is_categorical, initial=None, options=None))]
 fn gp_fit_kernel_params(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, f64>,
     y: PyReadonlyArray1<'_, f64>,
     is_categorical: PyReadonlyArray1<'_, bool>,
     initial: Option<&PyKernelParams>,
-    minimum_noise: f64,
-    deterministic_objective: bool,
-    gtol: f64,
+    options: Option<&PyFitOptions>,
 ) -> BindingResult<(PyGpModel, bool)> {
-    if !(minimum_noise.is_finite() && minimum_noise > 0.0) {
-        return Err(CoreError::InvalidArgument(format!(
-            "`minimum_noise` must be finite and positive, got {minimum_noise}"
-        ))
-        .into());
-    }
     let inp = inputs(&x, &is_categorical)?;
     let yv = y.as_array().to_vec();
     if yv.len() != inp.n {
@@ -225,12 +267,9 @@ fn gp_fit_kernel_params(
         return Err(CoreError::InvalidArgument(format!("`y` must be finite, got {v}")).into());
     }
     let init = initial.map(|p| p.inner.clone());
-    let opts = FitOptions {
-        noise: NoiseModel {
-            minimum_noise,
-            deterministic: deterministic_objective,
-        },
-        gtol,
+    let opts = match options {
+        Some(o) => o.inner,
+        None => PyFitOptions::new(1e-6, false, 1e-2)?.inner,
     };
     let y2 = yv.clone();
     let (model, ok) = util::run(py, move || fit(&inp, &y2, init.as_ref(), &opts))?;
@@ -291,8 +330,7 @@ impl PyDim {
     #[pyo3(signature = (*, values))]
     fn grid(values: PyReadonlyArray1<'_, f64>) -> BindingResult<Self> {
         let v = values.as_array().to_vec();
-        if v.is_empty() || v.windows(2).any(|w| !(w[0] < w[1])) || v.iter().any(|x| !x.is_finite())
-        {
+        if v.is_empty() || v.windows(2).any(|w| w[0] >= w[1]) || v.iter().any(|x| !x.is_finite()) {
             return Err(CoreError::InvalidArgument(
                 "`values` must be a non-empty, strictly increasing, finite grid".into(),
             )
@@ -369,7 +407,7 @@ impl PyAcqf {
             threshold,
         }];
         terms.extend(constraint_terms(&constraints));
-        make(terms, stabilizing_noise, &[model.inner.clone()])
+        make(terms, stabilizing_noise, std::slice::from_ref(&model.inner))
     }
 
     /// q-batch logEI with running trials at `x_running` (Optuna's qLogEI) given the
@@ -397,7 +435,7 @@ impl PyAcqf {
             threshold,
         }];
         terms.extend(constraint_terms(&constraints));
-        make(terms, stabilizing_noise, &[model.inner.clone()])
+        make(terms, stabilizing_noise, std::slice::from_ref(&model.inner))
     }
 
     /// Monte-Carlo logEHVI over the non-dominated boxes (maximisation convention; Optuna's
@@ -464,30 +502,78 @@ impl PyAcqf {
     }
 
     /// Maximise over `dims` (Optuna's `optimize_acqf_mixed`); returns `(x, value)`.
-    #[pyo3(signature = (*, dims, warmstart, seed, n_preliminary_samples=2048, n_local_search=10, tol=1e-4))]
+    #[pyo3(signature = (*, dims, warmstart, seed, options=None))]
     fn optimize<'py>(
         &self,
         py: Python<'py>,
         dims: Vec<PyRef<'py, PyDim>>,
         warmstart: PyReadonlyArray2<'py, f64>,
         seed: u64,
-        n_preliminary_samples: usize,
-        n_local_search: usize,
-        tol: f64,
+        options: Option<&PyOptimOptions>,
     ) -> BindingResult<(Bound<'py, PyArray1<f64>>, f64)> {
         let d = self.inner.dim();
         let (w, _, _) = matrix("warmstart", &warmstart, Some(d))?;
         let dims: Vec<Dim> = dims.iter().map(|x| x.inner.clone()).collect();
         let opts = OptimOptions {
-            n_preliminary_samples,
-            n_local_search,
-            tol,
             seed,
-            ..OptimOptions::default()
+            ..options.map_or_else(OptimOptions::default, |o| o.inner.clone())
         };
         let acqf = self.inner.clone();
         let (x, v) = util::run(py, move || optimize_acqf_mixed(&acqf, &dims, &w, &opts))?;
         Ok((x.into_pyarray(py), v))
+    }
+}
+
+/// Settings of the acquisition optimiser (Optuna's defaults).
+#[pyclass(frozen, module = "ferrotune._core", name = "GPOptimizerOptions")]
+#[derive(Clone)]
+pub struct PyOptimOptions {
+    inner: OptimOptions,
+}
+
+#[pymethods]
+impl PyOptimOptions {
+    #[new]
+    #[pyo3(signature = (*, n_preliminary_samples=2048, n_local_search=10, tol=1e-4))]
+    fn new(n_preliminary_samples: usize, n_local_search: usize, tol: f64) -> BindingResult<Self> {
+        if n_preliminary_samples == 0 || n_local_search == 0 {
+            return Err(CoreError::InvalidArgument(
+                "`n_preliminary_samples` and `n_local_search` must be positive".into(),
+            )
+            .into());
+        }
+        if !(tol.is_finite() && tol > 0.0) {
+            return Err(CoreError::InvalidArgument(format!(
+                "`tol` must be finite and positive, got {tol}"
+            ))
+            .into());
+        }
+        Ok(Self {
+            inner: OptimOptions {
+                n_preliminary_samples,
+                n_local_search,
+                tol,
+                ..OptimOptions::default()
+            },
+        })
+    }
+
+    /// Quasi-random points evaluated first.
+    #[getter]
+    fn n_preliminary_samples(&self) -> usize {
+        self.inner.n_preliminary_samples
+    }
+
+    /// Number of local searches.
+    #[getter]
+    fn n_local_search(&self) -> usize {
+        self.inner.n_local_search
+    }
+
+    /// Tolerance (L-BFGS-B's `pgtol` is its square root).
+    #[getter]
+    fn tol(&self) -> f64 {
+        self.inner.tol
     }
 }
 
@@ -496,6 +582,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGpModel>()?;
     m.add_class::<PyDim>()?;
     m.add_class::<PyAcqf>()?;
+    m.add_class::<PyFitOptions>()?;
+    m.add_class::<PyOptimOptions>()?;
     m.add_function(wrap_pyfunction!(gp_log_prior, m)?)?;
     m.add_function(wrap_pyfunction!(gp_fit_kernel_params, m)?)?;
     m.add_function(wrap_pyfunction!(gp_standard_logei, m)?)?;

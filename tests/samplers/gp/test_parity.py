@@ -103,7 +103,7 @@ def test_fitted_parameters_are_as_good_as_optunas(case: dict[str, Any]) -> None:
             y=y,
             is_categorical=cat,
             initial=initial,
-            deterministic_objective=fit["deterministic_objective"],
+            options=_core.GPFitOptions(deterministic_objective=fit["deterministic_objective"]),
         )
         assert ok
         mll, _ = model.log_marginal_likelihood()

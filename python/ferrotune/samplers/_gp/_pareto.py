@@ -37,7 +37,8 @@ def pareto_mask(loss: FloatArray) -> BoolArray:
 def reference_point(loss: FloatArray) -> FloatArray:
     """Optuna's reference point: 10% beyond the worst value of each objective."""
     worst = np.max(loss, axis=0)
-    return np.nextafter(np.maximum(1.1 * worst, 0.9 * worst), np.inf)
+    ref: FloatArray = np.nextafter(np.maximum(1.1 * worst, 0.9 * worst), np.inf)
+    return ref
 
 
 def box_bounds(y: FloatArray) -> tuple[FloatArray, FloatArray]:

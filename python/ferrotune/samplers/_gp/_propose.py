@@ -49,6 +49,7 @@ class _Fitter:
         self.sampler = sampler
         self.x = x
         self.space = space
+        self.options = _core.GPFitOptions(deterministic_objective=sampler._deterministic)
 
     def fit(self, y: FloatArray, initial: Any) -> _core.GPModel:
         model, _ = _core.gp_fit_kernel_params(
@@ -56,15 +57,13 @@ class _Fitter:
             y=np.ascontiguousarray(y, dtype=np.float64),
             is_categorical=self.space.is_categorical,
             initial=kernel_params_from_list(initial, self.space.dim),
-            minimum_noise=1e-6,
-            deterministic_objective=self.sampler._deterministic,
+            options=self.options,
         )
         return model
 
     def fit_all(self, ys: FloatArray, stored: list[Any]) -> list[_core.GPModel]:
         return [
-            self.fit(ys[:, i], stored[i] if i < len(stored) else None)
-            for i in range(ys.shape[1])
+            self.fit(ys[:, i], stored[i] if i < len(stored) else None) for i in range(ys.shape[1])
         ]
 
 
@@ -104,7 +103,9 @@ def propose(
     if len(rows) == 0:
         return {}
     rows = rows[np.argsort(history.numbers[rows], kind="stable")]
-    x = np.ascontiguousarray(space.normalize_internal([history.param(n)[rows] for n in space.names]))
+    x = np.ascontiguousarray(
+        space.normalize_internal([history.param(n)[rows] for n in space.names])
+    )
     y, _, _ = standardize(history.values[rows] * direction_signs(study))
     n_obj = y.shape[1]
     rng = sampler._trial_rng(trial)
@@ -172,9 +173,11 @@ def propose(
         dims=space.core_dims,
         warmstart=warm,
         seed=int(rng.randint(0, 2**62, dtype=np.int64)),
-        n_preliminary_samples=sampler._n_preliminary_samples,
-        n_local_search=sampler._n_local_search,
-        tol=sampler._tol,
+        options=_core.GPOptimizerOptions(
+            n_preliminary_samples=sampler._n_preliminary_samples,
+            n_local_search=sampler._n_local_search,
+            tol=sampler._tol,
+        ),
     )
     state = {
         "space": key,

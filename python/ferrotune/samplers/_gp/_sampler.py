@@ -148,18 +148,25 @@ class GPSampler(BaseSampler):
         constraints_func: Callable[[FrozenTrial], Sequence[float]] | None = None,
         warn_independent_sampling: bool = True,
     ) -> None:
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        if seed is not None and (
+            isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+        ):
             raise TypeError(f"`seed` must be an int or None, got {seed!r}.")
         if independent_sampler is not None and not isinstance(independent_sampler, BaseSampler):
             raise TypeError(
-                f"`independent_sampler` must be a BaseSampler or None, got {independent_sampler!r}."
+                "`independent_sampler` must be a BaseSampler or None, "
+                f"got {independent_sampler!r}."
             )
-        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, (int, np.integer)):
+        if isinstance(n_startup_trials, bool) or not isinstance(
+            n_startup_trials, (int, np.integer)
+        ):
             raise TypeError(f"`n_startup_trials` must be an int, got {n_startup_trials!r}.")
         if n_startup_trials < 0:
             raise ValueError(f"`n_startup_trials` must be >= 0, got {n_startup_trials}.")
         if constraints_func is not None and not callable(constraints_func):
-            raise TypeError(f"`constraints_func` must be callable or None, got {constraints_func!r}.")
+            raise TypeError(
+                f"`constraints_func` must be callable or None, got {constraints_func!r}."
+            )
         self._seed = int(seed) % _SEED_MOD if seed is not None else self._random_seed()
         self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
         self._intersection_search_space = IntersectionSearchSpace()
@@ -268,7 +275,9 @@ class GPSampler(BaseSampler):
     def _trial_rng(self, trial: FrozenTrial) -> np.random.RandomState:
         return np.random.RandomState((self._seed + 1_000_003 * (trial.number + 1)) % _SEED_MOD)
 
-    def _constraints(self, history: TrialHistory, rows: npt.NDArray[np.int64]) -> list[tuple[float, ...]]:
+    def _constraints(
+        self, history: TrialHistory, rows: npt.NDArray[np.int64]
+    ) -> list[tuple[float, ...]]:
         """Constraint values of ``rows`` (cached per history row: rows never change)."""
         key = id(history.root)
         cached = self._constraint_cache.get(key)
@@ -277,9 +286,7 @@ class GPSampler(BaseSampler):
             self._constraint_cache = {key: cached}
         values = cached[1]
         if len(values) < history.n:
-            values.extend(
-                tuple(t.constraints.values()) for t in history.trials_from(len(values))
-            )
+            values.extend(tuple(t.constraints.values()) for t in history.trials_from(len(values)))
         return [values[r] for r in rows]
 
 
@@ -305,5 +312,3 @@ def direction_signs(study: Study) -> FloatArray:
         [-1.0 if d == StudyDirection.MINIMIZE else 1.0 for d in study.directions],
         dtype=np.float64,
     )
-
-

@@ -28,7 +28,7 @@ FloatArray = npt.NDArray[np.float64]
 class _Numeric:
     """The affine (or log-affine) map of one numerical parameter onto ``[0, 1]``."""
 
-    __slots__ = ("high", "is_int", "log", "low", "lo", "hi", "step")
+    __slots__ = ("hi", "high", "is_int", "lo", "log", "low", "step")
 
     def __init__(self, dist: FloatDistribution | IntDistribution) -> None:
         self.low, self.high = float(dist.low), float(dist.high)
@@ -52,8 +52,10 @@ class _Numeric:
             v = math.exp(v)
         v = min(max(v, self.low), self.high)
         if self.step > 0.0:
-            v = min(max(self.low + round((v - self.low) / self.step) * self.step, self.low), self.high)
-        return int(round(v)) if self.is_int else float(v)
+            v = min(
+                max(self.low + round((v - self.low) / self.step) * self.step, self.low), self.high
+            )
+        return round(v) if self.is_int else float(v)
 
     def grid(self) -> FloatArray:
         values = np.arange(self.low, self.high + 0.5 * self.step, self.step)
@@ -119,7 +121,7 @@ class GPSearchSpace:
         ):
             if num is None:
                 assert isinstance(dist, CategoricalDistribution)
-                index = min(max(int(round(float(x[k]))), 0), len(dist.choices) - 1)
+                index = min(max(round(float(x[k])), 0), len(dist.choices) - 1)
                 out[name] = dist.to_external_repr(index)
             else:
                 out[name] = num.unnormalize(float(x[k]))

@@ -16,6 +16,10 @@
 //! | `optim.rs` | the mixed continuous/discrete acquisition optimiser |
 //! | `qmc.rs` | quasi-random points (uniform and standard normal) |
 
+// Dense numerical loops index several arrays by the same counter (as the equations do), and
+// NaN-rejecting checks read best as `!(a <= b)`.
+#![allow(clippy::needless_range_loop, clippy::neg_cmp_op_on_partial_ord)]
+
 pub mod acqf;
 pub mod fit;
 pub mod kernel;

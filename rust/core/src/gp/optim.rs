@@ -285,7 +285,7 @@ pub fn optimize_acqf_mixed(
             acqf.dim()
         )));
     }
-    if warmstart.len() % d != 0 {
+    if !warmstart.len().is_multiple_of(d) {
         return Err(CoreError::ShapeMismatch(
             "`warmstart` must have d columns".into(),
         ));
