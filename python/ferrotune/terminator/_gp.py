@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -74,30 +74,30 @@ def fit(
     is_categorical: np.ndarray,
     *,
     deterministic: bool,
-    initial: Any | None = None,
-) -> Any:
+    initial: _core.GPKernelParams | None = None,
+) -> _core.GPModel:
     """The MAP-fitted GP of ``y`` (standardised, maximised) on ``x``: a ``_core.GPModel``."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64)
     is_categorical = np.ascontiguousarray(is_categorical, dtype=bool)
+    options = _core.GPFitOptions(
+        minimum_noise=MINIMUM_NOISE_VAR, deterministic_objective=deterministic
+    )
     model, _ = _core.gp_fit_kernel_params(
-        x=x,
-        y=y,
-        is_categorical=is_categorical,
-        initial=initial,
-        minimum_noise=MINIMUM_NOISE_VAR,
-        deterministic_objective=deterministic,
+        x=x, y=y, is_categorical=is_categorical, initial=initial, options=options
     )
     return model
 
 
-def posterior(model: Any, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def posterior(model: _core.GPModel, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Posterior means and variances at the rows of ``x``."""
     mean, var = model.posterior(x=np.ascontiguousarray(np.atleast_2d(x), dtype=np.float64))
     return np.asarray(mean), np.asarray(var)
 
 
-def posterior_covariance(model: Any, x_train: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+def posterior_covariance(
+    model: _core.GPModel, x_train: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> float:
     """Posterior covariance of the latent function at points ``a`` and ``b``:
     k(a, b) - k(a, X) (K + noise I)^-1 k(X, b) (Rasmussen and Williams 2006, Eq. 2.24)."""
     x_train = np.ascontiguousarray(x_train, dtype=np.float64)
@@ -119,7 +119,7 @@ def beta(n_params: int, n_trials: int, delta: float = 0.1) -> float:
 
 
 def standardized_regret_bound(
-    model: Any,
+    model: _core.GPModel,
     space: SearchSpace,
     top_x: np.ndarray,
     *,
