@@ -15,6 +15,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import os
 import subprocess
@@ -36,6 +37,7 @@ def child(framework: str, n: int, repeats: int) -> None:
     import numpy as np
 
     module = import_framework(framework)
+    terminator = importlib.import_module(f"{framework}.terminator")
     rng = np.random.default_rng(0)
     dist = module.distributions.FloatDistribution(-5.0, 5.0)
     space = {f"x{i}": dist for i in range(N_PARAMS)}
@@ -47,8 +49,8 @@ def child(framework: str, n: int, repeats: int) -> None:
     direction = module.study.StudyDirection.MINIMIZE
     out: dict[str, float] = {}
     for name, make in [
-        ("regret_bound", lambda: module.terminator.RegretBoundEvaluator(seed=0)),
-        ("emmr", lambda: module.terminator.EMMREvaluator(seed=0)),
+        ("regret_bound", lambda: terminator.RegretBoundEvaluator(seed=0)),
+        ("emmr", lambda: terminator.EMMREvaluator(seed=0)),
     ]:
         make().evaluate(trials, direction)  # warm-up (imports, thread pools)
         times = []
