@@ -1,7 +1,9 @@
 //! The fitted GP: posterior mean and variance at new points (R&W 2006, eq. 2.25-2.26)
 //! and their gradients with respect to the point.
 
-use faer::{Mat, MatRef};
+use faer::linalg::triangular_solve::solve_lower_triangular_in_place;
+use faer::{Mat, MatRef, Par};
+use rayon::prelude::*;
 
 use super::kernel::{kernel_matrix, matern52, sq_dist};
 use super::likelihood::factorize;
@@ -16,7 +18,12 @@ pub struct GpModel {
     alpha: Vec<f64>,
     /// `C^-1`, symmetric (row- and column-major alike).
     cinv: Vec<f64>,
+    /// The Cholesky factor `L` of `C`.
+    l: Mat<f64>,
 }
+
+/// Candidates per parallel chunk of a batched posterior.
+const BATCH_CHUNK: usize = 256;
 
 impl GpModel {
     /// Condition on `inputs`/`y` under `params` (fails if the covariance is singular).
@@ -35,11 +42,13 @@ impl GpModel {
         }
         params.check(inputs.d)?;
         let fac = factorize(&inputs, y, &params)?;
+        let l = fac.llt.L().to_owned();
         Ok(Self {
             inputs,
             params,
             alpha: fac.alpha,
             cinv: fac.cinv,
+            l,
         })
     }
 
@@ -155,25 +164,36 @@ impl GpModel {
         (mean, var)
     }
 
-    /// Posterior means and variances of `m` points (row-major `m x d`), batched.
+    /// Posterior means and variances of `m` points (row-major `m x d`), batched:
+    /// `var = s - |L^-1 k|^2` by one triangular solve per chunk, chunks in parallel.
     pub fn posterior_batch(&self, xs: &[f64], m: usize) -> (Vec<f64>, Vec<f64>) {
-        let n = self.inputs.n;
-        let kx = self.kernel(xs, m, &self.inputs.x, n);
-        // Row-major m x n is column-major n x m.
-        let kt = MatRef::from_column_major_slice(&kx, n, m);
-        let u: Mat<f64> = self.cinv() * kt;
+        let d = self.inputs.d;
         let mut means = vec![0.0; m];
         let mut vars = vec![0.0; m];
+        xs.par_chunks(BATCH_CHUNK * d.max(1))
+            .zip(means.par_chunks_mut(BATCH_CHUNK))
+            .zip(vars.par_chunks_mut(BATCH_CHUNK))
+            .for_each(|((x, mo), vo)| self.posterior_chunk(x, mo, vo));
+        (means, vars)
+    }
+
+    fn posterior_chunk(&self, xs: &[f64], means: &mut [f64], vars: &mut [f64]) {
+        let n = self.inputs.n;
+        let m = means.len();
+        let kx = self.kernel(xs, m, &self.inputs.x, n);
+        // Row-major m x n is column-major n x m: solve L V = K^T in place.
+        let mut v = Mat::from_fn(n, m, |i, j| kx[j * n + i]);
+        solve_lower_triangular_in_place(self.l.as_ref(), v.as_mut(), Par::Seq);
         for j in 0..m {
             let row = &kx[j * n..(j + 1) * n];
             means[j] = row.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
-            let mut v = self.params.kernel_scale;
+            let col = v.col(j);
+            let mut q = 0.0;
             for i in 0..n {
-                v -= row[i] * u[(i, j)];
+                q += col[i] * col[i];
             }
-            vars[j] = v.max(0.0);
+            vars[j] = (self.params.kernel_scale - q).max(0.0);
         }
-        (means, vars)
     }
 
     /// Joint posterior of `m` points: means and the `m x m` covariance (row-major), its

@@ -7,6 +7,7 @@
 
 use rand::{Rng, SeedableRng};
 use rand_pcg::Pcg64;
+use rayon::prelude::*;
 
 use super::acqf::Acqf;
 use super::lbfgsb::{minimize, Options};
@@ -349,15 +350,23 @@ pub fn optimize_acqf_mixed(
         cont,
         pgtol: opts.tol.sqrt(),
     };
-    let mut best_x = points[0].clone();
+    // Local searches are independent: run them in parallel, pick the best in start order.
+    let results: Vec<CoreResult<(Vec<f64>, f64)>> = points
+        .into_par_iter()
+        .map(|mut x| {
+            let mut fx = acqf.eval(&x, None);
+            if fx.is_nan() {
+                fx = f64::NEG_INFINITY;
+            }
+            searcher.local_search(&mut x, &mut fx, opts.max_iter)?;
+            Ok((x, fx))
+        })
+        .collect();
+    let mut best_x = Vec::new();
     let mut best_f = f64::NEG_INFINITY;
-    for mut x in points {
-        let mut fx = acqf.eval(&x, None);
-        if fx.is_nan() {
-            fx = f64::NEG_INFINITY;
-        }
-        searcher.local_search(&mut x, &mut fx, opts.max_iter)?;
-        if fx > best_f || best_f == f64::NEG_INFINITY && fx == f64::NEG_INFINITY {
+    for r in results {
+        let (x, fx) = r?;
+        if best_x.is_empty() || fx > best_f {
             best_f = fx;
             best_x = x;
         }
