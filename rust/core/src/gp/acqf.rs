@@ -266,6 +266,16 @@ pub enum Term {
         /// Best standardised value so far.
         threshold: f64,
     },
+    /// q-batch logEHVI with running trials (Optuna's qLogEHVI): one conditional GP per
+    /// objective, and per QMC sample the boxes of the history plus that sample's fantasies.
+    QLogEhvi {
+        /// One conditional GP per objective (same running points, own samples).
+        conds: Vec<ConditionalGp>,
+        /// Per-sample box lower bounds, `S x B x M` row-major (padded boxes are inert).
+        lower: Vec<f64>,
+        /// Per-sample box widths, `S x B x M`.
+        intervals: Vec<f64>,
+    },
     /// Monte-Carlo logEHVI over the non-dominated boxes (maximisation convention).
     LogEhvi {
         /// One GP per objective.
@@ -373,6 +383,11 @@ impl Term {
                 intervals,
                 samples,
             } => logehvi(models, lower, intervals, samples, x, stab, grad),
+            Term::QLogEhvi {
+                conds,
+                lower,
+                intervals,
+            } => qlogehvi(conds, lower, intervals, x, grad),
         }
     }
 
@@ -435,6 +450,70 @@ fn qlogei(cond: &ConditionalGp, threshold: f64, x: &[f64], grad: Option<&mut [f6
         }
     }
     lse
+}
+
+fn qlogehvi(
+    conds: &[ConditionalGp],
+    lower: &[f64],
+    intervals: &[f64],
+    x: &[f64],
+    grad: Option<&mut [f64]>,
+) -> f64 {
+    let n_obj = conds.len();
+    let d = x.len();
+    let want = grad.is_some();
+    let s_n = conds[0].z_candidate.len();
+    let n_boxes = lower.len() / (s_n * n_obj).max(1);
+    let mut gs: Vec<Vec<f64>> = Vec::with_capacity(n_obj);
+    let mut ys: Vec<Vec<f64>> = Vec::with_capacity(n_obj);
+    for c in conds {
+        let mut g = if want { vec![0.0; s_n * d] } else { Vec::new() };
+        ys.push(c.sample(x, want.then_some(&mut g[..])));
+        gs.push(g);
+    }
+    // Per sample: log HVI_s = logsumexp_b sum_m log clamp(y_sm - lb_sbm, EPS, width_sbm).
+    let mut per_sample = vec![0.0; s_n];
+    let mut box_weights = vec![0.0; s_n * n_boxes];
+    for s in 0..s_n {
+        let w = &mut box_weights[s * n_boxes..(s + 1) * n_boxes];
+        for b in 0..n_boxes {
+            let base = (s * n_boxes + b) * n_obj;
+            let mut t = 0.0;
+            for m in 0..n_obj {
+                t += (ys[m][s] - lower[base + m])
+                    .clamp(EPS, intervals[base + m])
+                    .ln();
+            }
+            w[b] = t;
+        }
+        per_sample[s] = logsumexp_weights(w);
+    }
+    let value = logsumexp_weights(&mut per_sample) - (s_n as f64).ln();
+    if let Some(g) = grad {
+        for s in 0..s_n {
+            let v = per_sample[s];
+            if v == 0.0 {
+                continue;
+            }
+            for b in 0..n_boxes {
+                let w = box_weights[s * n_boxes + b] * v;
+                if w == 0.0 {
+                    continue;
+                }
+                let base = (s * n_boxes + b) * n_obj;
+                for m in 0..n_obj {
+                    let diff = ys[m][s] - lower[base + m];
+                    if diff >= EPS && diff <= intervals[base + m] {
+                        let f = w / diff;
+                        for k in 0..d {
+                            g[k] += f * gs[m][s * d + k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    value
 }
 
 fn logehvi(
