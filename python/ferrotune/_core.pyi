@@ -356,7 +356,7 @@ class GPAcqf:
         threshold: float,
         x_running: NDArray[np.float64],
         qmc_samples: NDArray[np.float64],
-        constraints: Sequence[tuple[GPModel, float]] = ...,
+        constraints: Sequence[tuple[GPModel, float, NDArray[np.float64]]] = ...,
         stabilizing_noise: float = 1e-12,
     ) -> GPAcqf: ...
     @staticmethod

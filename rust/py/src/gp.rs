@@ -435,7 +435,8 @@ impl PyAcqf {
     }
 
     /// q-batch logEI with running trials at `x_running` (Optuna's qLogEI) given the
-    /// standard normal `qmc_samples` of shape `(S, r + 1)`, plus one logPI per constraint.
+    /// standard normal `qmc_samples` of shape `(S, r + 1)`; with `constraints`, each
+    /// `(model, threshold, qmc_samples)` conditioned likewise, Optuna's qLogCEI.
     #[staticmethod]
     #[pyo3(signature = (*, model, threshold, x_running, qmc_samples, constraints=Vec::new(), stabilizing_noise=1e-12))]
     fn q_log_ei(
@@ -444,22 +445,39 @@ impl PyAcqf {
         threshold: f64,
         x_running: PyReadonlyArray2<'_, f64>,
         qmc_samples: PyReadonlyArray2<'_, f64>,
-        constraints: Vec<(PyRef<'_, PyGpModel>, f64)>,
+        constraints: Vec<(PyRef<'_, PyGpModel>, f64, PyReadonlyArray2<'_, f64>)>,
         stabilizing_noise: f64,
     ) -> BindingResult<Self> {
         let d = model.inner.dim();
         let (xr, r, _) = matrix("x_running", &x_running, Some(d))?;
-        let (s, n_s, _) = matrix("qmc_samples", &qmc_samples, Some(r + 1))?;
-        let m = model.inner.clone();
-        let cond = util::run(py, move || {
-            ConditionalGp::new(m, xr, &s, n_s, stabilizing_noise)
-        })?;
-        let mut terms = vec![Term::QLogEi {
-            cond: Box::new(cond),
-            threshold,
-        }];
-        terms.extend(constraint_terms(&constraints));
-        make(terms, stabilizing_noise, std::slice::from_ref(&model.inner))
+        let condition =
+            |m: &Arc<GpModel>, q: &PyReadonlyArray2<'_, f64>| -> BindingResult<ConditionalGp> {
+                let (s, n_s, _) = matrix("qmc_samples", q, Some(r + 1))?;
+                let m = m.clone();
+                let xr = xr.clone();
+                Ok(util::run(py, move || {
+                    ConditionalGp::new(m, xr, &s, n_s, stabilizing_noise)
+                })?)
+            };
+        let cond = Box::new(condition(&model.inner, &qmc_samples)?);
+        let term = if constraints.is_empty() {
+            Term::QLogEi { cond, threshold }
+        } else {
+            let mut cs = Vec::with_capacity(constraints.len());
+            for (m, t, q) in &constraints {
+                cs.push((condition(&m.inner, q)?, *t));
+            }
+            Term::QLogCei {
+                cond,
+                threshold,
+                constraints: cs,
+            }
+        };
+        make(
+            vec![term],
+            stabilizing_noise,
+            std::slice::from_ref(&model.inner),
+        )
     }
 
     /// Monte-Carlo logEHVI over the non-dominated boxes (maximisation convention; Optuna's

@@ -116,6 +116,24 @@ def test_running_trials_do_not_get_the_same_proposal(n_objectives: int) -> None:
             assert np.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) > 0.02
 
 
+def test_running_trials_with_constraints_use_the_batch_acquisition() -> None:
+    def objective(trial: ft.Trial) -> float:
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.set_constraint("c", 0.4 - x)
+        return (x - 0.3) ** 2 + (y - 0.6) ** 2
+
+    study = ft.create_study(sampler=GPSampler(seed=1, n_startup_trials=6))
+    study.optimize(objective, n_trials=8)
+    points = []
+    for _ in range(3):
+        t = study.ask()
+        points.append((t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)))
+    assert len(set(points)) == 3
+    # The first proposal sits at the feasible optimum's edge; the others move off it.
+    assert all(np.hypot(p[0] - points[0][0], p[1] - points[0][1]) > 0.01 for p in points[1:])
+
+
 def test_n_jobs_runs() -> None:
     study = ft.create_study(sampler=GPSampler(seed=0, n_startup_trials=4))
     study.optimize(_quadratic, n_trials=12, n_jobs=2)

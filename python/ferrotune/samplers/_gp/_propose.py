@@ -190,17 +190,23 @@ def propose(
         if x_running is None:
             acqf = _core.GPAcqf.log_ei(model=models[0], threshold=threshold, constraints=cons)
         else:
-            samples = _core.gp_normal_qmc_samples(
-                n_samples=sampler._n_qmc_samples_qei,
-                dim=len(x_running) + 1,
-                seed=int(rng.randint(_MAX_QMC_SEED)),
-            )
+            qmc_seed = int(rng.randint(_MAX_QMC_SEED))
+
+            def qmc(offset: int) -> FloatArray:
+                assert x_running is not None
+                return _core.gp_normal_qmc_samples(
+                    n_samples=sampler._n_qmc_samples_qei,
+                    dim=len(x_running) + 1,
+                    seed=qmc_seed + offset,
+                )
+
+            # Constraint i draws its own samples (seed + i + 1), as Optuna's qLogCEI.
             acqf = _core.GPAcqf.q_log_ei(
                 model=models[0],
                 threshold=threshold,
                 x_running=np.ascontiguousarray(x_running),
-                qmc_samples=samples,
-                constraints=cons,
+                qmc_samples=qmc(0),
+                constraints=[(m, t, qmc(i + 1)) for i, (m, t) in enumerate(cons)],
             )
     else:
         y_use, x_use = y[feasible], x[feasible]

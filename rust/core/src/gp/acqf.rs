@@ -266,6 +266,17 @@ pub enum Term {
         /// Best standardised value so far.
         threshold: f64,
     },
+    /// q-batch constrained logEI with running trials (Optuna's qLogCEI): per sample and
+    /// batch entry, log improvement plus `log sigmoid((c - threshold_c) / tau)` per
+    /// constraint, max over the batch, mean over samples.
+    QLogCei {
+        /// The objective's conditional GP.
+        cond: Box<ConditionalGp>,
+        /// Best feasible standardised value (`-inf`: none, the improvement term is 0).
+        threshold: f64,
+        /// Each constraint's conditional GP and standardised zero.
+        constraints: Vec<(ConditionalGp, f64)>,
+    },
     /// q-batch logEHVI with running trials (Optuna's qLogEHVI): one conditional GP per
     /// objective, and per QMC sample the boxes of the history plus that sample's fantasies.
     QLogEhvi {
@@ -388,6 +399,11 @@ impl Term {
                 lower,
                 intervals,
             } => qlogehvi(conds, lower, intervals, x, grad),
+            Term::QLogCei {
+                cond,
+                threshold,
+                constraints,
+            } => qlogcei(cond, *threshold, constraints, x, grad),
         }
     }
 
@@ -450,6 +466,100 @@ fn qlogei(cond: &ConditionalGp, threshold: f64, x: &[f64], grad: Option<&mut [f6
         }
     }
     lse
+}
+
+/// Optuna's temperature of the smoothed feasibility indicator in qLogCEI.
+pub const Q_CONSTRAINT_TAU: f64 = 1e-2;
+
+/// `log sigmoid(z)` and its derivative `sigmoid(-z)`.
+fn log_sigmoid(z: f64) -> (f64, f64) {
+    let v = if z >= 0.0 {
+        -(-z).exp().ln_1p()
+    } else {
+        z - z.exp().ln_1p()
+    };
+    let d = if z >= 0.0 {
+        let e = (-z).exp();
+        e / (1.0 + e)
+    } else {
+        1.0 / (1.0 + z.exp())
+    };
+    (v, d)
+}
+
+fn qlogcei(
+    cond: &ConditionalGp,
+    threshold: f64,
+    constraints: &[(ConditionalGp, f64)],
+    x: &[f64],
+    grad: Option<&mut [f64]>,
+) -> f64 {
+    let d = x.len();
+    let r = cond.r;
+    let s_n = cond.z_candidate.len();
+    let want = grad.is_some();
+    let has_obj = threshold != f64::NEG_INFINITY;
+    let mut g_obj = if want { vec![0.0; s_n * d] } else { Vec::new() };
+    let y = cond.sample(x, want.then_some(&mut g_obj[..]));
+    let mut cons_samples = Vec::with_capacity(constraints.len());
+    for (c, _) in constraints {
+        let mut g = if want { vec![0.0; s_n * d] } else { Vec::new() };
+        let v = c.sample(x, want.then_some(&mut g[..]));
+        cons_samples.push((v, g));
+    }
+    let mut u = vec![0.0; s_n];
+    let mut cand_is_max = vec![false; s_n];
+    for s in 0..s_n {
+        let entry = |j: usize| -> f64 {
+            // j < r: running fantasies; j == r: the candidate.
+            let yv = if j < r {
+                cond.fantasies[s * r + j]
+            } else {
+                y[s]
+            };
+            let mut v = if has_obj {
+                (yv - threshold).max(EPS).ln()
+            } else {
+                0.0
+            };
+            for (k, (c, thr)) in constraints.iter().enumerate() {
+                let cv = if j < r {
+                    c.fantasies[s * r + j]
+                } else {
+                    cons_samples[k].0[s]
+                };
+                v += log_sigmoid((cv - thr) / Q_CONSTRAINT_TAU).0;
+            }
+            v
+        };
+        let fmax = (0..r).map(entry).fold(f64::NEG_INFINITY, f64::max);
+        let c = entry(r);
+        cand_is_max[s] = c > fmax;
+        u[s] = c.max(fmax);
+    }
+    let value = logsumexp_weights(&mut u) - (s_n as f64).ln();
+    if let Some(g) = grad {
+        for s in 0..s_n {
+            if !cand_is_max[s] || u[s] == 0.0 {
+                continue;
+            }
+            let w = u[s];
+            let imp = y[s] - threshold;
+            if has_obj && imp > EPS {
+                for k in 0..d {
+                    g[k] += w / imp * g_obj[s * d + k];
+                }
+            }
+            for (k, (_, thr)) in constraints.iter().enumerate() {
+                let (cv, cg) = (&cons_samples[k].0, &cons_samples[k].1);
+                let dz = log_sigmoid((cv[s] - thr) / Q_CONSTRAINT_TAU).1 / Q_CONSTRAINT_TAU;
+                for kk in 0..d {
+                    g[kk] += w * dz * cg[s * d + kk];
+                }
+            }
+        }
+    }
+    value
 }
 
 fn qlogehvi(
