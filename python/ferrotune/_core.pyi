@@ -25,6 +25,7 @@ __all__ = [
     "cmaes_warm_start_mgd",
     "fanova_importances",
     "forest_mdi_importances",
+    "gp_fantasies",
     "gp_fit_kernel_params",
     "gp_log_prior",
     "gp_normal_qmc_samples",
@@ -355,7 +356,7 @@ class GPAcqf:
         threshold: float,
         x_running: NDArray[np.float64],
         qmc_samples: NDArray[np.float64],
-        constraints: Sequence[tuple[GPModel, float]] = ...,
+        constraints: Sequence[tuple[GPModel, float, NDArray[np.float64]]] = ...,
         stabilizing_noise: float = 1e-12,
     ) -> GPAcqf: ...
     @staticmethod
@@ -366,6 +367,16 @@ class GPAcqf:
         box_intervals: NDArray[np.float64],
         qmc_samples: NDArray[np.float64],
         constraints: Sequence[tuple[GPModel, float]] = ...,
+        stabilizing_noise: float = 1e-12,
+    ) -> GPAcqf: ...
+    @staticmethod
+    def q_log_ehvi(
+        *,
+        models: Sequence[GPModel],
+        x_running: NDArray[np.float64],
+        qmc_samples: Sequence[NDArray[np.float64]],
+        box_lower_bounds: NDArray[np.float64],
+        box_intervals: NDArray[np.float64],
         stabilizing_noise: float = 1e-12,
     ) -> GPAcqf: ...
     def evaluate(
@@ -422,6 +433,13 @@ def gp_fit_kernel_params(
     options: GPFitOptions | None = None,
 ) -> tuple[GPModel, bool]: ...
 def gp_standard_logei(*, z: NDArray[np.float64]) -> NDArray[np.float64]: ...
+def gp_fantasies(
+    *,
+    model: GPModel,
+    x_running: NDArray[np.float64],
+    qmc_samples: NDArray[np.float64],
+    stabilizing_noise: float = 1e-12,
+) -> NDArray[np.float64]: ...
 def gp_normal_qmc_samples(*, n_samples: int, dim: int, seed: int) -> NDArray[np.float64]: ...
 def _panic_for_tests(message: str) -> None:
     """Panic inside the core call helper (tests: raises ``RuntimeError``)."""

@@ -12,7 +12,10 @@ use ferrotune_core::gp::optim::{optimize_acqf_mixed, Dim, OptimOptions};
 use ferrotune_core::gp::prior::log_prior;
 use ferrotune_core::gp::{qmc, Inputs, KernelParams};
 use ferrotune_core::CoreError;
-use numpy::{IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{
+    IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
+    PyUntypedArrayMethods,
+};
 use pyo3::prelude::*;
 
 use crate::error::{ArrayArg, BindingResult};
@@ -308,6 +311,27 @@ fn gp_normal_qmc_samples<'py>(
     to_2d(py, qmc::normal(n_samples, dim, seed), n_samples, dim)
 }
 
+/// Fantasy values at the `r` running points, `(S, r)`, drawn as Optuna's conditional GP
+/// does from `(S, r + 1)` standard normal `qmc_samples` (the last column is unused here).
+#[pyfunction]
+#[pyo3(signature = (*, model, x_running, qmc_samples, stabilizing_noise=1e-12))]
+fn gp_fantasies<'py>(
+    py: Python<'py>,
+    model: PyRef<'py, PyGpModel>,
+    x_running: PyReadonlyArray2<'py, f64>,
+    qmc_samples: PyReadonlyArray2<'py, f64>,
+    stabilizing_noise: f64,
+) -> BindingResult<Bound<'py, PyArray2<f64>>> {
+    let d = model.inner.dim();
+    let (xr, r, _) = matrix("x_running", &x_running, Some(d))?;
+    let (s, ns, _) = matrix("qmc_samples", &qmc_samples, Some(r + 1))?;
+    let m = model.inner.clone();
+    let cond = util::run(py, move || {
+        ConditionalGp::new(m, xr, &s, ns, stabilizing_noise)
+    })?;
+    to_2d(py, cond.fantasies().to_vec(), ns, r)
+}
+
 /// One dimension of the normalised search space of the acquisition optimiser.
 #[pyclass(frozen, module = "ferrotune._core", name = "GPDim")]
 #[derive(Clone)]
@@ -411,7 +435,8 @@ impl PyAcqf {
     }
 
     /// q-batch logEI with running trials at `x_running` (Optuna's qLogEI) given the
-    /// standard normal `qmc_samples` of shape `(S, r + 1)`, plus one logPI per constraint.
+    /// standard normal `qmc_samples` of shape `(S, r + 1)`; with `constraints`, each
+    /// `(model, threshold, qmc_samples)` conditioned likewise, Optuna's qLogCEI.
     #[staticmethod]
     #[pyo3(signature = (*, model, threshold, x_running, qmc_samples, constraints=Vec::new(), stabilizing_noise=1e-12))]
     fn q_log_ei(
@@ -420,22 +445,39 @@ impl PyAcqf {
         threshold: f64,
         x_running: PyReadonlyArray2<'_, f64>,
         qmc_samples: PyReadonlyArray2<'_, f64>,
-        constraints: Vec<(PyRef<'_, PyGpModel>, f64)>,
+        constraints: Vec<(PyRef<'_, PyGpModel>, f64, PyReadonlyArray2<'_, f64>)>,
         stabilizing_noise: f64,
     ) -> BindingResult<Self> {
         let d = model.inner.dim();
         let (xr, r, _) = matrix("x_running", &x_running, Some(d))?;
-        let (s, n_s, _) = matrix("qmc_samples", &qmc_samples, Some(r + 1))?;
-        let m = model.inner.clone();
-        let cond = util::run(py, move || {
-            ConditionalGp::new(m, xr, &s, n_s, stabilizing_noise)
-        })?;
-        let mut terms = vec![Term::QLogEi {
-            cond: Box::new(cond),
-            threshold,
-        }];
-        terms.extend(constraint_terms(&constraints));
-        make(terms, stabilizing_noise, std::slice::from_ref(&model.inner))
+        let condition =
+            |m: &Arc<GpModel>, q: &PyReadonlyArray2<'_, f64>| -> BindingResult<ConditionalGp> {
+                let (s, n_s, _) = matrix("qmc_samples", q, Some(r + 1))?;
+                let m = m.clone();
+                let xr = xr.clone();
+                Ok(util::run(py, move || {
+                    ConditionalGp::new(m, xr, &s, n_s, stabilizing_noise)
+                })?)
+            };
+        let cond = Box::new(condition(&model.inner, &qmc_samples)?);
+        let term = if constraints.is_empty() {
+            Term::QLogEi { cond, threshold }
+        } else {
+            let mut cs = Vec::with_capacity(constraints.len());
+            for (m, t, q) in &constraints {
+                cs.push((condition(&m.inner, q)?, *t));
+            }
+            Term::QLogCei {
+                cond,
+                threshold,
+                constraints: cs,
+            }
+        };
+        make(
+            vec![term],
+            stabilizing_noise,
+            std::slice::from_ref(&model.inner),
+        )
     }
 
     /// Monte-Carlo logEHVI over the non-dominated boxes (maximisation convention; Optuna's
@@ -475,6 +517,65 @@ impl PyAcqf {
         }
         terms.extend(constraint_terms(&constraints));
         make(terms, stabilizing_noise, &ms)
+    }
+
+    /// q-batch logEHVI with running trials at `x_running` (Optuna's qLogEHVI): objective
+    /// `i` conditions on its own `(S, r + 1)` standard normal `qmc_samples[i]`; the boxes
+    /// are per QMC sample, `(S, B, M)` (pad with lower 0 and width 1e-12, as Optuna does).
+    #[staticmethod]
+    #[pyo3(signature = (*, models, x_running, qmc_samples, box_lower_bounds, box_intervals, stabilizing_noise=1e-12))]
+    fn q_log_ehvi(
+        py: Python<'_>,
+        models: Vec<PyRef<'_, PyGpModel>>,
+        x_running: PyReadonlyArray2<'_, f64>,
+        qmc_samples: Vec<PyReadonlyArray2<'_, f64>>,
+        box_lower_bounds: PyReadonlyArray3<'_, f64>,
+        box_intervals: PyReadonlyArray3<'_, f64>,
+        stabilizing_noise: f64,
+    ) -> BindingResult<Self> {
+        if models.is_empty() || models.len() != qmc_samples.len() {
+            return Err(CoreError::InvalidArgument(
+                "`models` and `qmc_samples` must be non-empty and of equal length".into(),
+            )
+            .into());
+        }
+        let n_obj = models.len();
+        let d = models[0].inner.dim();
+        let (xr, r, _) = matrix("x_running", &x_running, Some(d))?;
+        let mut conds = Vec::with_capacity(n_obj);
+        let mut n_s = 0;
+        for (m, q) in models.iter().zip(&qmc_samples) {
+            let (s, ns, _) = matrix("qmc_samples", q, Some(r + 1))?;
+            n_s = ns;
+            let model = m.inner.clone();
+            let xr2 = xr.clone();
+            conds.push(util::run(py, move || {
+                ConditionalGp::new(model, xr2, &s, ns, stabilizing_noise)
+            })?);
+        }
+        let shape = box_lower_bounds.shape().to_vec();
+        if shape.len() != 3
+            || shape[0] != n_s
+            || shape[2] != n_obj
+            || box_intervals.shape() != shape.as_slice()
+        {
+            return Err(CoreError::ShapeMismatch(format!(
+                "`box_lower_bounds` and `box_intervals` must have shape ({n_s}, B, {n_obj})"
+            ))
+            .into());
+        }
+        let lower: Vec<f64> = box_lower_bounds.as_array().iter().copied().collect();
+        let intervals: Vec<f64> = box_intervals.as_array().iter().copied().collect();
+        let ms: Vec<Arc<GpModel>> = models.iter().map(|m| m.inner.clone()).collect();
+        make(
+            vec![Term::QLogEhvi {
+                conds,
+                lower,
+                intervals,
+            }],
+            stabilizing_noise,
+            &ms,
+        )
     }
 
     /// Values and gradients at each row of `x`.
@@ -588,5 +689,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(gp_fit_kernel_params, m)?)?;
     m.add_function(wrap_pyfunction!(gp_standard_logei, m)?)?;
     m.add_function(wrap_pyfunction!(gp_normal_qmc_samples, m)?)?;
+    m.add_function(wrap_pyfunction!(gp_fantasies, m)?)?;
     Ok(())
 }

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ferrotune import _core
-from ferrotune.samplers._gp._pareto import box_bounds
+from ferrotune.samplers._gp._pareto import box_bounds, per_sample_box_bounds
 
 DATA = json.loads((Path(__file__).parent / "data" / "optuna_gp_reference.json").read_text())
 CASES = DATA["cases"]
@@ -205,6 +205,33 @@ def test_own_box_decomposition_gives_optunas_logehvi() -> None:
     )
     values, _ = acqf.evaluate(x=_arr(e["X_test"]))
     np.testing.assert_allclose(values, ref["values"], rtol=1e-9, atol=1e-9)
+
+
+def test_qlogehvi_with_running_trials() -> None:
+    e = DATA["ehvi"]
+    ref = e["qlogehvi"]
+    models = _ehvi_models()
+    xr = _arr(ref["X_running"])
+    samples = [_arr(s) for s in ref["base_samples_per_objective"]]
+    fantasies = np.stack(
+        [
+            _core.gp_fantasies(model=m, x_running=xr, qmc_samples=s)
+            for m, s in zip(models, samples, strict=True)
+        ],
+        axis=-1,
+    )
+    np.testing.assert_allclose(fantasies, ref["fantasy_samples"], rtol=1e-9, atol=1e-10)
+    lower, widths = per_sample_box_bounds(np.asarray(e["Y"], dtype=np.float64), fantasies)
+    acqf = _core.GPAcqf.q_log_ehvi(
+        models=models,
+        x_running=xr,
+        qmc_samples=samples,
+        box_lower_bounds=lower,
+        box_intervals=widths,
+    )
+    values, grads = acqf.evaluate(x=_arr(e["X_test"]))
+    np.testing.assert_allclose(values, ref["values"], rtol=1e-7, atol=1e-8)
+    _check_grads(grads, ref)
 
 
 def test_standard_logei() -> None:

@@ -93,23 +93,45 @@ def test_resumed_study_in_a_new_sampler_proposes_as_an_uninterrupted_run(tmp_pat
     assert _params(resumed) == _params(whole)
 
 
-def test_running_trials_do_not_get_the_same_proposal() -> None:
+@pytest.mark.parametrize("n_objectives", [1, 2])
+def test_running_trials_do_not_get_the_same_proposal(n_objectives: int) -> None:
+    def objective(trial: ft.Trial) -> Any:
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        if n_objectives == 2:
+            return x, (1 - x) ** 2 + y
+        return (x - 0.3) ** 2 + (y - 0.6) ** 2
+
+    study = ft.create_study(
+        directions=["minimize"] * n_objectives, sampler=GPSampler(seed=1, n_startup_trials=6)
+    )
+    study.optimize(objective, n_trials=8)
+    points = []
+    for _ in range(4):  # each asked while the earlier ones are still running
+        t = study.ask()
+        points.append((t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)))
+    # qLogEI / qLogEHVI over the running trials push later proposals away from them.
+    for i in range(4):
+        for j in range(i):
+            assert np.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) > 0.02
+
+
+def test_running_trials_with_constraints_use_the_batch_acquisition() -> None:
     def objective(trial: ft.Trial) -> float:
-        return (trial.suggest_float("x", 0, 1) - 0.3) ** 2 + (
-            trial.suggest_float("y", 0, 1) - 0.6
-        ) ** 2
+        x = trial.suggest_float("x", 0, 1)
+        y = trial.suggest_float("y", 0, 1)
+        trial.set_constraint("c", 0.4 - x)
+        return (x - 0.3) ** 2 + (y - 0.6) ** 2
 
     study = ft.create_study(sampler=GPSampler(seed=1, n_startup_trials=6))
     study.optimize(objective, n_trials=8)
-    pending = [study.ask() for _ in range(3)]
-    points = [(t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)) for t in pending]
-    # Without the running trials, the same history and seed would differ only by trial
-    # number; with them (qLogEI), the second and third are pushed away from the first.
-    for i in range(3):
-        for j in range(i):
-            assert np.hypot(points[i][0] - points[j][0], points[i][1] - points[j][1]) > 1e-3
-    for t, v in zip(pending, points, strict=True):
-        study.tell(t, (v[0] - 0.3) ** 2)
+    points = []
+    for _ in range(3):
+        t = study.ask()
+        points.append((t.suggest_float("x", 0, 1), t.suggest_float("y", 0, 1)))
+    assert len(set(points)) == 3
+    # The first proposal sits at the feasible optimum's edge; the others move off it.
+    assert all(np.hypot(p[0] - points[0][0], p[1] - points[0][1]) > 0.01 for p in points[1:])
 
 
 def test_n_jobs_runs() -> None:

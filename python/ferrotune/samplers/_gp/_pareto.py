@@ -41,16 +41,18 @@ def reference_point(loss: FloatArray) -> FloatArray:
     return ref
 
 
-def box_bounds(y: FloatArray) -> tuple[FloatArray, FloatArray]:
+def box_bounds(y: FloatArray, ref: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
     """Lower bounds and widths (floored at EPS) of the boxes, in the maximised convention.
 
     Parameters
     ----------
     y
         ``(n, M)`` standardised values to be maximised.
+    ref
+        Reference point in loss space (``-y``); default :func:`reference_point` of ``-y``.
     """
     loss = -np.asarray(y, dtype=np.float64)
-    ref = reference_point(loss)
+    ref = reference_point(loss) if ref is None else ref
     loss = loss[np.all(loss < ref, axis=1)][:, ::-1]
     ref = ref[::-1]
     front = loss[pareto_mask(loss)]
@@ -70,3 +72,19 @@ def box_bounds(y: FloatArray) -> tuple[FloatArray, FloatArray]:
     lower_max = -ub
     intervals = np.maximum(ub - lb, EPS)
     return np.ascontiguousarray(lower_max), np.ascontiguousarray(intervals)
+
+
+def per_sample_box_bounds(y: FloatArray, fantasies: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Boxes of ``y`` plus each sample's fantasies (``(S, r, M)``), padded to ``(S, B, M)``
+    with inert boxes (lower 0, width EPS) as Optuna's qLogEHVI pads them; the reference
+    point comes from ``y`` alone."""
+    ref = reference_point(-np.asarray(y, dtype=np.float64))
+    boxes = [box_bounds(np.vstack([y, f]), ref) for f in fantasies]
+    n_boxes = max(len(lb) for lb, _ in boxes)
+    n_obj = y.shape[1]
+    lower = np.zeros((len(boxes), n_boxes, n_obj))
+    widths = np.full((len(boxes), n_boxes, n_obj), EPS)
+    for s, (lb, iv) in enumerate(boxes):
+        lower[s, : len(lb)] = lb
+        widths[s, : len(iv)] = iv
+    return lower, widths

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ferrotune import _core
-from ferrotune.samplers._gp._pareto import box_bounds, pareto_mask
+from ferrotune.samplers._gp._pareto import box_bounds, pareto_mask, per_sample_box_bounds
 from ferrotune.samplers._gp._sampler import (
     EPS,
     KERNEL_PARAMS_KEY,
@@ -87,6 +87,58 @@ def _running_points(
     return space.normalize_params(params) if params else None
 
 
+def _q_log_ehvi(
+    models: list[_core.GPModel],
+    y: FloatArray,
+    x_running: FloatArray,
+    sampler: GPSampler,
+    rng: np.random.RandomState,
+) -> _core.GPAcqf:
+    """Optuna's qLogEHVI: per QMC sample, the history plus that sample's fantasies."""
+    base = int(rng.randint(_MAX_QMC_SEED))
+    xr = np.ascontiguousarray(x_running)
+    samples = [
+        _core.gp_normal_qmc_samples(
+            n_samples=sampler._n_qmc_samples_ehvi, dim=len(xr) + 1, seed=base + i
+        )
+        for i in range(len(models))
+    ]
+    fantasies = np.stack(
+        [
+            _core.gp_fantasies(model=m, x_running=xr, qmc_samples=s)
+            for m, s in zip(models, samples, strict=True)
+        ],
+        axis=-1,
+    )
+    lower, widths = per_sample_box_bounds(y, fantasies)
+    return _core.GPAcqf.q_log_ehvi(
+        models=models,
+        x_running=xr,
+        qmc_samples=samples,
+        box_lower_bounds=lower,
+        box_intervals=widths,
+    )
+
+
+def _kriging_believer(
+    model: _core.GPModel,
+    x: FloatArray,
+    y: FloatArray,
+    x_running: FloatArray,
+    space: GPSearchSpace,
+) -> _core.GPModel:
+    """``model`` with the running points observed at their posterior means (the Kriging
+    Believer of Ginsbourger et al. 2010, as Optuna's LogEHVI does with running trials):
+    the variance collapses there, so parallel workers do not pile onto one point."""
+    mean, _ = model.posterior(x=np.ascontiguousarray(x_running))
+    return _core.GPModel(
+        x=np.ascontiguousarray(np.vstack([x, x_running])),
+        y=np.ascontiguousarray(np.concatenate([y, mean])),
+        is_categorical=space.is_categorical,
+        params=model.params,
+    )
+
+
 def propose(
     sampler: GPSampler,
     study: Study,
@@ -138,17 +190,23 @@ def propose(
         if x_running is None:
             acqf = _core.GPAcqf.log_ei(model=models[0], threshold=threshold, constraints=cons)
         else:
-            samples = _core.gp_normal_qmc_samples(
-                n_samples=sampler._n_qmc_samples_qei,
-                dim=len(x_running) + 1,
-                seed=int(rng.randint(_MAX_QMC_SEED)),
-            )
+            qmc_seed = int(rng.randint(_MAX_QMC_SEED))
+
+            def qmc(offset: int) -> FloatArray:
+                assert x_running is not None
+                return _core.gp_normal_qmc_samples(
+                    n_samples=sampler._n_qmc_samples_qei,
+                    dim=len(x_running) + 1,
+                    seed=qmc_seed + offset,
+                )
+
+            # Constraint i draws its own samples (seed + i + 1), as Optuna's qLogCEI.
             acqf = _core.GPAcqf.q_log_ei(
                 model=models[0],
                 threshold=threshold,
                 x_running=np.ascontiguousarray(x_running),
-                qmc_samples=samples,
-                constraints=cons,
+                qmc_samples=qmc(0),
+                constraints=[(m, t, qmc(i + 1)) for i, (m, t) in enumerate(cons)],
             )
     else:
         y_use, x_use = y[feasible], x[feasible]
@@ -161,13 +219,22 @@ def propose(
         samples = _core.gp_normal_qmc_samples(
             n_samples=sampler._n_qmc_samples_ehvi, dim=n_obj, seed=int(rng.randint(_MAX_QMC_SEED))
         )
-        acqf = _core.GPAcqf.log_ehvi(
-            models=models,
-            box_lower_bounds=lower,
-            box_intervals=intervals,
-            qmc_samples=samples,
-            constraints=cons,
-        )
+        if x_running is not None and not constrained and len(y_use):
+            acqf = _q_log_ehvi(models, y, x_running, sampler, rng)
+        else:
+            if x_running is not None:
+                # Constrained: the Kriging Believer (Optuna uses qLogCEHVI here).
+                models = [
+                    _kriging_believer(m, x, y[:, i], x_running, space)
+                    for i, m in enumerate(models)
+                ]
+            acqf = _core.GPAcqf.log_ehvi(
+                models=models,
+                box_lower_bounds=lower,
+                box_intervals=intervals,
+                qmc_samples=samples,
+                constraints=cons,
+            )
     warm = np.ascontiguousarray(best if best is not None else np.empty((0, space.dim)))
     point, _ = acqf.optimize(
         dims=space.core_dims,

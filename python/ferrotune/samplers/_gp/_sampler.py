@@ -23,6 +23,7 @@ from ferrotune import _core
 from ferrotune._experimental import warn_experimental_argument
 from ferrotune.distributions import BaseDistribution
 from ferrotune.samplers._base import INDEPENDENT_SAMPLING_WARNING_TEMPLATE, BaseSampler
+from ferrotune.samplers._lazy_random_state import LazyRandomState
 from ferrotune.samplers._random import RandomSampler
 from ferrotune.search_space import IntersectionSearchSpace
 from ferrotune.study._study_direction import StudyDirection
@@ -167,7 +168,10 @@ class GPSampler(BaseSampler):
             raise TypeError(
                 f"`constraints_func` must be callable or None, got {constraints_func!r}."
             )
-        self._seed = int(seed) % _SEED_MOD if seed is not None else self._random_seed()
+        # The per-trial streams derive from ``_seed`` and the trial number (resumable);
+        # ``_rng`` is the LazyRandomState Optuna's samplers expose, reseeded with it.
+        self._rng = LazyRandomState(None if seed is None else int(seed) % _SEED_MOD)
+        self._seed = int(self._rng.rng.randint(_SEED_MOD, dtype=np.int64))
         self._independent_sampler = independent_sampler or RandomSampler(seed=seed)
         self._intersection_search_space = IntersectionSearchSpace()
         self._n_startup_trials = int(n_startup_trials)
@@ -191,13 +195,10 @@ class GPSampler(BaseSampler):
         self._n_qmc_samples_ehvi = 128
         self._constraint_cache: dict[int, tuple[Any, list[tuple[float, ...]]]] = {}
 
-    @staticmethod
-    def _random_seed() -> int:
-        return int(np.random.SeedSequence().generate_state(1)[0])
-
     def reseed_rng(self) -> None:
         """Draw a new random seed (and reseed the independent sampler)."""
-        self._seed = self._random_seed()
+        self._rng.rng.seed()
+        self._seed = int(self._rng.rng.randint(_SEED_MOD, dtype=np.int64))
         self._independent_sampler.reseed_rng()
 
     def infer_relative_search_space(

@@ -266,6 +266,27 @@ pub enum Term {
         /// Best standardised value so far.
         threshold: f64,
     },
+    /// q-batch constrained logEI with running trials (Optuna's qLogCEI): per sample and
+    /// batch entry, log improvement plus `log sigmoid((c - threshold_c) / tau)` per
+    /// constraint, max over the batch, mean over samples.
+    QLogCei {
+        /// The objective's conditional GP.
+        cond: Box<ConditionalGp>,
+        /// Best feasible standardised value (`-inf`: none, the improvement term is 0).
+        threshold: f64,
+        /// Each constraint's conditional GP and standardised zero.
+        constraints: Vec<(ConditionalGp, f64)>,
+    },
+    /// q-batch logEHVI with running trials (Optuna's qLogEHVI): one conditional GP per
+    /// objective, and per QMC sample the boxes of the history plus that sample's fantasies.
+    QLogEhvi {
+        /// One conditional GP per objective (same running points, own samples).
+        conds: Vec<ConditionalGp>,
+        /// Per-sample box lower bounds, `S x B x M` row-major (padded boxes are inert).
+        lower: Vec<f64>,
+        /// Per-sample box widths, `S x B x M`.
+        intervals: Vec<f64>,
+    },
     /// Monte-Carlo logEHVI over the non-dominated boxes (maximisation convention).
     LogEhvi {
         /// One GP per objective.
@@ -373,6 +394,16 @@ impl Term {
                 intervals,
                 samples,
             } => logehvi(models, lower, intervals, samples, x, stab, grad),
+            Term::QLogEhvi {
+                conds,
+                lower,
+                intervals,
+            } => qlogehvi(conds, lower, intervals, x, grad),
+            Term::QLogCei {
+                cond,
+                threshold,
+                constraints,
+            } => qlogcei(cond, *threshold, constraints, x, grad),
         }
     }
 
@@ -435,6 +466,164 @@ fn qlogei(cond: &ConditionalGp, threshold: f64, x: &[f64], grad: Option<&mut [f6
         }
     }
     lse
+}
+
+/// Optuna's temperature of the smoothed feasibility indicator in qLogCEI.
+pub const Q_CONSTRAINT_TAU: f64 = 1e-2;
+
+/// `log sigmoid(z)` and its derivative `sigmoid(-z)`.
+fn log_sigmoid(z: f64) -> (f64, f64) {
+    let v = if z >= 0.0 {
+        -(-z).exp().ln_1p()
+    } else {
+        z - z.exp().ln_1p()
+    };
+    let d = if z >= 0.0 {
+        let e = (-z).exp();
+        e / (1.0 + e)
+    } else {
+        1.0 / (1.0 + z.exp())
+    };
+    (v, d)
+}
+
+fn qlogcei(
+    cond: &ConditionalGp,
+    threshold: f64,
+    constraints: &[(ConditionalGp, f64)],
+    x: &[f64],
+    grad: Option<&mut [f64]>,
+) -> f64 {
+    let d = x.len();
+    let r = cond.r;
+    let s_n = cond.z_candidate.len();
+    let want = grad.is_some();
+    let has_obj = threshold != f64::NEG_INFINITY;
+    let mut g_obj = if want { vec![0.0; s_n * d] } else { Vec::new() };
+    let y = cond.sample(x, want.then_some(&mut g_obj[..]));
+    let mut cons_samples = Vec::with_capacity(constraints.len());
+    for (c, _) in constraints {
+        let mut g = if want { vec![0.0; s_n * d] } else { Vec::new() };
+        let v = c.sample(x, want.then_some(&mut g[..]));
+        cons_samples.push((v, g));
+    }
+    let mut u = vec![0.0; s_n];
+    let mut cand_is_max = vec![false; s_n];
+    for s in 0..s_n {
+        let entry = |j: usize| -> f64 {
+            // j < r: running fantasies; j == r: the candidate.
+            let yv = if j < r {
+                cond.fantasies[s * r + j]
+            } else {
+                y[s]
+            };
+            let mut v = if has_obj {
+                (yv - threshold).max(EPS).ln()
+            } else {
+                0.0
+            };
+            for (k, (c, thr)) in constraints.iter().enumerate() {
+                let cv = if j < r {
+                    c.fantasies[s * r + j]
+                } else {
+                    cons_samples[k].0[s]
+                };
+                v += log_sigmoid((cv - thr) / Q_CONSTRAINT_TAU).0;
+            }
+            v
+        };
+        let fmax = (0..r).map(entry).fold(f64::NEG_INFINITY, f64::max);
+        let c = entry(r);
+        cand_is_max[s] = c > fmax;
+        u[s] = c.max(fmax);
+    }
+    let value = logsumexp_weights(&mut u) - (s_n as f64).ln();
+    if let Some(g) = grad {
+        for s in 0..s_n {
+            if !cand_is_max[s] || u[s] == 0.0 {
+                continue;
+            }
+            let w = u[s];
+            let imp = y[s] - threshold;
+            if has_obj && imp > EPS {
+                for k in 0..d {
+                    g[k] += w / imp * g_obj[s * d + k];
+                }
+            }
+            for (k, (_, thr)) in constraints.iter().enumerate() {
+                let (cv, cg) = (&cons_samples[k].0, &cons_samples[k].1);
+                let dz = log_sigmoid((cv[s] - thr) / Q_CONSTRAINT_TAU).1 / Q_CONSTRAINT_TAU;
+                for kk in 0..d {
+                    g[kk] += w * dz * cg[s * d + kk];
+                }
+            }
+        }
+    }
+    value
+}
+
+fn qlogehvi(
+    conds: &[ConditionalGp],
+    lower: &[f64],
+    intervals: &[f64],
+    x: &[f64],
+    grad: Option<&mut [f64]>,
+) -> f64 {
+    let n_obj = conds.len();
+    let d = x.len();
+    let want = grad.is_some();
+    let s_n = conds[0].z_candidate.len();
+    let n_boxes = lower.len() / (s_n * n_obj).max(1);
+    let mut gs: Vec<Vec<f64>> = Vec::with_capacity(n_obj);
+    let mut ys: Vec<Vec<f64>> = Vec::with_capacity(n_obj);
+    for c in conds {
+        let mut g = if want { vec![0.0; s_n * d] } else { Vec::new() };
+        ys.push(c.sample(x, want.then_some(&mut g[..])));
+        gs.push(g);
+    }
+    // Per sample: log HVI_s = logsumexp_b sum_m log clamp(y_sm - lb_sbm, EPS, width_sbm).
+    let mut per_sample = vec![0.0; s_n];
+    let mut box_weights = vec![0.0; s_n * n_boxes];
+    for s in 0..s_n {
+        let w = &mut box_weights[s * n_boxes..(s + 1) * n_boxes];
+        for b in 0..n_boxes {
+            let base = (s * n_boxes + b) * n_obj;
+            let mut t = 0.0;
+            for m in 0..n_obj {
+                t += (ys[m][s] - lower[base + m])
+                    .clamp(EPS, intervals[base + m])
+                    .ln();
+            }
+            w[b] = t;
+        }
+        per_sample[s] = logsumexp_weights(w);
+    }
+    let value = logsumexp_weights(&mut per_sample) - (s_n as f64).ln();
+    if let Some(g) = grad {
+        for s in 0..s_n {
+            let v = per_sample[s];
+            if v == 0.0 {
+                continue;
+            }
+            for b in 0..n_boxes {
+                let w = box_weights[s * n_boxes + b] * v;
+                if w == 0.0 {
+                    continue;
+                }
+                let base = (s * n_boxes + b) * n_obj;
+                for m in 0..n_obj {
+                    let diff = ys[m][s] - lower[base + m];
+                    if diff >= EPS && diff <= intervals[base + m] {
+                        let f = w / diff;
+                        for k in 0..d {
+                            g[k] += f * gs[m][s * d + k];
+                        }
+                    }
+                }
+            }
+        }
+    }
+    value
 }
 
 fn logehvi(
