@@ -21,6 +21,7 @@ from ferrotune.visualization._plotly import (
     plot_pareto_front,
     plot_rank,
     plot_slice,
+    plot_terminator_improvement,
     plot_timeline,
 )
 
@@ -38,5 +39,6 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]

@@ -43,6 +43,11 @@ from ferrotune.visualization._info._param_importances import (
 from ferrotune.visualization._info._pareto_front import ParetoInfo, pareto_front_info
 from ferrotune.visualization._info._rank import RankInfo, RankSubplot, rank_colors, rank_info
 from ferrotune.visualization._info._slice import SliceSubplot, slice_info
+from ferrotune.visualization._info._terminator_improvement import (
+    ImprovementInfo,
+    improvement_info,
+    improvement_y_range,
+)
 from ferrotune.visualization._info._timeline import (
     TimelineBar,
     make_hovertext,
@@ -61,6 +66,7 @@ __all__ = [
     "EdfLine",
     "HistorySeries",
     "ImportanceBars",
+    "ImprovementInfo",
     "IntermediateLine",
     "ParallelInfo",
     "ParetoInfo",
@@ -74,6 +80,8 @@ __all__ = [
     "contour_info",
     "edf_info",
     "hypervolume_history_info",
+    "improvement_info",
+    "improvement_y_range",
     "intermediate_values_info",
     "interpolate_grid",
     "make_hovertext",

@@ -17,6 +17,7 @@ from ferrotune.visualization._plotly._params import (
     plot_rank,
     plot_slice,
 )
+from ferrotune.visualization._plotly._terminator import plot_terminator_improvement
 
 __all__ = [
     "plot_contour",
@@ -29,5 +30,6 @@ __all__ = [
     "plot_pareto_front",
     "plot_rank",
     "plot_slice",
+    "plot_terminator_improvement",
     "plot_timeline",
 ]

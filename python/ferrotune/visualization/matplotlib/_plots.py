@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ferrotune._experimental import experimental_func
+from ferrotune.logging import get_logger
 from ferrotune.trial import FrozenTrial
 from ferrotune.visualization import _info
 from ferrotune.visualization._imports import pyplot
@@ -14,9 +16,11 @@ from ferrotune.visualization._imports import pyplot
 if TYPE_CHECKING:
     from ferrotune.importance import BaseImportanceEvaluator
     from ferrotune.study import Study
+    from ferrotune.terminator import BaseErrorEvaluator, BaseImprovementEvaluator
 
 Target = Callable[[FrozenTrial], float]
 _INFEASIBLE = "#cccccc"
+_logger = get_logger(__name__)
 
 
 def _axes(figsize: tuple[float, float] | None = None) -> Any:
@@ -517,4 +521,56 @@ def plot_param_importances(
     ax.set_xlim(0, max(max(i.values) for i in infos) * 1.15 + 1e-12)
     if len(infos) > 1:
         ax.legend(loc="lower right")
+    return ax
+
+
+@experimental_func("3.2.0", name="ferrotune.visualization.matplotlib.plot_terminator_improvement")
+def plot_terminator_improvement(
+    study: Study,
+    plot_error: bool = False,
+    improvement_evaluator: BaseImprovementEvaluator | None = None,
+    error_evaluator: BaseErrorEvaluator | None = None,
+    min_n_trials: int = 20,
+) -> Any:
+    """Matplotlib version of :func:`ferrotune.visualization.plot_terminator_improvement`.
+
+    Takes the same arguments.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The axes drawn on.
+    """
+    info = _info.improvement_info(study, plot_error, improvement_evaluator, error_evaluator)
+    ax = _axes()
+    ax.set_title("Terminator Improvement Plot")
+    ax.set_xlabel("Trial")
+    ax.set_ylabel("Terminator Improvement")
+    n = len(info.trial_numbers)
+    if n == 0:
+        _logger.warning("There are no complete trials.")
+        return ax
+    color = pyplot().get_cmap("tab10")
+    head = slice(None, min_n_trials + 1)
+    ax.plot(
+        info.trial_numbers[head],
+        info.improvements[head],
+        marker="o",
+        color=color(0),
+        alpha=0.25,
+        label="Terminator Improvement" if n <= min_n_trials else None,
+    )
+    if n > min_n_trials:
+        tail = slice(min_n_trials, None)
+        ax.plot(
+            info.trial_numbers[tail],
+            info.improvements[tail],
+            marker="o",
+            color=color(0),
+            label="Terminator Improvement",
+        )
+    if info.errors is not None:
+        ax.plot(info.trial_numbers, info.errors, marker="o", color=color(3), label="Error")
+    ax.legend()
+    ax.set_ylim(_info.improvement_y_range(info, min_n_trials))
     return ax

@@ -1,0 +1,1 @@
+"""Improvement evaluators: how much room for improvement a study has left."""
