@@ -359,3 +359,23 @@ def test_corrupt_rows_are_storage_internal_errors(
         conn.execute(tamper)
     with pytest.raises(StorageInternalError, match=re.escape(message)):
         ft.load_study(storage=url, study_name="s").trials  # noqa: B018
+
+
+def test_trial_finished_by_another_process_is_listed(tmp_path: Any, monkeypatch: Any) -> None:
+    # A sync repeated shortly after another reuses its result unless this process wrote in
+    # between; a trial another process finishes in that window must still be listed (it
+    # left the unfinished trials read from the database, so it must be in the finished).
+    from ferrotune.storages._rdb import _cache
+
+    monkeypatch.setattr(_cache, "_SYNC_REUSE_SECONDS", 3600.0)
+    url = f"sqlite:///{tmp_path}/race.db"
+    study = ft.create_study(storage=url)
+    trial = study.ask()
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]
+    epoch = _cache._write_epoch[0]
+    other = ft.load_study(study_name=study.study_name, storage=url)
+    other.tell(trial.number, 1.5)
+    _cache._write_epoch[0] = epoch  # as if those writes came from another process
+    listed = study.trials
+    assert [(t.number, t.state, t.value) for t in listed] == [(0, TrialState.COMPLETE, 1.5)]
+    assert study.best_value == 1.5

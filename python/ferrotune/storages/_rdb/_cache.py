@@ -139,12 +139,17 @@ class TrialCache:
                     return cache.finished[trial_id]._copy_mutable()
         return None
 
-    def sync(self, study_id: int) -> StudyCache:
-        """Bring the study's cache of finished trials up to date (incrementally)."""
+    def sync(self, study_id: int, reuse: bool = True) -> StudyCache:
+        """Bring the study's cache of finished trials up to date (incrementally).
+
+        ``reuse=False`` always reads the database (a caller that has just read unfinished
+        trials from it needs finished ones at least as recent).
+        """
         cache = self.study(study_id)
         epoch = _write_epoch[0]
         if (
-            cache.synced_epoch == epoch
+            reuse
+            and cache.synced_epoch == epoch
             and time.monotonic() - cache.synced_at < _SYNC_REUSE_SECONDS
         ):
             return cache

@@ -571,9 +571,19 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
         finished_wanted = [s for s in wanted if s.is_finished()]
         unfinished_wanted = [s.name for s in wanted if not s.is_finished()]
         trials: list[FrozenTrial] = []
+        # Unfinished trials read from the database come first and the finished ones from a
+        # sync made after that read, so a trial another process finishes in between is in
+        # the finished part (and left out of the unfinished one) rather than in neither.
+        unfinished_from_db = bool(unfinished_wanted) and unfinished_wanted != ["RUNNING"]
+        if unfinished_from_db:
+            ids = self._sql.unfinished_ids(study_id, unfinished_wanted)
+            if not ids and study_id not in self._cache.studies:
+                self._cache.study(study_id)  # raises KeyError for a missing study
+        finished_ids: Container[int] = ()
         if finished_wanted:
-            cache = self._cache.sync(study_id)
+            cache = self._cache.sync(study_id, reuse=not unfinished_from_db)
             with self._lock:
+                finished_ids = set(cache.finished) if unfinished_from_db else ()
                 if len(finished_wanted) == 3:
                     trials = list(cache.finished.values())
                 else:
@@ -582,14 +592,13 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
             cache = self._cache.sync(study_id)
             with self._lock:
                 ids = cache.ids_in_state("RUNNING")
-        elif unfinished_wanted:
-            ids = self._sql.unfinished_ids(study_id, unfinished_wanted)
-            if not ids and study_id not in self._cache.studies:
-                self._cache.study(study_id)  # raises KeyError for a missing study
         if unfinished_wanted:
             missing = []
             with self._lock:
                 for trial_id in ids:
+                    if trial_id in finished_ids:
+                        continue  # finished after the unfinished read
+
                     local = self._cache.local.get(trial_id)
                     # Trials this process runs are kept up to date locally.
                     if local is not None and local.state.name in unfinished_wanted:
