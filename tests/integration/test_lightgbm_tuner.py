@@ -95,7 +95,7 @@ def test_maximized_metric_and_resume_after_time_budget(data: dict[str, Any]) -> 
     params = {**_PARAMS, "metric": "auc"}
     dtrain, dval = _datasets(data)
     first = LightGBMTuner(
-        params, dtrain, num_boost_round=10, valid_sets=[dval], time_budget=0.2, optuna_seed=0
+        params, dtrain, num_boost_round=10, valid_sets=[dval], time_budget=0.001, optuna_seed=0
     )
     first.run()
     study = first.study

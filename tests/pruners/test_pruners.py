@@ -369,3 +369,23 @@ def test_pruners_in_threaded_optimize(pruner: Any) -> None:
     assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials)
     pruned = [t for t in trials if t.state == TrialState.PRUNED]
     assert pruned and all(len(t.intermediate_values) < 30 for t in pruned)
+
+
+@pytest.mark.parametrize("rate", [65, 2**31, 10**30])
+def test_successive_halving_with_a_huge_min_early_stopping_rate_never_prunes(rate: int) -> None:
+    # The first rung's step, min_resource * reduction_factor ** rate, is beyond every step
+    # reported here: no trial is pruned (and the power is not built as a huge int).
+    study = ferrotune.create_study(
+        pruner=SuccessiveHalvingPruner(min_resource=1, min_early_stopping_rate=rate)
+    )
+
+    def objective(trial: ferrotune.Trial) -> float:
+        for step in (0, 1, 2**40, 2**62):
+            trial.report(float(step), step)
+            if trial.should_prune():
+                raise ferrotune.TrialPruned()
+        return 1.0
+
+    study.optimize(objective, n_trials=4)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
+    assert all("completed_rung_0" not in t.system_attrs for t in study.trials)

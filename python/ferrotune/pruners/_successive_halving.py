@@ -203,9 +203,16 @@ class SuccessiveHalvingPruner(BasePruner):
                 self._min_resource = _estimate_min_resource(history)
                 if self._min_resource is None:
                     return False
-            promotion_step = self._min_resource * (
-                self._reduction_factor ** (self._min_early_stopping_rate + rung)
-            )
+            exponent = self._min_early_stopping_rate + rung
+            if exponent > 64 and (
+                step <= 0
+                or math.log(step)
+                < math.log(self._min_resource) + exponent * math.log(self._reduction_factor)
+            ):
+                # The rung's step is beyond this one: compare logarithms rather than build
+                # the power (a huge min_early_stopping_rate would take minutes as an int).
+                return False
+            promotion_step = self._min_resource * self._reduction_factor**exponent
             if step < promotion_step:
                 return False
             if math.isnan(value):
