@@ -44,40 +44,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from harness import import_framework, table
+from quality_tpe import branin, hartmann6  # the same test functions as TPE's bench
 
 CACHE = Path(__file__).resolve().parent / "results" / "quality_gp_optuna.json"
 Objective = Callable[[Any], Any]
-
-
-def branin(t: Any) -> float:
-    x = t.suggest_float("x1", -5, 10)
-    y = t.suggest_float("x2", 0, 15)
-    b, c = 5.1 / (4 * math.pi**2), 5 / math.pi
-    return (y - b * x**2 + c * x - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x) + 10
-
-
-_H_A = np.array(
-    [
-        [10, 3, 17, 3.5, 1.7, 8],
-        [0.05, 10, 17, 0.1, 8, 14],
-        [3, 3.5, 1.7, 10, 17, 8],
-        [17, 8, 0.05, 10, 0.1, 14],
-    ]
-)
-_H_P = 1e-4 * np.array(
-    [
-        [1312, 1696, 5569, 124, 8283, 5886],
-        [2329, 4135, 8307, 3736, 1004, 9991],
-        [2348, 1451, 3522, 2883, 3047, 6650],
-        [4047, 8828, 8732, 5743, 1091, 381],
-    ]
-)
-_H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
-
-
-def hartmann6(t: Any) -> float:
-    x = np.array([t.suggest_float(f"x{i}", 0, 1) for i in range(6)])
-    return float(-np.sum(_H_ALPHA * np.exp(-np.sum(_H_A * (x - _H_P) ** 2, axis=1))))
 
 
 def rosenbrock5(t: Any) -> float:
