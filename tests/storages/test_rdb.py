@@ -123,14 +123,23 @@ def test_older_schema_asks_for_upgrade_then_upgrades(rdb_url: str) -> None:
     upgraded.close()
 
 
-def test_too_old_schema_cannot_be_upgraded(tmp_path: Any) -> None:
+def test_mislabelled_schema_fails_to_upgrade_and_is_left_unchanged(tmp_path: Any) -> None:
+    # A current schema that claims Optuna 1.3's revision has no ``studies.direction``.
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    RDBStorage(url).close()
+    storage = RDBStorage(url)
+    study = ft.create_study(storage=storage, study_name="s")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    storage.close()
     _set_revision(url, "v1.3.0.a")
     old = RDBStorage(url, skip_compatibility_check=True)
-    with pytest.raises(RuntimeError, match=r"predates Optuna 2\.4"):
+    with pytest.raises(RuntimeError, match=r"from v1\.3\.0\.a to v2\.4\.0\.a: .*direction"):
         old.upgrade()
+    assert old.get_current_version() == "v1.3.0.a"
     old.close()
+    _set_revision(url, "v3.2.0.a")
+    assert [t.value for t in ft.load_study(study_name="s", storage=url).trials] == [
+        t.value for t in study.trials
+    ]
 
 
 def test_heartbeat_fails_stale_trial_and_retries_it(tmp_path: Any) -> None:

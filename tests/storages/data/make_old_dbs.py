@@ -38,16 +38,20 @@ MySQL; one trial stores it on purpose) becomes +-inf, legacy distributions
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
 import subprocess
 import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import optuna
 import sqlalchemy as sa
+import sqlalchemy.orm
+from sqlalchemy.engine.url import make_url  # also in SQLAlchemy 1.3 (old Optuna)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 F32_MAX = float(np.finfo(np.float32).max)
@@ -150,7 +154,9 @@ def _distribution(d: Any) -> dict[str, Any]:
     if name == "DiscreteUniformDistribution":
         return {"type": "float", "low": d.low, "high": d.high, "log": False, "step": d.q}
     if name == "IntUniformDistribution":
-        return {"type": "int", "low": d.low, "high": d.high, "log": False, "step": d.step}
+        # Optuna < 1.3 had no step: 1.
+        step = getattr(d, "step", 1)
+        return {"type": "int", "low": d.low, "high": d.high, "log": False, "step": step}
     if name == "IntLogUniformDistribution":
         return {"type": "int", "low": d.low, "high": d.high, "log": True, "step": 1}
     raise AssertionError(name)
@@ -212,53 +218,72 @@ def main() -> None:
     url = f"sqlite:///{path}"
     _write(url, postgres=False)
     _dump_json(stem + ".json", _expected(url))
+    compact_sqlite(url)
+
+    if args.postgres:
+        with postgres_scratch(args.postgres) as pg_url:
+            _write(pg_url, postgres=True)
+            _dump_json(stem + ".postgresql.json", _expected(pg_url))
+            pg_dump(pg_url, stem + ".postgresql.sql")
+
+
+def compact_sqlite(url: str) -> None:
+    """Rewrite the SQLite database of ``url`` with small pages: a smaller fixture."""
     engine = sa.create_engine(url)
-    with engine.connect() as conn:  # small pages: a smaller fixture
+    with engine.connect() as conn:
         conn.execute(sa.text("PRAGMA page_size=1024"))
         conn.execute(sa.text("VACUUM"))
     engine.dispose()
 
-    if args.postgres:
-        base = sa.engine.make_url(args.postgres)
-        scratch = "ferrotune_make_old_dbs"
-        admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+
+@contextlib.contextmanager
+def postgres_scratch(server_url: str) -> Iterator[str]:
+    """The URL of a fresh scratch database on the server of ``server_url``, dropped after."""
+    base = make_url(server_url)
+    scratch = "ferrotune_make_old_dbs"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch}"))
+        conn.execute(sa.text(f"CREATE DATABASE {scratch}"))
+    if hasattr(base, "set"):
+        url = base.set(database=scratch)
+    else:  # SQLAlchemy 1.3 (old Optuna): a mutable URL
+        url = make_url(server_url)
+        url.database = scratch
+    try:
+        yield str(url)
+    finally:
+        sa.orm.close_all_sessions()
         with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch}"))
-            conn.execute(sa.text(f"CREATE DATABASE {scratch}"))
-        pg_url = str(base.set(database=scratch))
-        try:
-            _write(pg_url, postgres=True)
-            _dump_json(stem + ".postgresql.json", _expected(pg_url))
-            u = sa.engine.make_url(pg_url)
-            dump = subprocess.run(
-                [
-                    "pg_dump",
-                    "--inserts",
-                    "--no-owner",
-                    "--no-privileges",
-                    "--no-comments",
-                    f"--host={u.host}",
-                    f"--port={u.port or 5432}",
-                    f"--username={u.username}",
-                    scratch,
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-                env={**os.environ, "PGPASSWORD": u.password or ""},
-            ).stdout
-            # Drop psql meta-commands (``\\restrict``), comments and blank lines: the tests
-            # run the dump's statements through a driver.
-            lines = [
-                line for line in dump.splitlines() if line and not line.startswith(("\\", "--"))
-            ]
-            with open(stem + ".postgresql.sql", "w") as f:
-                f.write("\n".join(lines) + "\n")
-        finally:
-            sa.orm.close_all_sessions()
-            with admin.connect() as conn:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
-            admin.dispose()
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+        admin.dispose()
+
+
+def pg_dump(pg_url: str, path: str) -> None:
+    """Write the database of ``pg_url`` as plain SQL (``pg_dump --inserts``) to ``path``."""
+    u = make_url(pg_url)
+    dump = subprocess.run(
+        [
+            "pg_dump",
+            "--inserts",
+            "--no-owner",
+            "--no-privileges",
+            "--no-comments",
+            f"--host={u.host}",
+            f"--port={u.port or 5432}",
+            f"--username={u.username}",
+            str(u.database),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PGPASSWORD": u.password or ""},
+    ).stdout
+    # Drop psql meta-commands (``\\restrict``), comments and blank lines: the tests run the
+    # dump's statements through a driver.
+    lines = [line for line in dump.splitlines() if line and not line.startswith(("\\", "--"))]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -198,7 +198,9 @@ def create_schema(conn: sa.Connection, skip_table_creation: bool) -> None:
     """Create the missing tables and the revision rows of a new database.
 
     A database with tables but no ``alembic_version`` row is an Optuna database from before
-    alembic: it gets the oldest revision (or the head one if its ``version_info`` says so).
+    alembic (Optuna 0.9): it gets the oldest revision (or the head one if its
+    ``version_info`` says so), as Optuna stamps it. Its revision tables are created even with
+    ``skip_table_creation``, so that ``storage upgrade`` can run.
     """
     if conn.dialect.name == "postgresql":
         # Many workers may start at once: create the schema under one lock.
@@ -209,6 +211,9 @@ def create_schema(conn: sa.Connection, skip_table_creation: bool) -> None:
         metadata.create_all(conn, checkfirst=True)
     elif "studies" not in existing:
         return
+    else:  # Optuna 0.9 had neither: the revision tables are needed to upgrade it
+        for table in (version_info, alembic_version):
+            table.create(conn, checkfirst=True)
     if conn.execute(sa.select(version_info.c.version_info_id)).first() is None:
         conn.execute(
             version_info.insert().values(
