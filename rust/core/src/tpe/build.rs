@@ -447,6 +447,7 @@ impl ParzenEstimator {
                 .collect();
             Some(Gemm {
                 floor: None,
+                order: None,
                 dims: cont,
                 centre,
                 coef,

@@ -411,6 +411,200 @@ pub(super) fn log_pdf(
         .collect()
 }
 
+/// Kernels per bounding block of [`log_pdf_windowed`].
+const WINDOW_BLOCK: usize = 16;
+/// Nats added to [`LSE_CUTOFF`] before a block is skipped: the bounds are computed in
+/// floating point from rearranged coefficients, whose rounding (relative 1e-15 of terms
+/// of at most a few thousand nats) this covers many times over.
+const WINDOW_MARGIN: f64 = 1.0;
+/// Partial sums per candidate in the windowed pass (vector lanes).
+const WINDOW_LANES: usize = 8;
+
+/// [`log_pdf`] of a one-dimensional mixture whose kernels `order` lists by centre `mu`
+/// (every kernel with a finite constant, each once; the last entry, the prior kernel,
+/// forms a block of its own), evaluating per candidate only the blocks of kernels that
+/// can reach its log-sum-exp.
+///
+/// Kernel `k`'s term is `c_k + a_k u^2 + b_k u = P_k + a_k (u - m_k)^2` with `a_k < 0`,
+/// centred centre `m_k = mu_k - centre` (`b_k = -2 a_k m_k`) and peak
+/// `P_k = c_k - a_k m_k^2`. For a block `B` of kernels with centres in `[lo_B, hi_B]`,
+/// every kernel of the block satisfies `term(u) <= max_B P + max_B a * dist(u, [lo_B,
+/// hi_B])^2` (as `a_k <= max_B a < 0` and `|u - m_k| >= dist`). The candidate's largest
+/// term `M` is at least the exact term `L` of the kernels on either side of it; a block
+/// whose bound is below `L - LSE_CUTOFF - WINDOW_MARGIN` only holds terms below
+/// `M - LSE_CUTOFF`, which the dense pass drops as well (together less than
+/// `n e^-50 ~ n 2e-22` of the sum, which is at least 1). The result is the dense one up
+/// to the summation order (a few ulp of the sum per kernel).
+pub(super) fn log_pdf_windowed(
+    gm: &Gemm,
+    constant: &[f64],
+    mu: &[f64],
+    order: &[u32],
+    u: &[f64],
+    in_support: &[bool],
+) -> Vec<f64> {
+    debug_assert_eq!(gm.dims.len(), 1);
+    let m = in_support.len();
+    if m == 0 || order.is_empty() {
+        return vec![f64::NEG_INFINITY; m];
+    }
+    dispatch(WindowJob {
+        gm,
+        constant,
+        mu,
+        order,
+        u,
+        in_support,
+    })
+}
+
+struct WindowJob<'a> {
+    gm: &'a Gemm,
+    constant: &'a [f64],
+    mu: &'a [f64],
+    order: &'a [u32],
+    u: &'a [f64],
+    in_support: &'a [bool],
+}
+
+/// Bounds of one block of centre-sorted kernels: `start..end`, centres in `[lo, hi]`,
+/// largest peak and largest (least negative) quadratic coefficient.
+#[derive(Debug, Clone, Copy)]
+struct WindowBlock {
+    start: usize,
+    end: usize,
+    lo: f64,
+    hi: f64,
+    peak: f64,
+    quad: f64,
+}
+
+impl Kernel for WindowJob<'_> {
+    type Output = Vec<f64>;
+
+    #[inline(always)]
+    fn run<S: Simd>(self, _simd: S) -> Vec<f64> {
+        let gm = self.gm;
+        let n_all = self.constant.len();
+        let ns = self.order.len();
+        let centre0 = gm.centre[0];
+        // The kernels in centre order, one array per coefficient.
+        let mut qa = Vec::with_capacity(ns);
+        let mut qb = Vec::with_capacity(ns);
+        let mut constant = Vec::with_capacity(ns);
+        let mut centre = Vec::with_capacity(ns);
+        for &k in self.order {
+            let k = k as usize;
+            let (a, b) = if gm.kernel_major {
+                (gm.coef[2 * k], gm.coef[2 * k + 1])
+            } else {
+                (gm.coef[k], gm.coef[n_all + k])
+            };
+            qa.push(a);
+            qb.push(b);
+            constant.push(self.constant[k]);
+            centre.push(self.mu[k] - centre0);
+        }
+        let mut blocks: Vec<WindowBlock> = Vec::with_capacity(ns / WINDOW_BLOCK + 2);
+        let mut push_block = |start: usize, end: usize| {
+            let mut bl = WindowBlock {
+                start,
+                end,
+                lo: f64::INFINITY,
+                hi: f64::NEG_INFINITY,
+                peak: f64::NEG_INFINITY,
+                quad: f64::NEG_INFINITY,
+            };
+            for k in start..end {
+                let mk = centre[k];
+                bl.lo = bl.lo.min(mk);
+                bl.hi = bl.hi.max(mk);
+                bl.peak = bl.peak.max(constant[k] - qa[k] * mk * mk);
+                bl.quad = bl.quad.max(qa[k]);
+            }
+            // Not a Gaussian block (never built so) or NaN: always kept.
+            if !(bl.quad < 0.0) || bl.peak.is_nan() {
+                bl.peak = f64::INFINITY;
+            }
+            blocks.push(bl);
+        };
+        let body = ns - 1;
+        let mut start = 0;
+        while start < body {
+            let end = (start + WINDOW_BLOCK).min(body);
+            push_block(start, end);
+            start = end;
+        }
+        push_block(body, ns);
+        let term = |k: usize, x: f64, x2: f64| {
+            mul_add::<S>(qb[k], x, mul_add::<S>(qa[k], x2, constant[k]))
+        };
+        let mut terms: Vec<f64> = vec![0.0; ns + WINDOW_LANES];
+        let mut out = vec![f64::NEG_INFINITY; self.in_support.len()];
+        for (c, (&x, &ok)) in self.u.iter().zip(self.in_support).enumerate() {
+            if !ok {
+                continue;
+            }
+            let x2 = x * x;
+            // A lower bound of the largest term: the kernels on either side, the prior.
+            let p = centre[..body].partition_point(|&v| v < x);
+            let mut low = term(body, x, x2);
+            if p > 0 {
+                low = low.max(term(p - 1, x, x2));
+            }
+            if p < body {
+                low = low.max(term(p, x, x2));
+            }
+            let threshold = low - LSE_CUTOFF - WINDOW_MARGIN;
+            // The kept blocks' terms, contiguous; NaN bounds keep their block.
+            let mut len = 0;
+            for bl in &blocks {
+                let dist = (bl.lo - x).max(x - bl.hi).max(0.0);
+                if bl.peak + bl.quad * dist * dist < threshold {
+                    continue;
+                }
+                let w = bl.end - bl.start;
+                for (((t, &a), &b), &k0) in terms[len..len + w]
+                    .iter_mut()
+                    .zip(&qa[bl.start..bl.end])
+                    .zip(&qb[bl.start..bl.end])
+                    .zip(&constant[bl.start..bl.end])
+                {
+                    *t = mul_add::<S>(b, x, mul_add::<S>(a, x2, k0));
+                }
+                len += w;
+            }
+            // Pad to whole lanes with -inf (adds nothing).
+            let padded = len.div_ceil(WINDOW_LANES) * WINDOW_LANES;
+            terms[len..padded].fill(f64::NEG_INFINITY);
+            let kept = &terms[..padded];
+            let mut mx = [f64::NEG_INFINITY; WINDOW_LANES];
+            for ch in kept.chunks_exact(WINDOW_LANES) {
+                for l in 0..WINDOW_LANES {
+                    if ch[l] > mx[l] {
+                        mx[l] = ch[l];
+                    }
+                }
+            }
+            let top = mx.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            if top == f64::NEG_INFINITY {
+                continue;
+            }
+            let mut sum = [0.0; WINDOW_LANES];
+            for ch in kept.chunks_exact(WINDOW_LANES) {
+                for l in 0..WINDOW_LANES {
+                    let z = ch[l] - top;
+                    let e = exp_neg_fused::<S>(z.max(-LSE_CUTOFF - 1.0));
+                    sum[l] += if z > -LSE_CUTOFF { e } else { 0.0 };
+                }
+            }
+            let total: f64 = sum.iter().sum();
+            out[c] = top + total.ln();
+        }
+        out
+    }
+}
+
 /// `ln(x)` for positive normal `x`: `x = 2^e m` with `m` in `[sqrt(1/2), sqrt(2))`, and
 /// `ln m = 2 atanh(s)`, `s = (m - 1) / (m + 1)`, `|s| <= 0.1716`, as an odd series whose
 /// terms after `s^25` are below 1e-19 relative; within a few ulp of `f64::ln`, and
