@@ -447,7 +447,6 @@ impl ParzenEstimator {
                 .collect();
             Some(Gemm {
                 floor: None,
-                order: None,
                 dims: cont,
                 centre,
                 coef,

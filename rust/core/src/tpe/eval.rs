@@ -38,18 +38,6 @@ impl ParzenEstimator {
                 })
                 .collect();
             let support: Vec<bool> = x.chunks(d).map(|xi| self.in_support(xi)).collect();
-            if let (Some(order), [Dim::Numeric(nd)]) = (gm.order.as_ref(), self.dims.as_slice()) {
-                // One dimension, kernels sorted by centre: only the blocks near each
-                // candidate are evaluated.
-                return Ok(fused::log_pdf_windowed(
-                    gm,
-                    &self.constant,
-                    &nd.mu,
-                    order,
-                    &u,
-                    &support,
-                ));
-            }
             return Ok(fused::log_pdf(
                 gm,
                 &self.constant,

@@ -153,10 +153,6 @@ struct Gemm {
     kernel_major: bool,
     /// Kernels at the bandwidth floor in every dim (incremental estimators only).
     floor: Option<Floor>,
-    /// One-dimensional incremental estimators: the kernels with a finite constant sorted
-    /// by centre, the prior kernel last, for the windowed evaluation
-    /// ([`fused::log_pdf_windowed`]).
-    order: Option<Vec<u32>>,
 }
 
 /// Which kernels sit at the magic-clip bandwidth floor `range / 100` in every continuous

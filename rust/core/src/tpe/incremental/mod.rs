@@ -73,9 +73,6 @@ pub struct IncrementalAbove {
     /// checks without a fresh mask per call).
     stamp: Vec<u32>,
     generation: u32,
-    /// One continuous dimension: its sorted tree as a sorted vector (walked every trial
-    /// to list the kernels by centre, which is far cheaper in contiguous memory).
-    line: Vec<(u64, u32)>,
 }
 
 impl IncrementalAbove {
@@ -95,7 +92,6 @@ impl IncrementalAbove {
             prior_shape: 0.0,
             stamp: Vec::new(),
             generation: 0,
-            line: Vec::new(),
         })
     }
 
@@ -200,7 +196,6 @@ impl IncrementalAbove {
             self.est = None;
             return Err(e);
         }
-        self.refresh_order();
         Ok(self.est.as_ref().expect("built above"))
     }
 
@@ -257,7 +252,6 @@ impl IncrementalAbove {
             coef: vec![0.0; 2 * cont.len() * n_kernels],
             dims: cont,
             kernel_major: true,
-            order: None,
         });
         self.est = Some(ParzenEstimator {
             specs: specs.clone(),
@@ -302,11 +296,6 @@ impl IncrementalAbove {
                 self.refresh_kernel(j, from_order_key(key), prev, next, slot as usize);
             }
         }
-        self.line = if self.specs.len() == 1 {
-            self.numeric[0].sorted.iter().copied().collect()
-        } else {
-            Vec::new()
-        };
         self.prior_shape = self.init_prior();
         for r in 0..n_rows {
             if self.active[r] {
@@ -314,22 +303,6 @@ impl IncrementalAbove {
             }
         }
         Ok(())
-    }
-
-    /// One continuous dimension: list the kernels in the set by centre (the sorted tree's
-    /// order) and the prior last, for the windowed evaluation.
-    fn refresh_order(&mut self) {
-        let Some(gm) = self.est.as_mut().and_then(|e| e.gemm.as_mut()) else {
-            return;
-        };
-        if self.specs.len() != 1 || gm.dims.len() != 1 {
-            return;
-        }
-        let n_kernels = self.active.len() + 1;
-        let order = gm.order.get_or_insert_with(Vec::new);
-        order.clear();
-        order.extend(self.line.iter().map(|&(_, slot)| slot));
-        order.push((n_kernels - 1) as u32);
     }
 
     /// Kernel parameters of the prior (slot `n_slots`), returning its shape.
@@ -470,19 +443,6 @@ impl IncrementalAbove {
                     .map(|e| from_order_key(e.0));
                 self.refresh_kernel(j, from_order_key(key.0), prev, next, slot);
                 touched.push(slot);
-            }
-        }
-        if specs.len() == 1 && !specs[0].is_categorical() {
-            let key = |r: usize| (order_key(specs[0].transform(columns[0][r])), r as u32);
-            for &r in removed {
-                if let Ok(i) = self.line.binary_search(&key(r)) {
-                    self.line.remove(i);
-                }
-            }
-            for &r in added {
-                if let Err(i) = self.line.binary_search(&key(r)) {
-                    self.line.insert(i, key(r));
-                }
             }
         }
         for &r in removed {
