@@ -9,8 +9,9 @@ Workloads (40 float params in [-5, 5], default sampler options, in-memory storag
 - ``nsga2-100k`` (``--nsga2-100k``): the same at 100,000 trials (ferrotune and rustuna only).
 
 Each study runs in a fresh child process (frameworks interleaved, seed = repeat index);
-prints, per workload, the median wall time, the ratio rustuna / ferrotune (how many times
-faster ferrotune is) and each framework's median peak RSS of the child process.
+prints, per workload, the median wall and CPU time of the optimisation, the ratios rustuna /
+ferrotune (how many times faster ferrotune is) and each framework's median peak RSS of the
+child process.
 
 Usage: python benches/compare_rustuna_chart.py [--repeats 3] [--skip-optuna]
        [--workloads tpe,motpe,cmaes,nsga2] [--nsga2-100k]
@@ -60,10 +61,11 @@ def child(framework: str, workload: str, seed: int) -> None:
             return sum(xs), sum((x - 2.0) ** 2 for x in xs)
 
         study = module.create_study(directions=["minimize"] * n_objectives, sampler=sampler)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     study.optimize(objective, n_trials=n_trials)
     wall = time.perf_counter() - start
-    print(json.dumps({"wall": wall, "rss": peak_rss_mb()}))
+    cpu = time.process_time() - cpu_start
+    print(json.dumps({"wall": wall, "cpu": cpu, "rss": peak_rss_mb()}))
 
 
 def main() -> None:
@@ -90,6 +92,8 @@ def main() -> None:
             *(f"{f} (s)" for f in frameworks),
             "rustuna / ferrotune",
             "target",
+            *(f"{f} CPU (s)" for f in frameworks),
+            "CPU rustuna / ferrotune",
             *(f"{f} peak RSS (MiB)" for f in frameworks),
         ]
     ]
@@ -98,17 +102,21 @@ def main() -> None:
         names = [f for f in frameworks if not (f == "optuna" and workload == "nsga2-100k")]
         walls: dict[str, list[float]] = {f: [] for f in names}
         rss: dict[str, list[float]] = {f: [] for f in names}
+        cpus: dict[str, list[float]] = {f: [] for f in names}
         for seed in range(args.repeats):
             for framework in names:
                 res = run_child(Path(__file__), ["--child", framework, workload, str(seed)])
                 walls[framework].append(res["wall"])
                 rss[framework].append(res["rss"])
+                cpus[framework].append(res["cpu"])
                 print(
-                    f"  {workload} {framework} seed {seed}: {res['wall']:.2f} s, "
+                    f"  {workload} {framework} seed {seed}: {res['wall']:.2f} s "
+                    f"(CPU {res['cpu']:.2f} s), "
                     f"peak RSS {res['rss']:.0f} MiB",
                     flush=True,
                 )
         med = {f: median(v) for f, v in walls.items()}
+        med_cpu = {f: median(v) for f, v in cpus.items()}
         target = TARGETS.get(workload.removesuffix("-100k"))
         rows.append(
             [
@@ -116,6 +124,8 @@ def main() -> None:
                 *(f"{med[f]:.2f}" if f in med else "-" for f in frameworks),
                 f"{med['rustuna'] / med['ferrotune']:.2f}x",
                 f">= {target:.0f}x" if target and workload in TARGETS else "-",
+                *(f"{med_cpu[f]:.2f}" if f in med_cpu else "-" for f in frameworks),
+                f"{med_cpu['rustuna'] / med_cpu['ferrotune']:.2f}x",
                 *(f"{median(rss[f]):.0f}" if f in rss else "-" for f in frameworks),
             ]
         )

@@ -34,6 +34,18 @@ pub fn propose_with(
     seed: u64,
     above_state: Option<&mut Option<IncrementalAbove>>,
 ) -> CoreResult<Proposal> {
+    propose_logged(space, obs, seed, above_state, None)
+}
+
+/// [`propose_with`] given `ln` of the above set's row weights (see
+/// [`IncrementalAbove::update_logged`]).
+fn propose_logged(
+    space: &TpeSpace,
+    obs: Observations<'_>,
+    seed: u64,
+    above_state: Option<&mut Option<IncrementalAbove>>,
+    above_log_weights: Option<&[f64]>,
+) -> CoreResult<Proposal> {
     let (specs, cfg) = (space.params(), space.parzen());
     let below_est = ParzenEstimator::from_matrix(specs, obs.below, obs.below_weights, cfg)?;
     let above = obs.above;
@@ -56,7 +68,12 @@ pub fn propose_with(
             *state = Some(IncrementalAbove::new(specs, *cfg)?);
         }
         let inc = state.as_mut().expect("just set");
-        let above_est = inc.update(&above.columns, above.rows, above.row_weights)?;
+        let above_est = inc.update_logged(
+            &above.columns,
+            above.rows,
+            above.row_weights,
+            above_log_weights,
+        )?;
         return propose(specs, &below_est, above_est, n_candidates, seed);
     }
     let above_est = ParzenEstimator::from_indexed(specs, above, cfg)?;
@@ -128,7 +145,8 @@ pub fn propose_split(
         seed,
     };
     let n = history.states.len();
-    propose_on_split(item, &split, history.minimize.len(), n)
+    let weights = SplitWeights::new(&split, history.minimize.len());
+    propose_on_split(item, &split, &weights, n)
 }
 
 /// One search space of [`propose_split_batch`]: its columns, sorted columns (`None` for
@@ -169,10 +187,12 @@ pub fn propose_split_batch(
     let Some(split) = split_common(&history, split, codes)? else {
         return Ok(None);
     };
-    let (n_obj, n) = (history.minimize.len(), history.states.len());
+    let n = history.states.len();
+    // The weights depend on the split only: computed once for every space.
+    let weights = SplitWeights::new(&split, history.minimize.len());
     let out: CoreResult<Vec<Option<Vec<f64>>>> = items
         .into_par_iter()
-        .map(|item| propose_on_split(item, &split, n_obj, n))
+        .map(|item| propose_on_split(item, &split, &weights, n))
         .collect();
     out.map(Some)
 }
@@ -217,12 +237,39 @@ fn split_common(
     }
 }
 
-/// Sync the item's sorted columns (`n` history rows), weigh the split and propose
+/// The weights of a split's below and above sets, and the logarithms of the latter.
+struct SplitWeights {
+    below: Vec<f64>,
+    above: Vec<f64>,
+    above_log: Vec<f64>,
+}
+
+impl SplitWeights {
+    /// Optuna's `default_weights` in trial-number order for the above set, and for the
+    /// below set with one objective (several: uniform, as Optuna 5.0's MOTPE).
+    fn new(split: &Split, n_obj: usize) -> Self {
+        let below = if n_obj == 1 {
+            default_weights(split.below.len())
+        } else {
+            vec![1.0; split.below.len()]
+        };
+        let above = default_weights(split.above.len());
+        let mut above_log = vec![0.0; above.len()];
+        super::fused::ln_slice(&above, &mut above_log);
+        Self {
+            below,
+            above,
+            above_log,
+        }
+    }
+}
+
+/// Sync the item's sorted columns (`n` history rows) and propose on the weighed split
 /// (`None` when a parameter is missing in some row).
 fn propose_on_split(
     item: BatchItem<'_>,
     split: &Split,
-    n_obj: usize,
+    weights: &SplitWeights,
     n: usize,
 ) -> CoreResult<Option<Vec<f64>>> {
     let d = item.space.params().len();
@@ -251,25 +298,24 @@ fn propose_on_split(
         .iter()
         .flat_map(|&r| cols.iter().map(move |c| c[r as usize]))
         .collect();
-    let below_weights = if n_obj == 1 {
-        default_weights(split.below.len())
-    } else {
-        // Optuna 5.0's MOTPE weighs the below set uniformly.
-        vec![1.0; split.below.len()]
-    };
-    let row_weights = default_weights(split.above.len());
     let obs = Observations {
         below: &below,
-        below_weights: &below_weights,
+        below_weights: &weights.below,
         above: IndexedObservations {
             columns: cols,
             sorted,
             rows: &split.above,
-            row_weights: &row_weights,
+            row_weights: &weights.above,
             extra: &[],
             extra_weights: &[],
         },
     };
-    let p = propose_with(item.space, obs, item.seed, item.above)?;
+    let p = propose_logged(
+        item.space,
+        obs,
+        item.seed,
+        item.above,
+        Some(&weights.above_log),
+    )?;
     Ok(Some(p.candidates[p.best * d..(p.best + 1) * d].to_vec()))
 }

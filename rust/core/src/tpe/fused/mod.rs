@@ -368,12 +368,20 @@ pub(super) fn log_pdf(
     let dc = gm.dims.len();
     let m = in_support.len();
     let n = constant.len();
+    // One dimension: candidates by coordinate, so that a group's lanes lie close together
+    // and more far kernels are below the cutoff in every lane (their exponentials are
+    // skipped). Each lane's result depends on its own candidate only: the order changes
+    // no bit of any result.
+    let mut lane_order: Vec<usize> = (0..m).collect();
+    if dc == 1 {
+        lane_order.sort_by(|&a, &b| u[a].total_cmp(&u[b]));
+    }
     // Candidates in groups of LANES; the last group repeats its last candidate.
     let feats: Vec<Vec<[f64; LANES]>> = (0..m.div_ceil(LANES))
         .map(|g| {
             let mut feat = vec![[0.0; LANES]; 2 * dc];
             for l in 0..LANES {
-                let c = (g * LANES + l).min(m - 1);
+                let c = lane_order[(g * LANES + l).min(m - 1)];
                 for i in 0..dc {
                     let v = u[c * dc + i];
                     feat[i][l] = v * v;
@@ -400,15 +408,13 @@ pub(super) fn log_pdf(
     } else {
         accumulate_range(gm, constant, &feats, 0, n)
     };
-    (0..m)
-        .map(|c| {
-            if in_support[c] {
-                lse[c / LANES].value(c % LANES)
-            } else {
-                f64::NEG_INFINITY
-            }
-        })
-        .collect()
+    let mut out = vec![f64::NEG_INFINITY; m];
+    for (p, &c) in lane_order.iter().enumerate() {
+        if in_support[c] {
+            out[c] = lse[p / LANES].value(p % LANES);
+        }
+    }
+    out
 }
 
 /// `ln(x)` for positive normal `x`: `x = 2^e m` with `m` in `[sqrt(1/2), sqrt(2))`, and

@@ -117,7 +117,24 @@ impl IncrementalAbove {
         rows: &[u32],
         row_weights: &[f64],
     ) -> CoreResult<&ParzenEstimator> {
+        self.update_logged(columns, rows, row_weights, None)
+    }
+
+    /// [`Self::update`] given `ln(row_weights)` as [`fused::ln_slice`] computes it (several
+    /// search spaces over one split share the same weights), or `None` to compute them.
+    pub(crate) fn update_logged(
+        &mut self,
+        columns: &[&[f64]],
+        rows: &[u32],
+        row_weights: &[f64],
+        log_weights: Option<&[f64]>,
+    ) -> CoreResult<&ParzenEstimator> {
         let d = self.specs.len();
+        if log_weights.is_some_and(|lw| lw.len() != row_weights.len()) {
+            return Err(CoreError::ShapeMismatch(
+                "log weights and row_weights differ".into(),
+            ));
+        }
         if columns.len() != d {
             return Err(CoreError::ShapeMismatch(format!(
                 "expected {d} columns, got {}",
@@ -191,7 +208,7 @@ impl IncrementalAbove {
             self.grow(n_rows);
             self.apply_changes(columns, &added, &removed)?;
         }
-        if let Err(e) = self.refresh_weights(rows, row_weights) {
+        if let Err(e) = self.refresh_weights(rows, row_weights, log_weights) {
             // Kernels already moved: start over on the next call rather than serve them.
             self.est = None;
             return Err(e);
@@ -534,7 +551,12 @@ impl IncrementalAbove {
     }
 
     /// Mixture weights, categorical kernel masses and per-kernel constants for this set.
-    fn refresh_weights(&mut self, rows: &[u32], row_weights: &[f64]) -> CoreResult<()> {
+    fn refresh_weights(
+        &mut self,
+        rows: &[u32],
+        row_weights: &[f64],
+        log_weights: Option<&[f64]>,
+    ) -> CoreResult<()> {
         let est = self.est.as_mut().expect("built");
         let n_kernels = est.weights.len();
         let prior_weight = self.cfg.prior_weight;
@@ -566,9 +588,15 @@ impl IncrementalAbove {
         let log_total = total.ln();
         // In chunks, so that the vectorised logarithms stay in cache for the scatter.
         let mut log_w = [0.0; 256];
-        for (rows, ws) in rows.chunks(256).zip(row_weights.chunks(256)) {
-            let log_w = &mut log_w[..ws.len()];
-            fused::ln_slice(ws, log_w);
+        for (c, (rows, ws)) in rows.chunks(256).zip(row_weights.chunks(256)).enumerate() {
+            let log_w: &[f64] = match log_weights {
+                Some(lw) => &lw[c * 256..c * 256 + ws.len()],
+                None => {
+                    let log_w = &mut log_w[..ws.len()];
+                    fused::ln_slice(ws, log_w);
+                    log_w
+                }
+            };
             for ((&r, &w), &lw) in rows.iter().zip(ws).zip(log_w.iter()) {
                 let r = r as usize;
                 est.weights[r] = w / total;

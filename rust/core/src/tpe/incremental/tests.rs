@@ -37,6 +37,18 @@ fn random_value(rng: &mut Pcg64, s: &ParamSpec) -> f64 {
     s.low + rng.random::<f64>() * (s.high - s.low)
 }
 
+/// `m` random points of the space, row-major.
+fn random_points(rng: &mut Pcg64, specs: &[ParamSpec], m: usize) -> Vec<f64> {
+    (0..m)
+        .flat_map(|_| {
+            specs
+                .iter()
+                .map(|s| random_value(rng, s))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Random histories and kernel sets (growing, with rows entering and leaving, rows
 /// with missing values never selected): the incremental estimator's log-density
 /// equals a fresh `from_indexed` build.
@@ -108,14 +120,7 @@ fn check_run(specs: &[ParamSpec], initial: usize) {
         )
         .unwrap();
         let inc = state.update(&cols, &rows, &weights).unwrap();
-        let x: Vec<f64> = (0..16)
-            .flat_map(|_| {
-                specs
-                    .iter()
-                    .map(|s| random_value(&mut rng, s))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
+        let x = random_points(&mut rng, &specs, 16);
         // The floor bookkeeping matches the coefficients.
         let gm = inc.gemm.as_ref().expect("numerical dims");
         let fl = gm
@@ -206,4 +211,50 @@ mod timing {
             times[1], times[20]
         );
     }
+}
+
+/// Given the logarithms of the row weights (shared by the spaces of one batch), the
+/// estimator is bit for bit the one that computes them itself; a length mismatch is an
+/// error naming the weights.
+#[test]
+fn shared_log_weights_give_the_same_estimator() {
+    let specs = specs();
+    let cfg = ParzenConfig::default();
+    let mut rng = Pcg64::seed_from_u64(5);
+    let n = 700;
+    let columns: Vec<Vec<f64>> = specs
+        .iter()
+        .map(|s| (0..n).map(|_| random_value(&mut rng, s)).collect())
+        .collect();
+    let cols: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+    let mut own = IncrementalAbove::new(&specs, cfg).unwrap();
+    let mut shared = IncrementalAbove::new(&specs, cfg).unwrap();
+    for m in [400, 401, 650, 700] {
+        let rows: Vec<u32> = (0..m as u32).filter(|r| r % 7 != 3).collect();
+        let weights: Vec<f64> = (0..rows.len())
+            .map(|i| {
+                if i % 5 == 0 {
+                    0.0
+                } else {
+                    0.5 + i as f64 / 97.0
+                }
+            })
+            .collect();
+        let mut logs = vec![0.0; weights.len()];
+        fused::ln_slice(&weights, &mut logs);
+        let x = random_points(&mut rng, &specs, 24);
+        let a = own.update(&cols[..], &rows, &weights).unwrap().log_pdf(&x);
+        let b = shared
+            .update_logged(&cols[..], &rows, &weights, Some(&logs))
+            .unwrap()
+            .log_pdf(&x);
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.iter().zip(&b).all(|(u, v)| u.to_bits() == v.to_bits()));
+    }
+    let rows: Vec<u32> = (0..500).collect();
+    let weights = vec![1.0; 500];
+    let err = shared
+        .update_logged(&cols[..], &rows, &weights, Some(&[0.0; 3]))
+        .unwrap_err();
+    assert!(err.to_string().contains("log weights"), "{err}");
 }
