@@ -339,9 +339,9 @@ def test_a_refused_value_is_a_storage_internal_error(postgres_url: str) -> None:
         ),
         (
             'UPDATE trial_params SET distribution_json = \'{"name": "FloatDistribution", '
-            '"attributes": {"low": 0, "high": Infinity, "log": false, "step": null}}\' '
+            '"attributes": {"low": 2, "high": Infinity, "log": false, "step": 1.5}}\' '
             "WHERE param_name = 'x'",
-            "Corrupt stored parameter 'x' of trial 0: `high` must be finite, but got high=inf.",
+            "Corrupt stored parameter 'x' of trial 0: `high` must be finite when `step` is given",
         ),
         ("UPDATE trial_values SET value = NULL", "Corrupt stored value: NULL"),
     ],

@@ -66,7 +66,10 @@ def _cached(key: tuple[Any, ...], name: Any, make: Any) -> tuple[BaseDistributio
     for w in caught:  # re-emit (e.g. "range not divisible by step") at the caller
         warnings.warn(w.message, w.category, stacklevel=4)
     entry = (dist, dist.single())
-    if not caught:  # only cache silent constructions so warnings repeat as in Optuna
+    if not caught and (entry[1] or _dists._samplable(dist)):
+        # Only silent constructions are cached, so warnings repeat as in Optuna; so are only
+        # ranges a sampler can draw from, so that every suggest of another one reaches the
+        # check of ``Trial._suggest`` (the fast paths need the cached object).
         if len(_DIST_CACHE) >= _DIST_CACHE_LIMIT:
             _DIST_CACHE.clear()
         # An unhashable argument the constructor accepts (``log=[]``) is not cached.
@@ -284,6 +287,7 @@ class Trial(BaseTrial):
             made = entry[0]
             if (
                 not entry[1]
+                and _dists._samplable(made)
                 and step is None
                 and log is False
                 and isinstance(made, FloatDistribution)
@@ -375,6 +379,8 @@ class Trial(BaseTrial):
             if single:
                 value = _dists._get_single_value(dist)
             else:
+                if not _dists._samplable(dist):
+                    _dists._reject_unsamplable(name, dist)
                 relative = self._relative_params
                 if relative is None:
                     relative = self.relative_params
