@@ -285,9 +285,11 @@ class Trial(BaseTrial):
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
             made = entry[0]
+            if not entry[1] and not _dists._samplable(made):
+                # Never cached (see ``_cached``): every suggest of it comes here.
+                return float(self._suggest(name, made, False, unsamplable=True))
             if (
                 not entry[1]
-                and _dists._samplable(made)
                 and step is None
                 and log is False
                 and isinstance(made, FloatDistribution)
@@ -343,7 +345,19 @@ class Trial(BaseTrial):
         choice: CategoricalChoiceType = self._suggest(name, entry[0], entry[1])
         return choice
 
-    def _suggest(self, name: str, dist: BaseDistribution, single: bool | None = None) -> Any:
+    def _suggest(
+        self,
+        name: str,
+        dist: BaseDistribution,
+        single: bool | None = None,
+        *,
+        unsamplable: bool = False,
+    ) -> Any:
+        """Suggest ``name`` from ``dist`` (``single``: ``dist.single()`` when known).
+
+        ``unsamplable``: ``dist`` is a float range samplers cannot draw from; only a fixed
+        value can be suggested from it.
+        """
         if type(name) is not str:
             _check_name(name)
         frozen = self._cached_frozen_trial
@@ -379,7 +393,7 @@ class Trial(BaseTrial):
             if single:
                 value = _dists._get_single_value(dist)
             else:
-                if not _dists._samplable(dist):
+                if unsamplable:
                     _dists._reject_unsamplable(name, dist)
                 relative = self._relative_params
                 if relative is None:
