@@ -243,11 +243,11 @@ class Trial(BaseTrial):
                     if random is not None:
                         stream = random._rng
                         if not stream.numpy_ahead:
-                            # RandomSampler.sample_independent's draw for this case, inline:
-                            # a float in [low, high] by construction.
-                            drawn: float = low_f + stream.draws.random() * (high_f - low_f)
-                            if drawn > high_f:
-                                drawn = high_f
+                            # RandomSampler.sample_independent's draw for this case, inline
+                            # (Optuna's arithmetic): a float in [low, high).
+                            drawn: float = low_f + (high_f - low_f) * stream.draws.random()
+                            if drawn >= high_f:
+                                drawn = math.nextafter(high_f, high_f - 1)
                             params[name] = drawn
                             frozen.distributions[name] = udist
                             frozen._internal_params[name] = drawn  # type: ignore[index]
