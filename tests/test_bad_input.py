@@ -23,10 +23,6 @@ NAN = math.nan
 @pytest.mark.parametrize(
     ("kwargs", "label", "shown"),
     [
-        ({"low": 0.0, "high": INF}, "high", "inf"),
-        ({"low": -INF, "high": 0.0}, "low", "-inf"),
-        ({"low": NAN, "high": 1.0}, "low", "nan"),
-        ({"low": 0.0, "high": NAN}, "high", "nan"),
         ({"low": 0.0, "high": 1.0, "step": NAN}, "step", "nan"),
         ({"low": 0.0, "high": 1.0, "step": INF}, "step", "inf"),
         ({"low": 0.0, "high": 10**400}, "high", "10000000000"),
@@ -36,6 +32,55 @@ def test_float_distribution_requires_finite_arguments(
     kwargs: dict[str, float], label: str, shown: str
 ) -> None:
     with pytest.raises(ValueError, match=f"`{label}` must be finite, but got {label}={shown}"):
+        FloatDistribution(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "log", "single"),
+    [
+        (INF, INF, False, True),
+        (-INF, -INF, False, True),
+        (INF, INF, True, True),
+        (0.0, INF, False, False),
+        (-INF, 0.0, False, False),
+        (-INF, INF, False, False),
+        (NAN, NAN, False, False),
+        (NAN, 1.0, False, False),
+        (0.0, NAN, False, False),
+        (NAN, 1.0, True, False),
+    ],
+)
+def test_float_distribution_accepts_non_finite_bounds_like_optuna(
+    low: float, high: float, log: bool, single: bool
+) -> None:
+    # Optuna 5.0 builds these (its storage tests build FloatDistribution(inf, inf) and
+    # FloatDistribution(nan, nan)); only the comparisons ``low > high`` and ``log and
+    # low <= 0`` reject, and NaN fails neither.
+    d = FloatDistribution(low, high, log=log)
+    assert (d.low, d.high, d.log) == pytest.approx((low, high, log), nan_ok=True)
+    assert d.single() is single
+    has_nan = math.isnan(low) or math.isnan(high)
+    assert d._contains(low) is not has_nan
+    back = optuna.distributions.json_to_distribution(optuna.distributions.distribution_to_json(d))
+    assert back._asdict() == pytest.approx(d._asdict(), nan_ok=True)
+    assert (back == d) is not has_nan  # NaN bounds compare unequal, as in Optuna
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"low": INF, "high": 0.0}, "`low <= high` must hold"),
+        ({"low": -INF, "high": INF, "log": True}, "`low > 0` must hold for `log=True`"),
+        ({"low": 0.0, "high": INF, "step": 0.5}, "`high` must be finite when `step` is given"),
+        ({"low": NAN, "high": 1.0, "step": 0.5}, "`low` must be finite when `step` is given"),
+    ],
+)
+def test_float_distribution_rejects_what_optuna_rejects(
+    kwargs: dict[str, Any], message: str
+) -> None:
+    # With a step, Optuna fails in ``decimal`` (InvalidOperation) or builds a NaN grid;
+    # ferrotune names the bound.
+    with pytest.raises(ValueError, match=message):
         FloatDistribution(**kwargs)
 
 
@@ -76,6 +121,9 @@ def test_distributions_accept_numpy_scalars() -> None:
 SUGGESTS = [
     ("float inf", lambda t: t.suggest_float("x", 0.0, INF), ValueError, "`high` must be finite"),
     ("float nan", lambda t: t.suggest_float("x", NAN, 1.0), ValueError, "`low` must be finite"),
+    ("float -inf", lambda t: t.suggest_float("x", -INF, INF), ValueError, "`low` must be finite"),
+    ("float nan nan", lambda t: t.suggest_float("x", NAN, NAN), ValueError, "`low` must be"),
+    ("float log inf", lambda t: t.suggest_float("x", 1.0, INF, log=True), ValueError, "`high`"),
     (
         "float step nan",
         lambda t: t.suggest_float("x", 0.0, 1.0, step=NAN),
@@ -143,8 +191,8 @@ def test_suggest_rejects_non_finite_at_the_first_call(
 
 
 def test_fixed_trial_names_parameter_and_value() -> None:
-    with pytest.raises(ValueError, match="parameter 'x': `high` must be finite"):
-        FixedTrial({"x": 1.0}).suggest_float("x", 0.0, INF)
+    # Nothing is sampled: an infinite range is accepted, as in Optuna.
+    assert FixedTrial({"x": 1.0}).suggest_float("x", 0.0, INF) == 1.0
     with pytest.raises(ValueError, match="parameter 'x': `nan` is invalid value"):
         FixedTrial({"x": NAN}).suggest_float("x", 0.0, 1.0)
 
@@ -877,3 +925,40 @@ def test_unhashable_arguments_the_constructors_accept_are_not_cached() -> None:
     assert trial.distributions["x"].log is False
     study.tell(trial, x + n)
     assert study.best_value == x + n
+
+
+@pytest.mark.parametrize(
+    "sampler_cls",
+    [optuna.samplers.RandomSampler, optuna.samplers.TPESampler, optuna.samplers.NSGAIISampler],
+)
+def test_single_infinite_value_is_suggested_like_optuna(sampler_cls: type) -> None:
+    # Optuna returns the single value without asking the sampler, and stores it.
+    study = optuna.create_study(sampler=sampler_cls(seed=0))
+
+    def objective(t: optuna.Trial) -> float:
+        assert t.suggest_float("p", INF, INF) == INF
+        assert t.suggest_float("n", -INF, -INF) == -INF
+        return t.suggest_float("x", 0.0, 1.0)
+
+    study.optimize(objective, n_trials=12)
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert study.trials[-1].params["p"] == INF
+    assert study.trials[-1].distributions["n"] == FloatDistribution(-INF, -INF)
+
+
+def test_fixed_value_of_an_infinite_range_is_used_like_optuna() -> None:
+    # An enqueued value is not sampled, so Optuna accepts the range; so does ferrotune. The
+    # next trial, without a fixed value, needs the sampler and is rejected.
+    study = optuna.create_study()
+    study.enqueue_trial({"x": 5.0})
+    study.optimize(lambda t: t.suggest_float("x", 0.0, INF), n_trials=1)
+    assert study.trials[0].params == {"x": 5.0}
+    assert study.trials[0].distributions["x"] == FloatDistribution(0.0, INF)
+    with pytest.raises(ValueError, match="parameter 'x': `high` must be finite"):
+        study.optimize(lambda t: t.suggest_float("x", 0.0, INF), n_trials=1)
+
+
+def test_range_of_infinite_width_is_rejected_at_the_call() -> None:
+    study = optuna.create_study()
+    with pytest.raises(ValueError, match=r"the width high - low of \[-1e\+308, 1e\+308\]"):
+        study.optimize(lambda t: t.suggest_float("x", -1e308, 1e308), n_trials=1)

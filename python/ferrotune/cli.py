@@ -18,6 +18,7 @@ import datetime
 import json
 import logging
 import os
+import shutil
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -426,6 +427,17 @@ def _build(name: str, p: argparse.ArgumentParser) -> Callable[[argparse.Namespac
         p.add_argument("--port", type=int, default=13000, help="Port to listen on.")
         p.add_argument("--threads", type=int, default=10, help="Threads answering calls.")
         return _grpc_proxy
+    if name == "install-optuna-cli":
+        p.add_argument(
+            "--dir",
+            default=None,
+            help="Directory of the launcher (default: where `ferrotune` is installed).",
+        )
+        p.add_argument(
+            "--force", action="store_true", help="Install even where a real Optuna is found."
+        )
+        p.add_argument("--uninstall", action="store_true", help="Remove the launcher.")
+        return _install_optuna_cli
     assert name == "tell"
     p.add_argument("--study-name", default=None, help="Name of the study.")
     p.add_argument("--trial-number", type=int, required=True)
@@ -448,7 +460,27 @@ COMMANDS = (
     "ask",
     "tell",
     "grpc-proxy",
+    "install-optuna-cli",
 )
+# Commands of ``ferrotune`` only (not offered by the ``optuna`` launcher).
+_FERROTUNE_ONLY = ("install-optuna-cli",)
+
+
+def _install_optuna_cli(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ferrotune import _optuna_cli
+
+    directory = None if args.dir is None else Path(args.dir)
+    if args.uninstall:
+        removed = _optuna_cli.uninstall(directory)
+        print(f"Removed {removed}")
+        return 0
+    written = _optuna_cli.install(directory, force=args.force)
+    print(f"Installed {written}: `optuna COMMAND` now runs `ferrotune COMMAND`.")
+    if shutil.which("optuna") is None:
+        _logger.warning(f"{written.parent} is not on PATH: run it as {written}.")
+    return 0
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -463,17 +495,23 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", help="Show tracebacks.")
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+def _parser(
+    prog: str = "ferrotune",
+) -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     """The main parser and each command's subparser (whose help a usage error prints)."""
     common = argparse.ArgumentParser(add_help=False)
     _common(common)
-    parser = argparse.ArgumentParser(prog="ferrotune", parents=[common])
-    parser.add_argument(
-        "--version", action="version", version=f"ferrotune {ferrotune.__version__}"
-    )
+    parser = argparse.ArgumentParser(prog=prog, parents=[common])
+    version = f"ferrotune {ferrotune.__version__}"
+    if prog == "optuna":
+        from ferrotune._optuna_cli import OPTUNA_API_VERSION
+
+        version = f"optuna {OPTUNA_API_VERSION} ({version})"
+    parser.add_argument("--version", action="version", version=version)
     sub = parser.add_subparsers(dest="command")
     subparsers: dict[str, argparse.ArgumentParser] = {}
-    for name in COMMANDS:
+    commands = _commands(prog)
+    for name in commands:
         p = sub.add_parser(name, parents=[common], help=f"{name} command")
         p.set_defaults(handler=_build(name, p))
         subparsers[name] = p
@@ -487,24 +525,42 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     return parser, subparsers
 
 
-def _join_commands(argv: list[str]) -> list[str]:
+def _commands(prog: str) -> tuple[str, ...]:
+    if prog == "ferrotune":
+        return COMMANDS
+    return tuple(c for c in COMMANDS if c not in _FERROTUNE_ONLY)
+
+
+def _join_commands(argv: list[str], commands: Sequence[str] = COMMANDS) -> list[str]:
     """Merge two-word commands (``storage upgrade``) into one argument."""
     for i in range(len(argv) - 1):
         pair = f"{argv[i]} {argv[i + 1]}"
-        if pair in COMMANDS:
+        if pair in commands:
             return [pair, *argv[:i], *argv[i + 2 :]]
     for i, arg in enumerate(argv):
-        if arg in COMMANDS:
+        if arg in commands:
             return [arg, *argv[:i], *argv[i + 1 :]]
     return argv
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ferrotune`` console script."""
+def main(argv: Sequence[str] | None = None, *, prog: str = "ferrotune") -> int:
+    """Entry point of the ``ferrotune`` console script.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+    prog
+        The command's name: ``"optuna"`` for the launcher of ``ferrotune
+        install-optuna-cli``, which offers Optuna's commands and prints Optuna's API version
+        for ``--version``.
+    """
+    if prog not in ("ferrotune", "optuna"):
+        raise ValueError(f"`prog` must be 'ferrotune' or 'optuna', but got prog={prog!r}.")
     # No arguments at all is the `help` command, as in Optuna.
     args_list = list(sys.argv[1:] if argv is None else argv) or ["help"]
-    parser, subparsers = _parser()
-    joined = _join_commands(args_list)
+    parser, subparsers = _parser(prog)
+    joined = _join_commands(args_list, _commands(prog))
     args = parser.parse_args(joined)
     if getattr(args, "handler", None) is None:
         parser.print_help()

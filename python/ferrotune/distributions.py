@@ -101,6 +101,24 @@ def _check_number(label: str, value: Any, *, optional: bool = False) -> None:
         raise ValueError(f"`{label}` must be finite, but got {label}={text}.")
 
 
+def _check_bound(label: str, value: Any) -> None:
+    """Require a real number for the bound ``label`` of a ``FloatDistribution``.
+
+    Infinities and NaN are accepted, as Optuna accepts them (only a single-value range such as
+    ``[inf, inf]`` can be sampled; ``suggest_float`` rejects the others). An int beyond the
+    float range is a ``ValueError``, anything but a number a ``TypeError``.
+    """
+    if not isinstance(value, Real):
+        raise TypeError(
+            f"`{label}` must be a real number, but got {label}={value!r} of type "
+            f"{type(value).__name__}."
+        )
+    try:
+        float(value)
+    except OverflowError:
+        _check_number(label, value)
+
+
 def _for_param(name: str, make: Callable[[], _D]) -> _D:
     """Build a distribution for parameter ``name``, naming it in any argument error."""
     try:
@@ -137,7 +155,9 @@ class FloatDistribution(BaseDistribution):
     Parameters
     ----------
     low, high
-        Inclusive bounds, ``low <= high`` (``low > 0`` when ``log``).
+        Inclusive bounds, ``low <= high`` (``low > 0`` when ``log``). As in Optuna they may
+        be infinite or NaN (finite with ``step``); samplers only draw from a finite range or
+        a single value such as ``[inf, inf]``.
     log
         Sample in the log domain. Not combinable with ``step``.
     step
@@ -147,11 +167,17 @@ class FloatDistribution(BaseDistribution):
     def __init__(
         self, low: float, high: float, log: bool = False, step: float | None = None
     ) -> None:
-        _check_number("low", low)
-        _check_number("high", high)
+        _check_bound("low", low)
+        _check_bound("high", high)
         _check_number("step", step, optional=True)
         if log and step is not None:
             raise ValueError("The parameter `step` is not supported when `log` is true.")
+        if step is not None:
+            for label, bound in (("low", low), ("high", high)):
+                if not math.isfinite(bound):
+                    raise ValueError(
+                        f"`{label}` must be finite when `step` is given, but got {label}={bound}."
+                    )
         if low > high:
             raise ValueError(f"`low <= high` must hold, but got ({low=}, {high=}).")
         if log and low <= 0.0:
@@ -632,6 +658,36 @@ def _adjust_int_high(low: int, high: int, step: int) -> int:
         )
         return new_high
     return high
+
+
+def _samplable(dist: BaseDistribution) -> bool:
+    """Whether samplers can draw from ``dist``: not a float range with an infinite or NaN
+    bound or an infinite width (a single value such as ``[inf, inf]`` is never sampled)."""
+    if type(dist) is FloatDistribution or isinstance(dist, FloatDistribution):
+        low, high = dist.low, dist.high  # type: ignore[attr-defined]
+        if dist.log:  # type: ignore[attr-defined]
+            return math.isfinite(low) and math.isfinite(high)
+        return math.isfinite(high - low)
+    return True
+
+
+def _reject_unsamplable(name: str, dist: BaseDistribution) -> None:
+    """Raise the ``ValueError`` of ``suggest_float`` for a range samplers cannot draw from.
+
+    Optuna builds such a distribution and fails in the sampler (numpy's ``OverflowError:
+    Range exceeds valid bounds``); ferrotune names the parameter and the bound instead.
+    """
+    assert isinstance(dist, FloatDistribution)
+    prefix = f"Invalid distribution for parameter '{name}': "
+    if math.isfinite(dist.low) and math.isfinite(dist.high):
+        raise ValueError(
+            f"{prefix}the width high - low of [{dist.low}, {dist.high}] exceeds the float range."
+        )
+    label, bound = ("low", dist.low) if not math.isfinite(dist.low) else ("high", dist.high)
+    raise ValueError(
+        f"{prefix}`{label}` must be finite, but got {label}={bound} (only a single value "
+        "such as [inf, inf] can be suggested)."
+    )
 
 
 def _get_single_value(distribution: BaseDistribution) -> Any:

@@ -22,6 +22,7 @@ from ferrotune.trial import TrialState
 from .test_storage_behaviour import (  # noqa: F401  (collected here against the proxy)
     test_get_all_trials_not_modified,
     test_incompatible_distribution_is_rejected,
+    test_single_value_infinite_float_params_round_trip,
     test_study_api_round_trip,
     test_study_lifecycle,
     test_template_trials_and_history,

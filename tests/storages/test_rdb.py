@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
+import threading
 import time
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -348,9 +351,9 @@ def test_a_refused_value_is_a_storage_internal_error(postgres_url: str) -> None:
         ),
         (
             'UPDATE trial_params SET distribution_json = \'{"name": "FloatDistribution", '
-            '"attributes": {"low": 0, "high": Infinity, "log": false, "step": null}}\' '
+            '"attributes": {"low": 2, "high": Infinity, "log": false, "step": 1.5}}\' '
             "WHERE param_name = 'x'",
-            "Corrupt stored parameter 'x' of trial 0: `high` must be finite, but got high=inf.",
+            "Corrupt stored parameter 'x' of trial 0: `high` must be finite when `step` is given",
         ),
         ("UPDATE trial_values SET value = NULL", "Corrupt stored value: NULL"),
     ],
@@ -388,3 +391,36 @@ def test_trial_finished_by_another_process_is_listed(tmp_path: Any, monkeypatch:
     listed = study.trials
     assert [(t.number, t.state, t.value) for t in listed] == [(0, TrialState.COMPLETE, 1.5)]
     assert study.best_value == 1.5
+
+
+def test_engine_dispose_closes_every_connection_of_the_storage(postgres_url: str) -> None:
+    # Optuna's test helpers end with ``storage.engine.dispose()``. The per-thread hot-path
+    # connections must close then too: returned later into the discarded pool, they stayed
+    # open until the garbage collector found the pool's reference cycle, and psycopg's
+    # ResourceWarning fired at that random moment (inside another test's
+    # ``pytest.warns``, making its warning count depend on the tests run before it).
+    def use_and_dispose() -> None:
+        storage = RDBStorage(postgres_url)
+        study = ft.create_study(storage=storage)
+
+        def in_another_thread() -> None:
+            worker = threading.Thread(target=lambda: study.optimize(lambda t: 1.0, n_trials=1))
+            worker.start()
+            worker.join()
+
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+        in_another_thread()
+        storage.engine.dispose()
+        # The storage reconnects, in this thread and in others.
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+        in_another_thread()
+        states = [t.state for t in storage.get_all_trials(study._study_id)]
+        assert states == [TrialState.COMPLETE] * 5
+        storage.engine.dispose()
+
+    gc.collect()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        use_and_dispose()
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []

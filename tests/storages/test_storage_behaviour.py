@@ -257,3 +257,32 @@ def test_get_all_trials_not_modified(storage_factory: Factory) -> None:
 
 def test_get_all_trials_not_modified_in_memory() -> None:
     _check_get_all_trials_not_modified(ft.storages.InMemoryStorage())
+
+
+def test_single_value_infinite_float_params_round_trip(storage_factory: Factory) -> None:
+    # Optuna stores FloatDistribution(inf, inf) and its value (suggest_float("x", inf, inf)
+    # returns inf without sampling), and reads both back from every storage.
+    storage = storage_factory()
+    study = ft.create_study(storage=storage, study_name="inf")
+    suggested: list[float] = []
+
+    def objective(t: ft.Trial) -> float:
+        suggested.append(t.suggest_float("p", math.inf, math.inf))
+        suggested.append(t.suggest_float("n", -math.inf, -math.inf))
+        return 0.0
+
+    study.optimize(objective, n_trials=1)
+    assert suggested == [math.inf, -math.inf]
+    sid = storage.get_study_id_from_name("inf")
+    tid = storage.create_new_trial(sid)
+    storage.set_trial_param(tid, "q", math.inf, FloatDistribution(math.inf, math.inf))
+    for trial in storage_factory().get_all_trials(sid):
+        assert trial.distributions.pop("q", None) in (None, FloatDistribution(math.inf, math.inf))
+        assert trial.params.pop("q", math.inf) == math.inf
+        assert trial.params == ({"p": math.inf, "n": -math.inf} if trial.number == 0 else {})
+    first = storage_factory().get_all_trials(sid)[0]
+    assert first.state == TrialState.COMPLETE
+    assert first.distributions == {
+        "p": FloatDistribution(math.inf, math.inf),
+        "n": FloatDistribution(-math.inf, -math.inf),
+    }

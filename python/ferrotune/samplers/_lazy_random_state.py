@@ -15,6 +15,21 @@ import numpy as np
 _MT_STATE_WORDS = 624
 
 
+def _init_genrand(seed: int) -> list[int]:
+    """MT19937's state for an integer seed as numpy's ``RandomState(seed)`` sets it.
+
+    numpy seeds an integer with the generator's ``init_genrand`` recurrence, Python's
+    ``random.seed`` with ``init_by_array``: the two streams differ for the same seed. Done
+    here in Python, without building a ``RandomState``.
+    """
+    key = [0] * _MT_STATE_WORDS
+    word = seed & 0xFFFFFFFF
+    for i in range(_MT_STATE_WORDS):
+        key[i] = word
+        word = (1812433253 * (word ^ (word >> 30)) + i + 1) & 0xFFFFFFFF
+    return key
+
+
 class LazyRandomState:
     """A ``numpy.random.RandomState`` created when :attr:`rng` is first read.
 
@@ -55,12 +70,16 @@ class SharedRandomStream(LazyRandomState):
     Parameters
     ----------
     seed
-        Seed of ``random.Random`` (so the sampler's draws for a seed do not change).
+        Seeded as ``numpy.random.RandomState(seed)`` is (Optuna's ``LazyRandomState``), so
+        the stream is the one Optuna's samplers draw for the same seed; ``None`` seeds from
+        OS entropy.
     """
 
     def __init__(self, seed: int | None = None) -> None:
         super().__init__()
-        self.draws = random.Random(seed)
+        self.draws = random.Random()
+        if seed is not None:
+            self.draws.setstate((3, (*_init_genrand(seed), _MT_STATE_WORDS), None))
         self.numpy_ahead = False  # True while the numpy state may hold the newer position
 
     @property

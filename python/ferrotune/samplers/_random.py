@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
+from math import exp, floor, isfinite
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,44 +96,87 @@ class RandomSampler(BaseSampler):
         if stream.numpy_ahead:
             stream.pull()
         if type(dist) is FloatDistribution and dist.step is None and not dist.log:
-            value = dist.low + stream.draws.random() * (dist.high - dist.low)
-            return value if value <= dist.high else dist.high
-        return sample_uniform(stream.draws.random(), dist)
+            high = dist.high
+            value = dist.low + (high - dist.low) * stream.draws.random()
+            if value < high:
+                return value
+            return _cap_uniform(dist.low, high, value)
+        return draw(stream.draws.random, dist)
 
 
 # ``Trial.suggest_float`` may draw continuous uniform floats itself for this class while
 # this is its ``sample_independent`` (not for subclasses, which do not define the name in
 # their own class, nor when the method is patched on the class or the instance):
-# ``low + u * (high - low)`` capped at ``high``, ``u`` from ``_rng.draws`` while the numpy
+# ``low + (high - low) * u`` kept below ``high``, ``u`` from ``_rng.draws`` while the numpy
 # view is not ahead, exactly the first branch of :meth:`RandomSampler.sample_independent`.
 RandomSampler._INLINE_UNIFORM = RandomSampler.sample_independent  # type: ignore[attr-defined]
 
 
-def sample_uniform(u: float, dist: BaseDistribution) -> Any:
-    """Map a uniform draw ``u`` in [0, 1) to an external value of ``dist``."""
+def _check_range(low: float, high: float) -> None:
+    """numpy's ``RandomState.uniform`` check, with its error: the width must be finite."""
+    if not isfinite(high - low):
+        raise OverflowError("Range exceeds valid bounds")
+
+
+def _cap_uniform(low: float, high: float, value: float) -> float:
+    """A continuous uniform draw ``value`` that reached ``high`` (or is not finite)."""
+    _check_range(low, high)
+    if low == high:
+        return value
+    return min(value, math.nextafter(high, high - 1))
+
+
+def draw(random: Callable[[], float], dist: BaseDistribution) -> Any:
+    """A uniform sample of ``dist`` from the draws ``random()`` in [0, 1), as Optuna's
+    ``RandomSampler`` makes it.
+
+    Optuna maps the parameter to a continuous interval (the log of a log range, one half
+    ``step`` beyond each end of a stepped one, one unit interval per categorical choice),
+    draws ``low + (high - low) * u`` there with numpy's ``RandomState.uniform`` and maps it
+    back (rounding to the step, the choice with the largest draw). The same arithmetic on
+    the same Mersenne Twister stream (see :class:`SharedRandomStream`) gives its values bit
+    for bit; a range of infinite width raises numpy's ``OverflowError``.
+    """
     kind = type(dist)
-    if kind is FloatDistribution or isinstance(dist, FloatDistribution):
-        assert isinstance(dist, FloatDistribution)
-        low, high = dist.low, dist.high
-        if dist.log:
-            log_low = math.log(low)
-            value = math.exp(log_low + u * (math.log(high) - log_low))
-            return min(max(value, low), high)
-        if dist.step is None:
-            return min(low + u * (high - low), high)
-        n_steps = round((high - low) / dist.step)
-        index = min(int(u * (n_steps + 1)), n_steps)
-        return min(low + index * dist.step, high)
+    if kind is FloatDistribution or (
+        kind is not IntDistribution and isinstance(dist, FloatDistribution)
+    ):
+        low, high = dist.low, dist.high  # type: ignore[attr-defined]
+        if dist.log:  # type: ignore[attr-defined]
+            lo, hi = math.log(low), math.log(high)
+            value = exp(lo + (hi - lo) * random())
+            if low <= value < high:  # what Optuna's clip to [low, high) leaves as it is
+                return value
+            _check_range(lo, hi)
+            if low == high:
+                return value
+            return min(max(value, low), math.nextafter(high, high - 1))
+        step = dist.step  # type: ignore[attr-defined]
+        if step is None:
+            value = low + (high - low) * random()
+            return value if value < high else _cap_uniform(low, high, value)
+        lo, hi = low - 0.5 * step, high + 0.5 * step
+        if not isfinite(hi - lo):
+            raise OverflowError("Range exceeds valid bounds")
+        value = round((lo + (hi - lo) * random() - low) / step) * step + low
+        return value if low <= value <= high else float(min(max(value, low), high))
     if kind is IntDistribution or isinstance(dist, IntDistribution):
-        assert isinstance(dist, IntDistribution)
-        low_i, high_i = dist.low, dist.high
-        if dist.log:
-            log_low = math.log(low_i - 0.5)
-            value = math.exp(log_low + u * (math.log(high_i + 0.5) - log_low))
-            return min(max(round(value), low_i), high_i)
-        n_values = (high_i - low_i) // dist.step + 1
-        return low_i + min(int(u * n_values), n_values - 1) * dist.step
+        low_i, high_i, step_i = dist.low, dist.high, dist.step  # type: ignore[attr-defined]
+        half = 0.5 * step_i
+        if dist.log:  # type: ignore[attr-defined]
+            lo, hi = math.log(low_i - half), math.log(high_i + half)
+            if not isfinite(hi - lo):
+                raise OverflowError("Range exceeds valid bounds")
+            value_i = round(exp(lo + (hi - lo) * random()))
+            return low_i if value_i < low_i else high_i if value_i > high_i else value_i
+        lo, hi = float(low_i) - half, float(high_i) + half
+        if not isfinite(hi - lo):
+            raise OverflowError("Range exceeds valid bounds")
+        index = floor((lo + (hi - lo) * random() - low_i) / step_i + 0.5)
+        value_i = index * step_i + low_i
+        return low_i if value_i < low_i else high_i if value_i > high_i else value_i
     if isinstance(dist, CategoricalDistribution):
-        n = len(dist.choices)
-        return dist.choices[min(int(u * n), n - 1)]
+        # One draw per choice; the first largest wins (numpy's argmax).
+        draws = [random() for _ in dist.choices]
+        return dist.choices[draws.index(max(draws))]
     raise TypeError(f"Unsupported distribution {dist!r}.")

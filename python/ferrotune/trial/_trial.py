@@ -66,7 +66,10 @@ def _cached(key: tuple[Any, ...], name: Any, make: Any) -> tuple[BaseDistributio
     for w in caught:  # re-emit (e.g. "range not divisible by step") at the caller
         warnings.warn(w.message, w.category, stacklevel=4)
     entry = (dist, dist.single())
-    if not caught:  # only cache silent constructions so warnings repeat as in Optuna
+    if not caught and (entry[1] or _dists._samplable(dist)):
+        # Only silent constructions are cached, so warnings repeat as in Optuna; so are only
+        # ranges a sampler can draw from, so that every suggest of another one reaches the
+        # check of ``Trial._suggest`` (the fast paths need the cached object).
         if len(_DIST_CACHE) >= _DIST_CACHE_LIMIT:
             _DIST_CACHE.clear()
         # An unhashable argument the constructor accepts (``log=[]``) is not cached.
@@ -240,11 +243,11 @@ class Trial(BaseTrial):
                     if random is not None:
                         stream = random._rng
                         if not stream.numpy_ahead:
-                            # RandomSampler.sample_independent's draw for this case, inline:
-                            # a float in [low, high] by construction.
-                            drawn: float = low_f + stream.draws.random() * (high_f - low_f)
-                            if drawn > high_f:
-                                drawn = high_f
+                            # RandomSampler.sample_independent's draw for this case, inline
+                            # (Optuna's arithmetic): a float in [low, high).
+                            drawn: float = low_f + (high_f - low_f) * stream.draws.random()
+                            if drawn >= high_f:
+                                drawn = math.nextafter(high_f, high_f - 1)
                             params[name] = drawn
                             frozen.distributions[name] = udist
                             frozen._internal_params[name] = drawn  # type: ignore[index]
@@ -282,6 +285,9 @@ class Trial(BaseTrial):
                 lambda: FloatDistribution(low, high, log=log, step=step),
             )
             made = entry[0]
+            if not entry[1] and not _dists._samplable(made):
+                # Never cached (see ``_cached``): every suggest of it comes here.
+                return float(self._suggest(name, made, False, unsamplable=True))
             if (
                 not entry[1]
                 and step is None
@@ -339,7 +345,19 @@ class Trial(BaseTrial):
         choice: CategoricalChoiceType = self._suggest(name, entry[0], entry[1])
         return choice
 
-    def _suggest(self, name: str, dist: BaseDistribution, single: bool | None = None) -> Any:
+    def _suggest(
+        self,
+        name: str,
+        dist: BaseDistribution,
+        single: bool | None = None,
+        *,
+        unsamplable: bool = False,
+    ) -> Any:
+        """Suggest ``name`` from ``dist`` (``single``: ``dist.single()`` when known).
+
+        ``unsamplable``: ``dist`` is a float range samplers cannot draw from; only a fixed
+        value can be suggested from it.
+        """
         if type(name) is not str:
             _check_name(name)
         frozen = self._cached_frozen_trial
@@ -375,6 +393,8 @@ class Trial(BaseTrial):
             if single:
                 value = _dists._get_single_value(dist)
             else:
+                if unsamplable:
+                    _dists._reject_unsamplable(name, dist)
                 relative = self._relative_params
                 if relative is None:
                     relative = self.relative_params

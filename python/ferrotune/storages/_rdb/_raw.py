@@ -51,6 +51,9 @@ class RawExecutor:
         self._sql_cache: dict[str, str] = {}
         self._all: set[Any] = set()
         self._all_lock = threading.Lock()
+        # Bumped when every thread's connection is given up (close, engine disposal): a
+        # thread whose connection is from an older epoch takes a new one.
+        self._epoch = 0
         dbapi = engine.dialect.dbapi
         assert dbapi is not None
         self._integrity_error: type[Exception] = dbapi.IntegrityError
@@ -88,10 +91,12 @@ class RawExecutor:
         )
 
     def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
+        local = self._local
+        conn = getattr(local, "conn", None)
+        if conn is None or local.epoch != self._epoch:
             conn = self.engine.raw_connection()
-            self._local.conn = conn
+            local.conn = conn
+            local.epoch = self._epoch
             with self._all_lock:
                 self._all.add(conn)
         return conn
@@ -106,13 +111,35 @@ class RawExecutor:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def close(self) -> None:
-        """Return every thread's connection to the pool (they are closed by ``dispose``)."""
+    def _take_all(self) -> list[Any]:
+        """Every thread's connection, forgotten: each thread takes a new one next time."""
         with self._all_lock:
             conns, self._all = list(self._all), set()
-        for conn in conns:
+            self._epoch += 1
+        return conns
+
+    def close(self) -> None:
+        """Return every thread's connection to the pool (they are closed by ``dispose``)."""
+        for conn in self._take_all():
             with contextlib.suppress(Exception):
                 conn.close()
+
+    def engine_disposed(self) -> None:
+        """Close every thread's connection: the engine's pool was disposed under them.
+
+        ``Engine.dispose()`` (which Optuna's own test helpers call on ``storage.engine``)
+        closes the pooled connections but not the checked-out ones kept here. Returned
+        later, they would sit open in the discarded pool until the garbage collector
+        found its reference cycle, and psycopg's "deleted while still open"
+        ``ResourceWarning`` would fire at that random moment. The in-memory SQLite
+        connection (the only one, shared by all threads) is kept: closing it would lose
+        the database.
+        """
+        if self._shared_lock is not None:
+            return
+        for conn in self._take_all():
+            with contextlib.suppress(Exception):
+                conn.invalidate()
 
     def _drop(self) -> None:
         conn = getattr(self._local, "conn", None)

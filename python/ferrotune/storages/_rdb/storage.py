@@ -57,6 +57,19 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now()
 
 
+def _on_engine_disposed(raw: RawExecutor) -> Callable[[Any], None]:
+    """An ``engine_disposed`` listener closing ``raw``'s connections (held weakly: the
+    engine must not keep the executor alive)."""
+    ref = weakref.ref(raw)
+
+    def listener(engine: Any) -> None:
+        executor = ref()
+        if executor is not None:
+            executor.engine_disposed()
+
+    return listener
+
+
 class RDBStorage(HeartbeatSettings, BaseStorage):
     """Storage in a relational database, compatible with Optuna's ``RDBStorage``.
 
@@ -127,6 +140,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
         self._raw.on_write = bump_epoch
         self._sqlite_single = self._dialect == "sqlite"
         self._finalizer = weakref.finalize(self, dispose, self._raw, self.engine)
+        sa.event.listen(self.engine, "engine_disposed", _on_engine_disposed(self._raw))
         self._sql = _sql.TrialSql(self._raw)
         transactions = self._transactions
         self._cache = TrialCache(
