@@ -156,6 +156,11 @@ class _BaseTuner:
         self.lgbm_params = copy.deepcopy(params)
         self.metric = _metric_name(self.lgbm_params)
         self.lgbm_params["metric"] = self.metric
+        # Also in the parameters, which lightgbm.train copies to every validation set: a
+        # set built without ``reference=train_set`` then matches the training set's
+        # parameters (otherwise LightGBM warns "Overriding the parameters from Reference
+        # Dataset").
+        self.lgbm_params["feature_pre_filter"] = False
         self.higher_is_better = _higher_is_better(self.metric)
         direction = StudyDirection.MAXIMIZE if self.higher_is_better else StudyDirection.MINIMIZE
         if study is None:
@@ -580,17 +585,63 @@ def train(
     num_boost_round: int = 1000,
     valid_sets: Any = None,
     valid_names: Any = None,
-    **kwargs: Any,
+    feval: Any = None,
+    feature_name: str | None = None,
+    categorical_feature: str | None = None,
+    keep_training_booster: bool = False,
+    callbacks: list[Callable[..., Any]] | None = None,
+    time_budget: float | None = None,
+    sample_size: int | None = None,
+    study: Study | None = None,
+    optuna_callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
+    model_dir: str | None = None,
+    *,
+    show_progress_bar: bool = True,
+    optuna_seed: int | None = None,
 ) -> Any:
-    """Drop-in for ``lightgbm.train`` that tunes ``params`` first (``LightGBMTuner``) and
-    returns the best booster."""
+    """Drop-in for ``lightgbm.train`` that tunes ``params`` first and returns the best booster.
+
+    The signature is optuna-integration's ``train`` (``lgb.train`` of
+    ``optuna.integration.lightgbm``): the arguments of :class:`LightGBMTuner`, in the same
+    positions. ``booster.params`` of the result holds the tuned parameters.
+
+    Raises
+    ------
+    ValueError
+        For ``feature_name``, ``categorical_feature`` (removed from ``lightgbm.train`` in
+        LightGBM 4.6: set them on the ``lightgbm.Dataset``), ``sample_size`` and
+        ``model_dir``, which ferrotune's tuner does not support.
+    """
+    unsupported = {
+        "feature_name": feature_name,
+        "categorical_feature": categorical_feature,
+        "sample_size": sample_size,
+        "model_dir": model_dir,
+    }
+    for name, value in unsupported.items():
+        if value is not None:
+            raise ValueError(
+                f"`{name}={value!r}` is not supported by ferrotune's LightGBM tuner"
+                + (
+                    " (set it on the lightgbm.Dataset)."
+                    if name in ("feature_name", "categorical_feature")
+                    else "."
+                )
+            )
     tuner = LightGBMTuner(
         params,
         train_set,
         num_boost_round,
         valid_sets=valid_sets,
         valid_names=valid_names,
-        **kwargs,
+        feval=feval,
+        keep_training_booster=keep_training_booster,
+        callbacks=callbacks,
+        time_budget=time_budget,
+        study=study,
+        optuna_callbacks=optuna_callbacks,
+        show_progress_bar=show_progress_bar,
+        optuna_seed=optuna_seed,
     )
     tuner.run()
     return tuner.get_best_booster()
