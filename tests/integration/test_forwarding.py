@@ -174,8 +174,40 @@ def test_real_optuna_and_ferrotune_side_by_side() -> None:
     assert fstudy.trials[0].state == ferrotune.trial.TrialState.PRUNED
 
 
+def _run(code: str) -> str:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(_PYTHON_DIR)},
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout.strip()
+
+
+def test_forwarding_loads_neither_optuna_nor_optuna_integration() -> None:
+    out = _run(
+        """
+        import sys, warnings
+        import ferrotune
+        from ferrotune.integration import CatBoostPruningCallback, PyCmaSampler
+        import ferrotune.integration.cma
+        warnings.simplefilter("ignore")
+        trial = ferrotune.create_study().ask()
+        CatBoostPruningCallback(trial, "Logloss")
+        PyCmaSampler(seed=0)
+        loaded = [name for name in sys.modules
+                  if name.split(".")[0] in ("optuna", "optuna_integration")]
+        assert not loaded, loaded
+        print("ok")
+        """
+    )
+    assert out == "ok"
+
+
 def test_without_optuna_integration_optunas_message() -> None:
-    code = textwrap.dedent(
+    out = _run(
         """
         import sys
         sys.modules["optuna_integration"] = None  # as if not installed
@@ -197,12 +229,4 @@ def test_without_optuna_integration_optunas_message() -> None:
         print("ok")
         """
     )
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(_PYTHON_DIR)},
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.strip() == "ok"
+    assert out == "ok"
