@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import pickle
 import warnings
+from typing import Any
 
 import lightgbm
 import numpy as np
@@ -103,3 +105,49 @@ def test_train_rejects_what_the_tuner_does_not_support() -> None:
     for name, value in (("feature_name", ["a", "b"]), ("model_dir", "boosters")):
         with pytest.raises(ValueError, match=f"`{name}="):
             lgb.train({"objective": "binary"}, dtrain, valid_sets=[dtrain], **{name: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "ours"),
+    [
+        ("LightGBMTuner", lightgbm_tuner.LightGBMTuner),
+        ("LightGBMTunerCV", lightgbm_tuner.LightGBMTunerCV),
+        ("train", lightgbm_tuner.train),
+    ],
+)
+def test_signatures_are_optuna_integrations(name: str, ours: Any) -> None:
+    """Same parameter names, order and kinds, so positional calls mean the same."""
+    optuna_lgb = pytest.importorskip("optuna_integration.lightgbm")
+
+    def shape(function: Any) -> list[tuple[str, Any]]:
+        parameters = inspect.signature(function).parameters.values()
+        return [(p.name, p.kind) for p in parameters if p.name != "self"]
+
+    assert shape(ours) == shape(getattr(optuna_lgb, name))
+
+
+def test_tuner_cv_passes_fpreproc_to_lightgbm_cv() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 3))
+    dtrain = lgb.Dataset(x, label=(x[:, 0] > 0).astype(int))
+    calls = []
+
+    def fpreproc(train: Any, valid: Any, params: dict[str, Any]) -> Any:
+        calls.append(params["metric"])
+        return train, valid, params
+
+    params = {"objective": "binary", "verbosity": -1, "num_threads": 1}
+    tuner = lgb.LightGBMTunerCV(
+        params,
+        dtrain,
+        num_boost_round=2,
+        nfold=2,
+        fpreproc=fpreproc,
+        time_budget=1e-3,  # the first trial only
+        show_progress_bar=False,
+    )
+    tuner.run()
+    assert sum(t.state.is_finished() for t in tuner.study.trials) == 1
+    assert calls == ["binary_logloss", "binary_logloss"]  # once per fold
+    with pytest.raises(ValueError, match="`sample_size=100`"):
+        lgb.LightGBMTunerCV(params, dtrain, sample_size=100)
