@@ -63,7 +63,8 @@ def _run_as_optuna(code: str) -> str:
 
 
 def _require(package: str) -> None:
-    if importlib.util.find_spec(package) is None:
+    # find_spec fails on an imported optuna_integration (its module has no __spec__).
+    if package not in sys.modules and importlib.util.find_spec(package) is None:
         pytest.skip(f"could not import {package!r}: not installed")
 
 

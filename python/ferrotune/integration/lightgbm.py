@@ -1,20 +1,69 @@
-"""LightGBM integration: a pruning callback for ``lightgbm.train`` and ``lightgbm.cv``."""
+"""LightGBM integration, usable as Optuna's drop-in ``lgb`` module.
+
+``import ferrotune.integration.lightgbm as lgb`` gives what ``import
+optuna.integration.lightgbm as lgb`` gives: LightGBM's own API (``lgb.Dataset``,
+``lgb.early_stopping``, ``lgb.log_evaluation``, ``lgb.cv``, ...), except that ``lgb.train``
+tunes the parameters stepwise (:class:`LightGBMTuner`) before it returns the best booster,
+plus :class:`LightGBMPruningCallback`, ``LightGBMTuner`` and ``LightGBMTunerCV``.
+``lgb.LGBMModel``, ``LGBMClassifier`` and ``LGBMRegressor`` are LightGBM's estimators that
+warn, as optuna-integration's do, that the tuner does not tune them.
+"""
 
 from __future__ import annotations
 
+import functools
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from ferrotune.integration._pruning import check_direction, missing, report_and_maybe_prune
+from ferrotune.integration.lightgbm_tuner import LightGBMTuner, LightGBMTunerCV, train
 
 if TYPE_CHECKING:
     from ferrotune.trial import Trial
 
 try:
-    import lightgbm as _lgb  # noqa: F401
+    import lightgbm as _lgb
 
     _AVAILABLE = True
 except ImportError:  # pragma: no cover - depends on the environment
     _AVAILABLE = False
+
+__all__ = ["LightGBMPruningCallback", "LightGBMTuner", "LightGBMTunerCV", "train"]
+
+_SKLEARN_PROXIES = ("LGBMModel", "LGBMClassifier", "LGBMRegressor")
+
+
+@functools.cache
+def _sklearn_proxy(name: str) -> type:
+    """LightGBM's scikit-learn estimator ``name``, warning that the tuner does not tune it."""
+    base: type = getattr(_lgb, name)
+
+    def __new__(cls: type, *args: Any, **kwargs: Any) -> Any:
+        warnings.warn(
+            "LightGBMTuner doesn't support sklearn API. "
+            "Use `train()` or `LightGBMTuner` for hyperparameter tuning.",
+            UserWarning,
+            stacklevel=2,
+        )
+        return object.__new__(cls)
+
+    doc = f"Proxy of ``lightgbm.{name}`` (warns: the LightGBM tuner does not tune it)."
+    return type(name, (base,), {"__new__": __new__, "__module__": __name__, "__doc__": doc})
+
+
+def __getattr__(name: str) -> Any:
+    if _AVAILABLE and name in _SKLEARN_PROXIES:
+        return _sklearn_proxy(name)
+    if _AVAILABLE and name in _lgb.__all__:
+        return getattr(_lgb, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    names = set(globals())
+    if _AVAILABLE:
+        names.update(_lgb.__all__)
+    return sorted(names)
 
 
 class LightGBMPruningCallback:

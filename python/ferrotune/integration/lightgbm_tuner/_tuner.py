@@ -103,6 +103,20 @@ def _higher_is_better(metric: str) -> bool:
     return metric.split("@")[0] in _HIGHER_IS_BETTER
 
 
+def _reject_unsupported(**arguments: Any) -> None:
+    """``ValueError`` for optuna-integration tuner arguments ferrotune's tuner lacks."""
+    for name, value in arguments.items():
+        if value is not None:
+            hint = (
+                " (set it on the lightgbm.Dataset)"
+                if name in ("feature_name", "categorical_feature")
+                else ""
+            )
+            raise ValueError(
+                f"`{name}={value!r}` is not supported by ferrotune's LightGBM tuner{hint}."
+            )
+
+
 def _set_system_attr(trial: Trial, key: str, value: Any) -> None:
     trial.study._storage.set_trial_system_attr(trial._trial_id, key, value)
 
@@ -156,6 +170,11 @@ class _BaseTuner:
         self.lgbm_params = copy.deepcopy(params)
         self.metric = _metric_name(self.lgbm_params)
         self.lgbm_params["metric"] = self.metric
+        # Also in the parameters, which lightgbm.train copies to every validation set: a
+        # set built without ``reference=train_set`` then matches the training set's
+        # parameters (otherwise LightGBM warns "Overriding the parameters from Reference
+        # Dataset").
+        self.lgbm_params["feature_pre_filter"] = False
         self.higher_is_better = _higher_is_better(self.metric)
         direction = StudyDirection.MAXIMIZE if self.higher_is_better else StudyDirection.MINIMIZE
         if study is None:
@@ -367,9 +386,13 @@ class LightGBMTuner(_BaseTuner):
     optuna_callbacks
         Study callbacks ``callback(study, frozen_trial)``.
     show_progress_bar
-        Show a progress bar per step.
+        Show a progress bar per step (on by default, as in optuna-integration).
     optuna_seed
         Seed of the default study's TPE sampler: the same seed gives the same search.
+    feature_name, categorical_feature, sample_size, model_dir
+        optuna-integration's arguments, in its positions; not supported: anything but
+        ``None`` raises ``ValueError`` (set feature names and categorical features on the
+        ``lightgbm.Dataset``; LightGBM 4.6 removed them from ``lightgbm.train``).
 
     Examples
     --------
@@ -389,15 +412,25 @@ class LightGBMTuner(_BaseTuner):
         valid_sets: Any = None,
         valid_names: Any = None,
         feval: Any = None,
+        feature_name: str | None = None,
+        categorical_feature: str | None = None,
         keep_training_booster: bool = False,
         callbacks: list[Callable[..., Any]] | None = None,
         time_budget: float | None = None,
+        sample_size: int | None = None,
         study: Study | None = None,
         optuna_callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
-        show_progress_bar: bool = False,
+        model_dir: str | None = None,
         *,
+        show_progress_bar: bool = True,
         optuna_seed: int | None = None,
     ) -> None:
+        _reject_unsupported(
+            feature_name=feature_name,
+            categorical_feature=categorical_feature,
+            sample_size=sample_size,
+            model_dir=model_dir,
+        )
         super().__init__(
             params,
             train_set,
@@ -478,8 +511,8 @@ class LightGBMTunerCV(_BaseTuner):
     The score of a trial is the cross-validated metric at the last (or best, with early
     stopping) boosting round. Parameters are those of :class:`LightGBMTuner` without the
     validation sets, plus ``lightgbm.cv``'s ``folds``, ``nfold``, ``stratified``,
-    ``shuffle``, ``seed`` and ``return_cvbooster`` (keep the best trial's ``CVBooster``
-    for :meth:`get_best_booster`).
+    ``shuffle``, ``fpreproc``, ``seed`` and ``return_cvbooster`` (keep the best trial's
+    ``CVBooster`` for :meth:`get_best_booster`), in optuna-integration's order.
     """
 
     def __init__(
@@ -492,16 +525,27 @@ class LightGBMTunerCV(_BaseTuner):
         stratified: bool = True,
         shuffle: bool = True,
         feval: Any = None,
+        feature_name: str | None = None,
+        categorical_feature: str | None = None,
+        fpreproc: Callable[..., Any] | None = None,
         seed: int = 0,
         callbacks: list[Callable[..., Any]] | None = None,
         time_budget: float | None = None,
+        sample_size: int | None = None,
         study: Study | None = None,
         optuna_callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
-        show_progress_bar: bool = False,
-        return_cvbooster: bool = False,
         *,
+        show_progress_bar: bool = True,
+        model_dir: str | None = None,
+        return_cvbooster: bool = False,
         optuna_seed: int | None = None,
     ) -> None:
+        _reject_unsupported(
+            feature_name=feature_name,
+            categorical_feature=categorical_feature,
+            sample_size=sample_size,
+            model_dir=model_dir,
+        )
         super().__init__(
             params,
             train_set,
@@ -520,6 +564,7 @@ class LightGBMTunerCV(_BaseTuner):
         self.nfold = nfold
         self.stratified = stratified
         self.shuffle = shuffle
+        self.fpreproc = fpreproc
         self.seed = seed
         self.return_cvbooster = return_cvbooster
 
@@ -534,6 +579,7 @@ class LightGBMTunerCV(_BaseTuner):
             stratified=self.stratified,
             shuffle=self.shuffle,
             feval=self.feval,
+            fpreproc=self.fpreproc,
             seed=self.seed,
             callbacks=self.callbacks,
             return_cvbooster=self.return_cvbooster,
@@ -567,6 +613,7 @@ class LightGBMTunerCV(_BaseTuner):
             stratified=self.stratified,
             shuffle=self.shuffle,
             feval=self.feval,
+            fpreproc=self.fpreproc,
             seed=self.seed,
             callbacks=self.callbacks,
             return_cvbooster=True,
@@ -580,17 +627,51 @@ def train(
     num_boost_round: int = 1000,
     valid_sets: Any = None,
     valid_names: Any = None,
-    **kwargs: Any,
+    feval: Any = None,
+    feature_name: str | None = None,
+    categorical_feature: str | None = None,
+    keep_training_booster: bool = False,
+    callbacks: list[Callable[..., Any]] | None = None,
+    time_budget: float | None = None,
+    sample_size: int | None = None,
+    study: Study | None = None,
+    optuna_callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
+    model_dir: str | None = None,
+    *,
+    show_progress_bar: bool = True,
+    optuna_seed: int | None = None,
 ) -> Any:
-    """Drop-in for ``lightgbm.train`` that tunes ``params`` first (``LightGBMTuner``) and
-    returns the best booster."""
+    """Drop-in for ``lightgbm.train`` that tunes ``params`` first and returns the best booster.
+
+    The signature is optuna-integration's ``train`` (``lgb.train`` of
+    ``optuna.integration.lightgbm``): the arguments of :class:`LightGBMTuner`, in the same
+    positions. ``booster.params`` of the result holds the tuned parameters.
+
+    Raises
+    ------
+    ValueError
+        For ``feature_name``, ``categorical_feature`` (removed from ``lightgbm.train`` in
+        LightGBM 4.6: set them on the ``lightgbm.Dataset``), ``sample_size`` and
+        ``model_dir``, which ferrotune's tuner does not support.
+    """
     tuner = LightGBMTuner(
         params,
         train_set,
         num_boost_round,
         valid_sets=valid_sets,
         valid_names=valid_names,
-        **kwargs,
+        feval=feval,
+        feature_name=feature_name,
+        categorical_feature=categorical_feature,
+        keep_training_booster=keep_training_booster,
+        callbacks=callbacks,
+        time_budget=time_budget,
+        sample_size=sample_size,
+        study=study,
+        optuna_callbacks=optuna_callbacks,
+        model_dir=model_dir,
+        show_progress_bar=show_progress_bar,
+        optuna_seed=optuna_seed,
     )
     tuner.run()
     return tuner.get_best_booster()
