@@ -24,8 +24,11 @@ pub struct FitOptions {
     pub gtol: f64,
 }
 
-/// L-BFGS correction pairs `(s, y)` in the raw parameter space, oldest first.
-pub type Curvature = Vec<(Vec<f64>, Vec<f64>)>;
+/// One L-BFGS correction pair `(s, y)` in the raw parameter space.
+pub type CurvaturePair = (Vec<f64>, Vec<f64>);
+
+/// L-BFGS correction pairs, oldest first.
+pub type Curvature = Vec<CurvaturePair>;
 
 /// A fitted model, whether the fit succeeded (`false`: default parameters used) and the
 /// curvature pairs of the successful run (empty otherwise).
@@ -43,7 +46,7 @@ fn fit_from(
     diffs: &PairDiffs,
     y: &[f64],
     start: &KernelParams,
-    curvature: &[(Vec<f64>, Vec<f64>)],
+    curvature: &[CurvaturePair],
     opts: &FitOptions,
 ) -> CoreResult<Option<(GpModel, Curvature)>> {
     let raw0 = opts.noise.raw_from_params(start);
@@ -84,11 +87,11 @@ pub fn fit_warm(
     inputs: &Inputs,
     y: &[f64],
     initial: Option<&KernelParams>,
-    curvature: &[(Vec<f64>, Vec<f64>)],
+    curvature: &[CurvaturePair],
     opts: &FitOptions,
 ) -> CoreResult<Fitted> {
     let default = KernelParams::ones(inputs.d);
-    let starts: Vec<(&KernelParams, &[(Vec<f64>, Vec<f64>)])> = match initial {
+    let starts: Vec<(&KernelParams, &[CurvaturePair])> = match initial {
         Some(p) if p.check(inputs.d).is_ok() => vec![(p, curvature), (&default, &[])],
         _ => vec![(&default, &[])],
     };
