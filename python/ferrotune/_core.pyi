@@ -346,6 +346,8 @@ class GPModel:
         params: GPKernelParams,
     ) -> GPModel: ...
     @property
+    def fit_curvature(self) -> list[tuple[list[float], list[float]]]: ...
+    @property
     def params(self) -> GPKernelParams: ...
     def kernel(
         self, *, x1: NDArray[np.float64], x2: NDArray[np.float64]
@@ -460,6 +462,7 @@ def gp_fit_kernel_params(
     is_categorical: NDArray[np.bool_],
     initial: GPKernelParams | None = None,
     options: GPFitOptions | None = None,
+    curvature: list[tuple[list[float], list[float]]] | None = None,
 ) -> tuple[GPModel, bool]: ...
 def gp_standard_logei(*, z: NDArray[np.float64]) -> NDArray[np.float64]: ...
 def gp_fantasies(

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use ferrotune_core::gp::acqf::{standard_logei, Acqf, ConditionalGp, Term};
-use ferrotune_core::gp::fit::{fit, FitOptions};
+use ferrotune_core::gp::fit::{fit_warm, Curvature, FitOptions};
 use ferrotune_core::gp::likelihood::{log_marginal_likelihood, NoiseModel};
 use ferrotune_core::gp::model::GpModel;
 use ferrotune_core::gp::optim::{optimize_acqf_mixed, Dim, OptimOptions};
@@ -106,6 +106,7 @@ fn inputs(
 pub struct PyGpModel {
     inner: Arc<GpModel>,
     y: Vec<f64>,
+    curvature: Curvature,
 }
 
 #[pymethods]
@@ -127,7 +128,15 @@ impl PyGpModel {
         Ok(Self {
             inner: Arc::new(inner),
             y: yv,
+            curvature: Vec::new(),
         })
+    }
+
+    /// The L-BFGS curvature pairs `(s, y)` the fit ended with (empty when not fitted):
+    /// pass them as `curvature` to the next fit, warm-started from these parameters.
+    #[getter]
+    fn fit_curvature(&self) -> Curvature {
+        self.curvature.clone()
     }
 
     /// The kernel parameters.
@@ -247,7 +256,7 @@ impl PyFitOptions {
 /// MAP fit of the kernel parameters, warm-started from `initial`; returns the model and
 /// whether the fit succeeded (`False`: Optuna's default parameters were used).
 #[pyfunction]
-#[pyo3(signature = (*, x, y, is_categorical, initial=None, options=None))]
+#[pyo3(signature = (*, x, y, is_categorical, initial=None, options=None, curvature=None))]
 fn gp_fit_kernel_params(
     py: Python<'_>,
     x: PyReadonlyArray2<'_, f64>,
@@ -255,6 +264,7 @@ fn gp_fit_kernel_params(
     is_categorical: PyReadonlyArray1<'_, bool>,
     initial: Option<&PyKernelParams>,
     options: Option<&PyFitOptions>,
+    curvature: Option<Curvature>,
 ) -> BindingResult<(PyGpModel, bool)> {
     let inp = inputs(&x, &is_categorical)?;
     let yv = y.as_array().to_vec();
@@ -275,13 +285,15 @@ fn gp_fit_kernel_params(
         None => PyFitOptions::new(1e-6, false, 1e-2)?.inner,
     };
     let y2 = yv.clone();
-    let (model, ok) = util::run(py, move || fit(&inp, &y2, init.as_ref(), &opts))?;
+    let mem = curvature.unwrap_or_default();
+    let fitted = util::run(py, move || fit_warm(&inp, &y2, init.as_ref(), &mem, &opts))?;
     Ok((
         PyGpModel {
-            inner: Arc::new(model),
+            inner: Arc::new(fitted.model),
             y: yv,
+            curvature: fitted.curvature,
         },
-        ok,
+        fitted.ok,
     ))
 }
 

@@ -16,6 +16,7 @@ from ferrotune.samplers._gp._sampler import (
     EPS,
     KERNEL_PARAMS_KEY,
     _get_params,
+    curvature_from_list,
     direction_signs,
     kernel_params_from_list,
     kernel_params_to_list,
@@ -51,19 +52,27 @@ class _Fitter:
         self.space = space
         self.options = _core.GPFitOptions(deterministic_objective=sampler._deterministic)
 
-    def fit(self, y: FloatArray, initial: Any) -> _core.GPModel:
+    def fit(self, y: FloatArray, initial: Any, curvature: Any) -> _core.GPModel:
         model, _ = _core.gp_fit_kernel_params(
             x=self.x,
             y=np.ascontiguousarray(y, dtype=np.float64),
             is_categorical=self.space.is_categorical,
             initial=kernel_params_from_list(initial, self.space.dim),
             options=self.options,
+            curvature=curvature_from_list(curvature),
         )
         return model
 
-    def fit_all(self, ys: FloatArray, stored: list[Any]) -> list[_core.GPModel]:
+    def fit_all(
+        self, ys: FloatArray, stored: list[Any], curvatures: list[Any]
+    ) -> list[_core.GPModel]:
         return [
-            self.fit(ys[:, i], stored[i] if i < len(stored) else None) for i in range(ys.shape[1])
+            self.fit(
+                ys[:, i],
+                stored[i] if i < len(stored) else None,
+                curvatures[i] if i < len(curvatures) else None,
+            )
+            for i in range(ys.shape[1])
         ]
 
 
@@ -161,7 +170,7 @@ def propose(
     key = _space_key(search_space)
     stored = warm_start(history, key) or {}
     fitter = _Fitter(sampler, x, space)
-    models = fitter.fit_all(y, stored.get("objectives", []))
+    models = fitter.fit_all(y, stored.get("objectives", []), stored.get("objective_curvature", []))
 
     constraints = sampler._constraints(history, rows)
     constrained = any(len(c) > 0 for c in constraints)
@@ -174,7 +183,9 @@ def propose(
         feasible = np.all(cvals <= 0, axis=1)
         cstd, means, stds = standardize(-cvals)
         thresholds = (-means / np.maximum(EPS, stds)).tolist()
-        cmodels = fitter.fit_all(cstd, stored.get("constraints", []))
+        cmodels = fitter.fit_all(
+            cstd, stored.get("constraints", []), stored.get("constraint_curvature", [])
+        )
         cons = list(zip(cmodels, thresholds, strict=True))
     x_running = _running_points(study, trial, space, search_space)
 
@@ -243,6 +254,10 @@ def propose(
         "space": key,
         "objectives": [kernel_params_to_list(m.params) for m in models],
         "constraints": [kernel_params_to_list(m.params) for m, _ in cons],
+        # The fits' L-BFGS memory: the next fit starts from it (fewer evaluations), and a
+        # resumed study reads it back, so it proposes what an uninterrupted run would.
+        "objective_curvature": [m.fit_curvature for m in models],
+        "constraint_curvature": [m.fit_curvature for m, _ in cons],
     }
     write_chunked(study, trial, KERNEL_PARAMS_KEY, json.dumps(state))
     return space.unnormalize(point)

@@ -82,6 +82,14 @@ def kernel_params_from_list(raw: Any, dim: int) -> _core.GPKernelParams | None:
         return None
 
 
+def curvature_from_list(raw: Any) -> list[tuple[list[float], list[float]]] | None:
+    """L-BFGS curvature pairs read back from a stored state (``None`` if malformed)."""
+    try:
+        return [([float(v) for v in s], [float(v) for v in y]) for s, y in raw]
+    except (TypeError, ValueError):
+        return None
+
+
 def write_chunked(study: Study, trial: FrozenTrial, key: str, text: str) -> None:
     """Store ``text`` under ``key:0``, ``key:1``, ... (RDB caps one attribute's length)."""
     for i in range(0, max(len(text), 1), _SYSTEM_ATTR_MAX_LENGTH):

@@ -64,6 +64,9 @@ pub struct Outcome {
     pub n_evals: usize,
     /// Stopping reason.
     pub status: Status,
+    /// The correction pairs `(s, y)` held at the end, oldest first: a later run on a
+    /// similar objective can start from them ([`minimize_from`]).
+    pub memory: Vec<(Vec<f64>, Vec<f64>)>,
 }
 
 fn project(x: &mut [f64], bounds: Option<&[(f64, f64)]>) {
@@ -81,10 +84,27 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 /// Minimise `fg` (value, writing the gradient into its second argument) from `x0`, within
 /// `bounds` (`(low, high)` per coordinate) when given.
 pub fn minimize<F>(
+    fg: F,
+    x0: &[f64],
+    bounds: Option<&[(f64, f64)]>,
+    opts: &Options,
+) -> CoreResult<Outcome>
+where
+    F: FnMut(&[f64], &mut [f64]) -> CoreResult<f64>,
+{
+    minimize_from(fg, x0, bounds, opts, &[])
+}
+
+/// [`minimize`] with the curvature memory seeded by `memory` (correction pairs `(s, y)`,
+/// oldest first, e.g. [`Outcome::memory`] of a run on a neighbouring objective); pairs of
+/// the wrong length or without positive curvature are ignored. The stopping rules are
+/// unchanged: only the path to a point that meets them differs.
+pub fn minimize_from<F>(
     mut fg: F,
     x0: &[f64],
     bounds: Option<&[(f64, f64)]>,
     opts: &Options,
+    memory: &[(Vec<f64>, Vec<f64>)],
 ) -> CoreResult<Outcome>
 where
     F: FnMut(&[f64], &mut [f64]) -> CoreResult<f64>,
@@ -110,6 +130,12 @@ where
     let mut n_evals = 1;
     let mut n_iters = 0;
     let mut mem: VecDeque<(Vec<f64>, Vec<f64>, f64)> = VecDeque::new();
+    for (s, y) in memory.iter().rev().take(opts.m).rev() {
+        let sy = dot(s, y);
+        if s.len() == n && y.len() == n && sy.is_finite() && sy > f64::EPSILON * dot(y, y) {
+            mem.push_back((s.clone(), y.clone(), 1.0 / sy));
+        }
+    }
     let mut xn = vec![0.0; n];
     let mut gn = vec![0.0; n];
     let mut d = vec![0.0; n];
@@ -231,5 +257,6 @@ where
         n_iters,
         n_evals,
         status,
+        memory: mem.into_iter().map(|(s, y, _)| (s, y)).collect(),
     })
 }

@@ -53,6 +53,48 @@ pub fn factorize(inputs: &Inputs, y: &[f64], params: &KernelParams) -> CoreResul
     Ok(Factorized { llt, alpha, cinv })
 }
 
+/// Per-dimension squared differences of every training pair, which do not change while the
+/// kernel parameters are fitted: computed once per fit instead of once per evaluation.
+/// Dimension-major over the strictly lower triangle: pair `(i, j)`, `j < i`, is entry
+/// `i (i - 1) / 2 + j` of dimension `k`'s block.
+#[derive(Clone, Debug)]
+pub struct PairDiffs {
+    n: usize,
+    d: usize,
+    sq: Vec<f64>,
+}
+
+impl PairDiffs {
+    /// The pairwise differences of `inputs`.
+    pub fn new(inputs: &Inputs) -> Self {
+        let (n, d) = (inputs.n, inputs.d);
+        let np = n * n.saturating_sub(1) / 2;
+        let mut sq = vec![0.0; d * np];
+        for k in 0..d {
+            let cat = inputs.is_categorical[k];
+            let block = &mut sq[k * np..(k + 1) * np];
+            let mut p = 0;
+            for i in 1..n {
+                let xi = inputs.x[i * d + k];
+                for j in 0..i {
+                    block[p] = sq_diff(xi, inputs.x[j * d + k], cat);
+                    p += 1;
+                }
+            }
+        }
+        Self { n, d, sq }
+    }
+
+    fn n_pairs(&self) -> usize {
+        self.n * self.n.saturating_sub(1) / 2
+    }
+
+    fn block(&self, k: usize) -> &[f64] {
+        let np = self.n_pairs();
+        &self.sq[k * np..(k + 1) * np]
+    }
+}
+
 /// Log marginal likelihood without its constant, `-1/2 log|C| - 1/2 y^T C^-1 y`, and its
 /// gradient with respect to `[ils_1..ils_d, kernel_scale, noise_var]`:
 /// `d/dtheta = 1/2 tr((alpha alpha^T - C^-1) dC/dtheta)` (R&W eq. 5.9).
@@ -61,39 +103,85 @@ pub fn log_marginal_likelihood(
     y: &[f64],
     params: &KernelParams,
 ) -> CoreResult<(f64, Vec<f64>)> {
-    let (n, d) = (inputs.n, inputs.d);
-    let fac = factorize(inputs, y, params)?;
-    let l = fac.llt.L();
-    let logdet_half: f64 = (0..n).map(|i| l[(i, i)].ln()).sum();
-    let quad: f64 = y.iter().zip(&fac.alpha).map(|(a, b)| a * b).sum();
-    let value = -logdet_half - 0.5 * quad;
+    log_marginal_likelihood_cached(&PairDiffs::new(inputs), y, params)
+}
 
+/// [`log_marginal_likelihood`] on precomputed pair differences. One pass over the pairs
+/// builds `C` and keeps the Matérn derivative; the gradient then needs `C^-1` (from the
+/// Cholesky factor) once and one dot product per dimension over the pairs.
+pub fn log_marginal_likelihood_cached(
+    diffs: &PairDiffs,
+    y: &[f64],
+    params: &KernelParams,
+) -> CoreResult<(f64, Vec<f64>)> {
+    let (n, d) = (diffs.n, diffs.d);
+    let np = diffs.n_pairs();
     let ils = &params.inverse_squared_lengthscales;
     let s = params.kernel_scale;
-    let mut grad = vec![0.0; d + 2];
-    let (a, cinv) = (&fac.alpha, &fac.cinv);
-    for i in 0..n {
-        let xi = inputs.row(i);
-        // Diagonal: K_ii = s, dK_ii/dils = 0, dC_ii/dnoise = 1.
-        let w = a[i] * a[i] - cinv[i * n + i];
-        grad[d] += 0.5 * w;
-        grad[d + 1] += 0.5 * w;
-        for j in 0..i {
-            let xj = inputs.row(j);
-            // Off-diagonal pairs count twice; the 1/2 of eq. 5.9 cancels.
-            let w = a[i] * a[j] - cinv[i * n + j];
-            let mut r2 = 0.0;
-            for k in 0..d {
-                r2 += ils[k] * sq_diff(xi[k], xj[k], inputs.is_categorical[k]);
-            }
-            let (m, dm) = matern52(r2);
-            grad[d] += w * m;
-            let f = w * s * dm;
-            for k in 0..d {
-                grad[k] += f * sq_diff(xi[k], xj[k], inputs.is_categorical[k]);
-            }
+    // Squared scaled distances, one axpy per dimension.
+    let mut r2 = vec![0.0; np];
+    for k in 0..d {
+        let w = ils[k];
+        for (r, q) in r2.iter_mut().zip(diffs.block(k)) {
+            *r += w * q;
         }
     }
+    // C (upper triangle written column by column, contiguous; the factor reads the lower
+    // one through the adjoint), the Matérn values `m`, and `r2` turned into dm/dr2.
+    let mut c = Mat::<f64>::zeros(n, n);
+    let mut m = vec![0.0; np];
+    let mut p = 0;
+    for i in 0..n {
+        let col = c.col_as_slice_mut(i);
+        for j in 0..i {
+            let (v, dv) = matern52(r2[p]);
+            m[p] = v;
+            r2[p] = dv;
+            col[j] = s * v;
+            p += 1;
+        }
+        col[i] = s + params.noise_var;
+    }
+    let llt = Llt::new(c.as_ref(), Side::Upper).map_err(|_| {
+        CoreError::Numerical("the GP covariance matrix is not positive definite".into())
+    })?;
+    drop(c);
+    let mut rhs = Mat::from_fn(n, 1, |i, _| y[i]);
+    llt.solve_in_place(rhs.as_mut());
+    let a: Vec<f64> = (0..n).map(|i| rhs[(i, 0)]).collect();
+    if a.iter().any(|v| !v.is_finite()) {
+        return Err(CoreError::Numerical(
+            "the GP covariance matrix is numerically singular".into(),
+        ));
+    }
+    let l = llt.L();
+    let logdet_half: f64 = (0..n).map(|i| l[(i, i)].ln()).sum();
+    let quad: f64 = y.iter().zip(&a).map(|(u, v)| u * v).sum();
+    let value = -logdet_half - 0.5 * quad;
+
+    let cinv = llt.inverse();
+    let mut grad = vec![0.0; d + 2];
+    // Diagonal: K_ii = s, dK_ii/dils = 0, dC_ii/dnoise = 1.
+    let diag: f64 = (0..n).map(|i| a[i] * a[i] - cinv[(i, i)]).sum();
+    // Off-diagonal pairs count twice; the 1/2 of eq. 5.9 cancels. `r2` becomes the weight
+    // of each pair's squared differences in the lengthscale gradients.
+    let mut dscale = 0.0;
+    let mut p = 0;
+    for i in 0..n {
+        let col = cinv.col_as_slice(i);
+        let ai = a[i];
+        for j in 0..i {
+            let w = ai * a[j] - col[j];
+            dscale += w * m[p];
+            r2[p] *= w * s;
+            p += 1;
+        }
+    }
+    for k in 0..d {
+        grad[k] = r2.iter().zip(diffs.block(k)).map(|(u, v)| u * v).sum();
+    }
+    grad[d] = 0.5 * diag + dscale;
+    grad[d + 1] = 0.5 * diag;
     Ok((value, grad))
 }
 
@@ -148,9 +236,20 @@ pub fn map_loss(
     noise: &NoiseModel,
     grad: &mut [f64],
 ) -> CoreResult<f64> {
-    let d = inputs.d;
+    map_loss_cached(&PairDiffs::new(inputs), y, raw, noise, grad)
+}
+
+/// [`map_loss`] on precomputed pair differences (the fit's inner loop).
+pub fn map_loss_cached(
+    diffs: &PairDiffs,
+    y: &[f64],
+    raw: &[f64],
+    noise: &NoiseModel,
+    grad: &mut [f64],
+) -> CoreResult<f64> {
+    let d = diffs.d;
     let params = noise.params_from_raw(raw);
-    let (mll, gm) = log_marginal_likelihood(inputs, y, &params)?;
+    let (mll, gm) = log_marginal_likelihood_cached(diffs, y, &params)?;
     let (lp, gp) = log_prior(&params);
     for k in 0..d {
         grad[k] = -(gm[k] + gp[k]) * params.inverse_squared_lengthscales[k];

@@ -178,22 +178,63 @@ impl GpModel {
     }
 
     fn posterior_chunk(&self, xs: &[f64], means: &mut [f64], vars: &mut [f64]) {
-        let n = self.inputs.n;
         let m = means.len();
-        let kx = self.kernel(xs, m, &self.inputs.x, n);
-        // Row-major m x n is column-major n x m: solve L V = K^T in place.
-        let mut v = Mat::from_fn(n, m, |i, j| kx[j * n + i]);
+        // V = K(train, xs), column-major n x m, then solve L V' = V in place.
+        let mut v = self.cross_kernel(xs, m);
+        for j in 0..m {
+            let col = v.col_as_slice(j);
+            means[j] = col.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
+        }
         solve_lower_triangular_in_place(self.l.as_ref(), v.as_mut(), Par::Seq);
         for j in 0..m {
-            let row = &kx[j * n..(j + 1) * n];
-            means[j] = row.iter().zip(&self.alpha).map(|(a, b)| a * b).sum();
-            let col = v.col(j);
-            let mut q = 0.0;
-            for i in 0..n {
-                q += col[i] * col[i];
-            }
+            let q: f64 = v.col_as_slice(j).iter().map(|c| c * c).sum();
             vars[j] = (self.params.kernel_scale - q).max(0.0);
         }
+    }
+
+    /// `K(train, xs)` as a column-major `n x m` matrix. The training inputs are held
+    /// dimension by dimension (scaled by `sqrt(ils)` on continuous dimensions), so that the
+    /// squared distances of one candidate to all training points accumulate in contiguous,
+    /// vectorisable passes, one per dimension.
+    fn cross_kernel(&self, xs: &[f64], m: usize) -> Mat<f64> {
+        let (n, d) = (self.inputs.n, self.inputs.d);
+        let ils = &self.params.inverse_squared_lengthscales;
+        let cat = &self.inputs.is_categorical;
+        let scale: Vec<f64> = (0..d)
+            .map(|k| if cat[k] { 1.0 } else { ils[k].sqrt() })
+            .collect();
+        let mut cols = vec![0.0; d * n];
+        for i in 0..n {
+            for k in 0..d {
+                cols[k * n + i] = self.inputs.x[i * d + k] * scale[k];
+            }
+        }
+        let s = self.params.kernel_scale;
+        let mut out = Mat::<f64>::zeros(n, m);
+        for j in 0..m {
+            let col = out.col_as_slice_mut(j);
+            let xj = &xs[j * d..(j + 1) * d];
+            for k in 0..d {
+                let t = &cols[k * n..(k + 1) * n];
+                if cat[k] {
+                    let w = ils[k];
+                    for (r, &v) in col.iter_mut().zip(t) {
+                        if v != xj[k] {
+                            *r += w;
+                        }
+                    }
+                } else {
+                    let u = xj[k] * scale[k];
+                    for (r, &v) in col.iter_mut().zip(t) {
+                        *r += (v - u) * (v - u);
+                    }
+                }
+            }
+            for r in col.iter_mut() {
+                *r = s * matern52(*r).0;
+            }
+        }
+        out
     }
 
     /// Joint posterior of `m` points: means and the `m x m` covariance (row-major), its

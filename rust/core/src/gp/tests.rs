@@ -431,3 +431,108 @@ fn qmc_points_cover_the_cube() {
     assert!((mean - 0.5).abs() < 0.01);
     assert_ne!(qmc::uniform(4, 2, 1), qmc::uniform(4, 2, 2));
 }
+
+/// The likelihood on cached pair differences against the textbook formula on the dense
+/// kernel matrix (`-1/2 log|C| - 1/2 y^T C^-1 y` from an independent Cholesky).
+#[test]
+fn cached_likelihood_matches_the_dense_formula() {
+    use super::kernel::train_kernel;
+    use super::likelihood::cholesky;
+    let cat = [false, true, false, false];
+    let (inp, y) = data(40, 4, 7, &cat);
+    let p = params(4);
+    let (value, _) = log_marginal_likelihood(&inp, &y, &p).unwrap();
+    let n = inp.n;
+    let mut c = train_kernel(&inp, &p);
+    for i in 0..n {
+        c[i * n + i] += p.noise_var;
+    }
+    let llt = cholesky(&c, n).unwrap();
+    let l = llt.L();
+    // Forward substitution z = L^-1 y, so that y^T C^-1 y = |z|^2.
+    let mut z = y.clone();
+    for i in 0..n {
+        for j in 0..i {
+            z[i] -= l[(i, j)] * z[j];
+        }
+        z[i] /= l[(i, i)];
+    }
+    let expected =
+        -(0..n).map(|i| l[(i, i)].ln()).sum::<f64>() - 0.5 * z.iter().map(|v| v * v).sum::<f64>();
+    assert!((value - expected).abs() < 1e-9 * expected.abs().max(1.0));
+}
+
+/// The batched posterior (matrix-product distances, one triangular solve) agrees with the
+/// per-point posterior (direct distances, `C^-1`), categorical dimensions included.
+#[test]
+fn batched_posterior_matches_the_pointwise_one() {
+    let cat = [false, true, false];
+    let (inp, y) = data(30, 3, 3, &cat);
+    let model = GpModel::new(inp.clone(), &y, params(3)).unwrap();
+    let mut rng = Pcg64::seed_from_u64(9);
+    let m = 300;
+    let mut xs = vec![0.0; m * 3];
+    for j in 0..m {
+        xs[j * 3] = rng.random::<f64>();
+        xs[j * 3 + 1] = rng.random_range(0..3) as f64;
+        xs[j * 3 + 2] = rng.random::<f64>();
+    }
+    // A training point itself: the variance is near the noise floor there.
+    xs[..3].copy_from_slice(inp.row(4));
+    let (means, vars) = model.posterior_batch(&xs, m);
+    for j in 0..m {
+        let (mean, var) = model.posterior_grad(&xs[j * 3..(j + 1) * 3], None);
+        assert!(
+            (means[j] - mean).abs() < 1e-9,
+            "mean {j}: {} vs {mean}",
+            means[j]
+        );
+        assert!(
+            (vars[j] - var).abs() < 1e-9,
+            "var {j}: {} vs {var}",
+            vars[j]
+        );
+    }
+}
+
+/// Warm-starting a fit on one more point with the previous fit's curvature pairs reaches
+/// the MAP loss of the fit started without them. Pairs of the wrong dimension are ignored.
+#[test]
+fn fit_with_carried_curvature_reaches_the_same_optimum() {
+    use super::fit::fit_warm;
+    let (inp, y) = data(41, 3, 11, &[false, false, false]);
+    let opts = FitOptions {
+        noise: NoiseModel {
+            minimum_noise: 1e-6,
+            deterministic: false,
+        },
+        gtol: 1e-2,
+    };
+    let head = Inputs::new(inp.x[..40 * 3].to_vec(), 40, 3, vec![false; 3]).unwrap();
+    let first = fit_warm(&head, &y[..40], None, &[], &opts).unwrap();
+    assert!(first.ok && !first.curvature.is_empty());
+    assert!(first
+        .curvature
+        .iter()
+        .all(|(s, g)| s.len() == 5 && g.len() == 5));
+    let p = first.model.params().clone();
+    let with = fit_warm(&inp, &y, Some(&p), &first.curvature, &opts).unwrap();
+    let without = fit_warm(&inp, &y, Some(&p), &[], &opts).unwrap();
+    let bad = vec![(vec![1.0; 2], vec![1.0; 2])];
+    let ignored = fit_warm(&inp, &y, Some(&p), &bad, &opts).unwrap();
+    assert_eq!(ignored.model.params(), without.model.params());
+    let mut g = vec![0.0; 5];
+    let loss = |m: &GpModel, g: &mut [f64]| {
+        map_loss(
+            &inp,
+            &y,
+            &opts.noise.raw_from_params(m.params()),
+            &opts.noise,
+            g,
+        )
+        .unwrap()
+    };
+    let lw = loss(&with.model, &mut g);
+    let lo = loss(&without.model, &mut g);
+    assert!((lw - lo).abs() < 1e-3 * lo.abs().max(1.0), "{lw} vs {lo}");
+}
