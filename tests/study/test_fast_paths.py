@@ -38,11 +38,18 @@ class _SlowRandom(RandomSampler):
         return super().sample_independent(study, trial, name, dist)
 
 
+def _fast_and_slow(objective: Any, seed: int, n_trials: int) -> tuple[ft.Study, ft.Study]:
+    """The same study run with RandomSampler (fast paths) and _SlowRandom (generic)."""
+    studies = []
+    for cls in (RandomSampler, _SlowRandom):
+        study = ft.create_study(sampler=cls(seed=seed))
+        study.optimize(objective, n_trials=n_trials)
+        studies.append(study)
+    return studies[0], studies[1]
+
+
 def test_inlined_uniform_draw_matches_sample_independent() -> None:
-    fast = ft.create_study(sampler=RandomSampler(seed=7))
-    fast.optimize(_objective, n_trials=30)
-    slow = ft.create_study(sampler=_SlowRandom(seed=7))
-    slow.optimize(_objective, n_trials=30)
+    fast, slow = _fast_and_slow(_objective, seed=7, n_trials=30)
     assert _params(fast) == _params(slow)
     assert [t.values for t in fast.trials] == [t.values for t in slow.trials]
 
@@ -247,3 +254,76 @@ def test_asked_trials_pickle() -> None:
     trial.suggest_float("x", 0.0, 1.0)
     restored = pickle.loads(pickle.dumps(trial))
     assert restored.params == trial.params
+
+
+def test_running_record_splits_internal_values_when_they_differ() -> None:
+    """A live record starts with one dict for external and internal values; the first
+    value whose internal form differs (a categorical index, an int) gives it its own."""
+    study = ft.create_study(sampler=RandomSampler(seed=4))
+    trial = study.ask()
+    x = trial.suggest_float("x", 0.0, 1.0)
+    record = trial._cached_frozen_trial
+    assert record._internal_params is record.params
+    c = trial.suggest_categorical("c", ["a", "b", "c"])
+    n = trial.suggest_int("n", 1, 9)
+    y = trial.suggest_float("y", 0.0, 1.0)
+    assert record._internal_params is not record.params
+    assert record.params == {"x": x, "c": c, "n": n, "y": y}
+    assert record._internal_params == {"x": x, "c": ["a", "b", "c"].index(c), "n": n, "y": y}
+    assert type(record.params["n"]) is int and type(record.params["c"]) is str
+    study.tell(trial, x + y)
+    stored = study.trials[0]
+    assert stored.params == {"x": x, "c": c, "n": n, "y": y}
+    history = study._storage.get_trial_history(study._study_id)
+    assert history.param("c")[0] == ["a", "b", "c"].index(c)
+    assert history.param("y")[0] == y
+
+
+def test_storage_set_trial_param_splits_internal_values() -> None:
+    storage = InMemoryStorage()
+    study = ft.create_study(storage=storage, sampler=RandomSampler(seed=4))
+    trial = study.ask()
+    trial.suggest_float("x", 0.0, 1.0)
+    storage.set_trial_param(
+        trial._trial_id, "c", 1.0, ft.distributions.CategoricalDistribution(["a", "b"])
+    )
+    stored = storage.get_trial(trial._trial_id)
+    assert stored.params["c"] == "b"
+    assert stored._internal_params is not None and stored._internal_params["c"] == 1.0
+    assert trial._cached_frozen_trial._internal_params["c"] == 1.0
+
+
+def test_uniform_name_cache_matches_generic_path_for_any_bounds() -> None:
+    """The per-study name cache is keyed by the bounds' identity: computed bounds, a new
+    range under a known name and ints as bounds all give the generic path's trials."""
+
+    def objective(trial: ft.Trial) -> float:
+        scale = 1.0 + trial.number % 3  # bounds computed afresh on every call
+        a = trial.suggest_float("a", -scale, scale)
+        b = trial.suggest_float("b", 0.0, 1.0 if trial.number < 4 else 2.0)
+        c = trial.suggest_float("c", 0, 3)
+        return a + b + c
+
+    fast, slow = _fast_and_slow(objective, seed=9, n_trials=8)
+    assert _params(fast) == _params(slow)
+    assert [t.distributions for t in fast.trials] == [t.distributions for t in slow.trials]
+    assert fast.trials[5].distributions["b"] == FloatDistribution(0.0, 2.0)
+    assert fast.trials[5].distributions["a"] == FloatDistribution(-3.0, 3.0)
+    for t in fast.trials:
+        assert t.distributions["b"].low <= t.params["b"] <= t.distributions["b"].high
+
+
+def test_storage_pickled_without_uniform_name_cache_loads() -> None:
+    import pickle
+
+    study = ft.create_study(sampler=RandomSampler(seed=0))
+    study.optimize(_objective, n_trials=2)
+    storage = study._storage
+    record = storage._studies[study._study_id]
+    del record.uniform_names  # as pickled by a version without the cache
+    restored = pickle.loads(pickle.dumps(storage))
+    again = ft.load_study(study_name=study.study_name, storage=restored)
+    again.sampler = RandomSampler(seed=1)
+    again.optimize(_objective, n_trials=2)
+    assert len(again.trials) == 4
+    assert all(t.state == TrialState.COMPLETE for t in again.trials)

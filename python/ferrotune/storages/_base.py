@@ -17,6 +17,10 @@ from ferrotune.trial._state import TrialState
 
 DEFAULT_STUDY_NAME_PREFIX = "no-name-"
 FINISHED_STATES = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+# Bound once: ``TrialState.X`` goes through the enum metaclass's ``__getattr__`` hook,
+# ~10x a global lookup, and updated_best_trial runs once per finished trial.
+_COMPLETE = TrialState.COMPLETE
+_MAXIMIZE = StudyDirection.MAXIMIZE
 
 
 def updated_best_trial(
@@ -27,13 +31,13 @@ def updated_best_trial(
     Only COMPLETE trials of single-objective studies count; on a tie the earlier trial
     stays best (as Optuna's ``min``/``max`` over the trials in order).
     """
-    if trial.state != TrialState.COMPLETE or len(directions) != 1:
+    if trial.state != _COMPLETE or len(directions) != 1:
         return best
     if best is None:
         return trial
     values, best_values = trial._values, best._values
     assert values is not None and best_values is not None
-    if directions[0] == StudyDirection.MAXIMIZE:
+    if directions[0] == _MAXIMIZE:
         return trial if values[0] > best_values[0] else best
     return trial if values[0] < best_values[0] else best
 

@@ -31,6 +31,8 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _MIN_CAPACITY = 64
+# Bound once: ``TrialState.X`` goes through the enum metaclass's ``__getattr__`` hook.
+_COMPLETE = TrialState.COMPLETE
 
 
 def _grow(array: np.ndarray, capacity: int, fill: float | int) -> np.ndarray:
@@ -292,7 +294,7 @@ class TrialHistory:
         self._numbers[row] = trial.number
         self._states[row] = trial.state
         values = trial.values
-        if trial.state == TrialState.COMPLETE and values is not None:
+        if trial.state == _COMPLETE and values is not None:
             self._values[row] = values
         internal = trial._internal_params
         if internal is None:

@@ -70,6 +70,7 @@ class _StudyRecord:
         "running",
         "system_attrs",
         "trials",
+        "uniform_names",
         "user_attrs",
         "waiting",
     )
@@ -85,6 +86,10 @@ class _StudyRecord:
         self.running: dict[int, FrozenTrial] = {}
         self.waiting: dict[int, FrozenTrial] = {}
         self.history = TrialHistory(len(directions))
+        # ``Trial.suggest_float``'s cache over ``param_distribution``: parameter name ->
+        # ``(low, high, distribution, float(low), float(high))`` for a continuous uniform
+        # range registered under that name (registry entries never change once set).
+        self.uniform_names: dict[str, tuple[Any, Any, BaseDistribution, float, float]] = {}
 
 
 class InMemoryStorage(BaseStorage):
@@ -112,6 +117,9 @@ class InMemoryStorage(BaseStorage):
         self.__dict__.update(state)
         self._lock = threading.RLock()
         self._plain_writes = _plain_writes(self)
+        for record in self._studies.values():
+            if not hasattr(record, "uniform_names"):  # pickled before the cache existed
+                record.uniform_names = {}
 
     # -- studies ---------------------------------------------------------------------------
     def create_new_study(
@@ -246,6 +254,10 @@ class InMemoryStorage(BaseStorage):
             number = len(trials)
             # ``time.time()``: the record turns it into ``datetime.now()``'s value when read
             trial = FrozenTrial._empty(number, _RUNNING, time.time(), None, trial_id)
+            # One dict for the external and internal values while they are the very same
+            # objects (floats from ``suggest_float``: the usual case); writers of a value
+            # whose internal form differs give the record its own internal dict first.
+            trial._internal_params = trial.params
             trials.append(trial)
             self._trial_index[trial_id] = (study_id, number)
             record.running[trial_id] = trial
@@ -274,7 +286,8 @@ class InMemoryStorage(BaseStorage):
             del record.running[trial_id]
             if record.waiting:
                 record.waiting.pop(trial_id, None)
-            _share_internal(trial)
+            if trial._internal_params is not trial.params:
+                _share_internal(trial)
             record.history.append(trial)
             record.best = updated_best_trial(record.directions, record.best, trial)
             return True
@@ -333,10 +346,14 @@ class InMemoryStorage(BaseStorage):
         with self._lock:
             record, trial = self._updatable(trial_id)
             self._register_distribution(record, param_name, distribution)
-            trial.params[param_name] = distribution.to_external_repr(param_value_internal)
-            trial.distributions[param_name] = distribution
+            external = distribution.to_external_repr(param_value_internal)
+            params = trial.params
             if trial._internal_params is None:
                 trial._internal_params = {}
+            elif trial._internal_params is params and external is not param_value_internal:
+                trial._internal_params = dict(params)  # see _new_live_trial
+            params[param_name] = external
+            trial.distributions[param_name] = distribution
             trial._internal_params[param_name] = param_value_internal
 
     def _has_waiting(self, study_id: int) -> bool:

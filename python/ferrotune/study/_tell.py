@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from ferrotune.study.study import Study
 
 FAIL_REASON_KEY = "fail_reason"
+# Bound once: ``TrialState.X`` goes through the enum metaclass's ``__getattr__`` hook.
 _RUNNING = TrialState.RUNNING
+_COMPLETE = TrialState.COMPLETE
 
 
 def _frozen_trial(study: Study, trial: Trial | int) -> FrozenTrial:
@@ -95,7 +97,7 @@ def tell_trial(
         return _store(
             study,
             frozen,
-            TrialState.COMPLETE,
+            _COMPLETE,
             [value_or_values],
             from_optimize,
             sampler_study,

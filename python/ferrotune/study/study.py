@@ -317,12 +317,13 @@ class Study:
             if trial_id is None:
                 trial_id = self._storage.create_new_trial(self._study_id)
             trial = Trial(self, trial_id)
-        for name, distribution in (fixed_distributions or {}).items():
-            # Deprecated classes (UniformDistribution, ...) become the current ones, with
-            # Optuna's FutureWarning.
-            trial._suggest(
-                name, _dists._convert_old_distribution_to_new_distribution(distribution)
-            )
+        if fixed_distributions:
+            for name, distribution in fixed_distributions.items():
+                # Deprecated classes (UniformDistribution, ...) become the current ones, with
+                # Optuna's FutureWarning.
+                trial._suggest(
+                    name, _dists._convert_old_distribution_to_new_distribution(distribution)
+                )
         return trial
 
     def tell(

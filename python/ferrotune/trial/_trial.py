@@ -130,6 +130,7 @@ class Trial(BaseTrial):
         "_storage",
         "_study_record",
         "_trial_id",
+        "_uniform_names",
         "_uniform_sampler",
         "relative_search_space",
         "study",
@@ -182,6 +183,11 @@ class Trial(BaseTrial):
         self._owned = self._registry is not None and not self._fixed_params
         self._owned_registry = self._registry if self._owned else None
         self._plain = self._owned and not self.relative_search_space
+        # The study record's name -> continuous uniform range cache (see ``suggest_float``).
+        record = self._study_record
+        self._uniform_names: dict[str, Any] | None = (
+            record.uniform_names if self._owned and record is not None else None
+        )
         # A RandomSampler whose continuous uniform draw ``suggest_float`` may inline.
         # A RandomSampler itself (a subclass does not define _INLINE_UNIFORM) whose
         # sample_independent is its own (not patched on the class nor on the instance).
@@ -226,19 +232,30 @@ class Trial(BaseTrial):
         log
             Sample in the log domain.
         """
-        if step is None and log is False and name.__class__ is str:
-            # Fastest path: a continuous, uniform range seen before (``_UNIFORM``), a new
-            # name, a record this process owns. The same checks as below, fewer lookups.
-            try:
-                uniform = _UNIFORM.get((low, high))
-            except TypeError:  # unhashable argument: rejected with its name by ``_cached``
-                uniform = None
-            registry = self._owned_registry
-            if uniform is not None and registry is not None:
-                udist, low_f, high_f = uniform
+        if step is None and log is False:
+            # Fastest path: a continuous, uniform range seen before, a new name, a record
+            # this process owns. The same checks as below, fewer lookups.
+            uniform: Any = None
+            names = self._uniform_names
+            if names is not None:
+                # The range registered under ``name``, if this call passes the very same
+                # ``low`` and ``high`` objects as the call that cached it (constants at a
+                # call site): one lookup by a string whose hash is cached.
+                try:
+                    uniform = names.get(name)
+                except TypeError:  # unhashable name: rejected with its name below
+                    uniform = None
+                if uniform is not None and (uniform[0] is not low or uniform[1] is not high):
+                    uniform = None
+            if uniform is None:
+                uniform = self._uniform_entry(name, low, high)
+            if uniform is not None:
+                udist = uniform[2]
+                low_f = uniform[3]
+                high_f = uniform[4]
                 frozen = self._cached_frozen_trial
                 params = frozen.params
-                if name not in params and registry.get(name) is udist and frozen.state is _RUNNING:
+                if name not in params and frozen.state is _RUNNING:
                     random = self._uniform_sampler
                     if random is not None:
                         stream = random._rng
@@ -270,6 +287,27 @@ class Trial(BaseTrial):
                         frozen._internal_params[name] = value  # type: ignore[index]
                         return value
         return self._suggest_float(name, low, high, step, log)
+
+    def _uniform_entry(self, name: Any, low: Any, high: Any) -> tuple[Any, ...] | None:
+        """``(low, high, distribution, float low, float high)`` when ``suggest_float(name,
+        low, high)`` may take the fast path: a str name, a continuous uniform range built
+        before (``_UNIFORM``) and registered under ``name`` in the record this trial owns.
+        Cached in the study record's ``uniform_names`` for the next calls with the same
+        ``low`` and ``high`` objects."""
+        registry = self._owned_registry
+        if registry is None or name.__class__ is not str:
+            return None
+        try:
+            uniform = _UNIFORM.get((low, high))
+        except TypeError:  # unhashable argument: rejected with its name by ``_cached``
+            return None
+        if uniform is None or registry.get(name) is not uniform[0]:
+            return None
+        entry = (low, high, *uniform)
+        names = self._uniform_names
+        if names is not None:
+            names[name] = entry
+        return entry
 
     def _suggest_float(self, name: str, low: Any, high: Any, step: Any, log: Any) -> float:
         """:meth:`suggest_float` past its fastest path (kept apart: the lambda below makes
@@ -424,10 +462,16 @@ class Trial(BaseTrial):
             registered = registry.setdefault(name, dist)
             if registered is not dist:
                 _dists.check_distribution_compatibility(registered, dist)
-            frozen.params[name] = dist.to_external_repr(internal)
+            external = dist.to_external_repr(internal)
         else:
             self._storage.set_trial_param(self._trial_id, name, internal, dist)
-            frozen.params[name] = value
+            external = value
+        params = frozen.params
+        if frozen._internal_params is params and external is not internal:
+            # The record's internal values were its ``params`` dict itself (see
+            # ``_new_live_trial``): they part from here on.
+            frozen._internal_params = dict(params)
+        params[name] = external
         frozen.distributions[name] = dist
         assert frozen._internal_params is not None
         frozen._internal_params[name] = internal

@@ -28,6 +28,9 @@ from ferrotune.trial._constraints import constraint_violation, has_constraints
 from ferrotune.trial._frozen import FrozenTrial
 from ferrotune.trial._state import TrialState
 
+# Bound once: ``TrialState.X`` goes through the enum metaclass's ``__getattr__`` hook.
+_COMPLETE = TrialState.COMPLETE
+
 if TYPE_CHECKING:
     from ferrotune.storages._history import TrialHistory
 
@@ -119,7 +122,7 @@ class GenerationIndex:
         if self.cursor >= history.n:
             return
         for offset, trial in enumerate(history.trials_from(self.cursor)):
-            if trial.state != TrialState.COMPLETE:
+            if trial.state != _COMPLETE:
                 continue
             row = self.cursor + offset
             self.row_by_trial_id[trial._trial_id] = row
