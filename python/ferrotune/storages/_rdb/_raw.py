@@ -1,9 +1,16 @@
-"""Hot-path SQL run directly on DB-API connections (one kept per thread).
+"""Hot-path SQL run directly on DB-API connections, and the one connection kept per thread.
 
 SQLAlchemy's statement machinery costs a few hundred microseconds per transaction, more
 than SQLite itself; the few statements run on every trial (create a trial, write a
 parameter, finish a trial, poll for changes) are plain SQL strings here, written once per
 dialect, on the same schema.
+
+Each thread keeps one SQLAlchemy :class:`~sqlalchemy.engine.Connection`: the hand-written
+SQL runs on its DB-API connection and the study-level SQLAlchemy statements
+(``_engine.Transactions``) run on the connection itself, so a single-threaded worker
+process holds exactly one database connection (64 workers stay under PostgreSQL's
+default ``max_connections`` of 100). The two never nest: each transaction ends before the
+next one starts.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from ferrotune import logging as _logging
 from ferrotune.exceptions import StorageInternalError
@@ -87,14 +94,20 @@ class RawExecutor:
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
         )
 
-    def _connection(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self.engine.raw_connection()
+    def thread_connection(self) -> Connection:
+        """This thread's SQLAlchemy connection, opened on first use and kept open."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self.engine.connect()
             self._local.conn = conn
             with self._all_lock:
                 self._all.add(conn)
         return conn
+
+    def _connection(self) -> Any:
+        # The pool's DB-API connection proxy under this thread's SQLAlchemy connection
+        # (re-established there after an invalidation).
+        return self.thread_connection().connection
 
     def release(self) -> None:
         """Return this thread's connection to the pool."""
@@ -114,7 +127,9 @@ class RawExecutor:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Discard this thread's connection (broken, or in an unknown state): the next
+        transaction opens a new one."""
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
@@ -122,6 +137,8 @@ class RawExecutor:
                 self._all.discard(conn)
             with contextlib.suppress(Exception):
                 conn.invalidate()
+            with contextlib.suppress(Exception):
+                conn.close()
 
     def run(self, fn: Callable[[Any], Any], write: bool = True, single: bool = False) -> Any:
         """Run ``fn(cursor)`` in one transaction, retrying on transient failures.
@@ -154,7 +171,7 @@ class RawExecutor:
         try:
             cursor = conn.cursor()
         except Exception:
-            self._drop()
+            self.drop()
             raise
         try:
             if self.dialect == "sqlite":
@@ -177,12 +194,12 @@ class RawExecutor:
                 else:
                     conn.rollback()
             except Exception:
-                self._drop()
+                self.drop()
                 raise e from None
             if isinstance(e, (self._operational_error, self._interface_error)) and (
                 self.dialect != "sqlite"
             ):
-                self._drop()
+                self.drop()
             raise
         finally:
             with contextlib.suppress(Exception):

@@ -120,11 +120,12 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
         self.engine, sqlite_memory = create_engine(self.url, self.engine_kwargs)
         self._dialect = self.engine.dialect.name
         memory_lock = threading.RLock() if sqlite_memory else None
-        # Study-level operations run through SQLAlchemy, per-trial ones on raw DB-API cursors.
-        self._transactions = Transactions(self.engine, self.url, memory_lock, bump_epoch)
-        self._run = self._transactions.run
+        # Study-level operations run through SQLAlchemy, per-trial ones on raw DB-API cursors,
+        # both on the calling thread's one connection.
         self._raw = RawExecutor(self.engine, memory_lock)
         self._raw.on_write = bump_epoch
+        self._transactions = Transactions(self._raw, self.url, memory_lock, bump_epoch)
+        self._run = self._transactions.run
         self._sqlite_single = self._dialect == "sqlite"
         self._finalizer = weakref.finalize(self, dispose, self._raw, self.engine)
         self._sql = _sql.TrialSql(self._raw)
