@@ -486,3 +486,35 @@ def test_trial_finished_by_another_process_is_listed(tmp_path: Any, monkeypatch:
     listed = study.trials
     assert [(t.number, t.state, t.value) for t in listed] == [(0, TrialState.COMPLETE, 1.5)]
     assert study.best_value == 1.5
+
+
+def test_parameter_writes_do_not_expire_the_sync(tmp_path: Any, monkeypatch: Any) -> None:
+    """Parameters, attributes and intermediate values change nothing a sync keeps (trial
+    ids, states, finished trials): suggestions after the first reuse the ask's sync, and
+    reads still show every write."""
+    from ferrotune.storages._rdb import _cache
+
+    url = f"sqlite:///{tmp_path}/sync.db"
+    study = ft.create_study(storage=url, sampler=ft.samplers.TPESampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("a", 0, 1), n_trials=12)
+    monkeypatch.setattr(_cache, "_SYNC_REUSE_SECONDS", 3600.0)  # only writes expire a sync
+    storage = study._storage
+    syncs: list[int] = []
+    read_changes = storage._cache._read_changes
+
+    def counting(*args: Any) -> Any:
+        syncs.append(1)
+        return read_changes(*args)
+
+    monkeypatch.setattr(storage._cache, "_read_changes", counting)
+    trial = study.ask()
+    syncs.clear()
+    values = [trial.suggest_float(name, 0, 1) for name in ("a", "b", "c")]
+    trial.set_user_attr("u", 1)
+    trial.report(0.5, 1)
+    assert syncs == []  # before: one sync per suggestion after the first write
+    running = storage.get_all_trials(study._study_id, states=(TrialState.RUNNING,))
+    assert [t.params for t in running] == [dict(zip(("a", "b", "c"), values, strict=True))]
+    assert running[0].user_attrs == {"u": 1} and running[0].intermediate_values == {1: 0.5}
+    study.tell(trial, sum(values))
+    assert storage.get_trial_history(study._study_id).n == 13  # finishing expires it

@@ -140,10 +140,17 @@ class RawExecutor:
             with contextlib.suppress(Exception):
                 conn.close()
 
-    def run(self, fn: Callable[[Any], Any], write: bool = True, single: bool = False) -> Any:
+    def run(
+        self,
+        fn: Callable[[Any], Any],
+        write: bool = True,
+        single: bool = False,
+        notify: bool = True,
+    ) -> Any:
         """Run ``fn(cursor)`` in one transaction, retrying on transient failures.
 
         ``single``: ``fn`` runs one statement, which SQLite then commits by itself.
+        ``notify``: call ``on_write`` after a write (``False`` for writes no sync can see).
         """
         delay = 0.05
         guard = self._shared_lock if self._shared_lock is not None else contextlib.nullcontext()
@@ -151,7 +158,7 @@ class RawExecutor:
             try:
                 with guard:
                     result = self._once(fn, write and not single)
-                if write and self.on_write is not None:
+                if write and notify and self.on_write is not None:
                     self.on_write()
                 return result
             except self._integrity_error as e:

@@ -429,7 +429,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
             cur.execute(self._sql.insert_param, row)
 
         try:
-            self._raw.run(write, single=local is not None and self._sqlite_single)
+            self._raw.run(write, single=local is not None and self._sqlite_single, notify=False)
         except IntegrityViolation:
             _logger.debug(f"Parameter {param_name!r} of trial {trial_id} was already set.")
             return
@@ -501,7 +501,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
                 self._check_updatable(cur, trial_id)
             cur.execute(self._sql.intermediate, row)
 
-        self._raw.run(write, single=local is not None and self._sqlite_single)
+        self._raw.run(write, single=local is not None and self._sqlite_single, notify=False)
         if local is not None:
             local.intermediate_values[step] = float(intermediate_value)
 
@@ -516,7 +516,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
                 self._check_updatable(cur, trial_id)
             cur.execute(sql, row)
 
-        self._raw.run(write, single=local is not None and self._sqlite_single)
+        self._raw.run(write, single=local is not None and self._sqlite_single, notify=False)
         if local is not None:
             (local.user_attrs if user else local.system_attrs)[key] = value
 
