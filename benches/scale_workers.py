@@ -182,15 +182,21 @@ def run_processes(
 
 
 def run_dask(study_name: str, n_total: int, n_workers: int) -> tuple[list[dict], Any]:
+    import dask
     import distributed
 
     import ferrotune
     from ferrotune.integration.dask import DaskStorage
 
+    # 64 worker processes starting on 2 busy cores take longer than Dask's 30 s default.
+    dask.config.set({"distributed.comm.timeouts.connect": "600s"})
     cluster = distributed.LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
     )
-    client = distributed.Client(cluster)
+    client = distributed.Client(cluster, timeout=600)
     try:
         storage = DaskStorage(client=client)
         ferrotune.create_study(storage=storage, study_name=study_name)
@@ -315,6 +321,7 @@ def plot(points: list[dict], path: Path) -> None:
             label=f"{lib} {backend}",
         )
     ax.set_xscale("log", base=2)
+    ax.set_yscale("log")  # equal ratios, equal distances
     ticks = sorted({p["workers"] for p in points})
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.set_xlabel("worker processes")
