@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy.exc as sa_exc
 from sqlalchemy.engine import Connection, Engine
 
 from ferrotune import logging as _logging
@@ -174,7 +175,15 @@ class RawExecutor:
         raise AssertionError("unreachable")
 
     def _once(self, fn: Callable[[Any], Any], write: bool) -> Any:
-        conn = self._connection()
+        try:
+            conn = self._connection()
+        except sa_exc.DBAPIError as e:
+            # (Re)connecting failed, e.g. the server is restarting: SQLAlchemy wraps the
+            # driver's error; ``run`` retries on the driver's own exception classes.
+            self.drop()
+            if isinstance(e.orig, Exception):
+                raise e.orig from e
+            raise
         try:
             cursor = conn.cursor()
         except Exception:
