@@ -16,6 +16,8 @@ Usage::
     python benches/scale_workers.py                    # 1/4/16/64 workers, 2,000 trials
     python benches/scale_workers.py --quick            # 1/4/16 workers, 300 trials
     python benches/scale_workers.py --plot docs/images/scale_workers.png --json out.json
+    python benches/scale_workers.py --backends grpc --optuna-backends "" --grpc-proxies 4
+        # 4 proxy server processes on the one database, workers spread over them
 """
 
 from __future__ import annotations
@@ -111,16 +113,20 @@ def env_for(lib: str) -> dict[str, str]:
     return env
 
 
-def start_proxy(lib: str, url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_proxy(lib: str, url: str, threads: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     code = (
         f"import sys, warnings; warnings.simplefilter('ignore'); import {lib} as m; "
+        "from concurrent.futures import ThreadPoolExecutor; "
         "m.logging.set_verbosity(m.logging.ERROR); "
         "m.storages.run_grpc_proxy_server(m.storages.get_storage(sys.argv[1]), "
-        "host='localhost', port=int(sys.argv[2]))"
+        "host='localhost', port=int(sys.argv[2]), "
+        "thread_pool=ThreadPoolExecutor(max_workers=int(sys.argv[3])))"
     )
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, url, str(port)], env=env_for(lib), stderr=subprocess.DEVNULL
+        [sys.executable, "-c", code, url, str(port), str(threads)],
+        env=env_for(lib),
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -142,7 +148,10 @@ def spec_for(backend: str, pg_url: str, redis_url: str, tmp: str) -> str:
     raise ValueError(backend)
 
 
-def run_processes(lib: str, spec: str, study: str, n_total: int, n_workers: int) -> list[dict]:
+def run_processes(
+    lib: str, specs: list[str], study: str, n_total: int, n_workers: int
+) -> list[dict]:
+    """``n_workers`` processes; worker ``i`` uses ``specs[i % len(specs)]``."""
     go = time.time() + 3.0 + 0.25 * n_workers  # every worker imported and connected by then
     procs = [
         subprocess.Popen(
@@ -151,7 +160,7 @@ def run_processes(lib: str, spec: str, study: str, n_total: int, n_workers: int)
                 __file__,
                 "--worker",
                 lib,
-                spec,
+                specs[i % len(specs)],
                 study,
                 str(n_total),
                 str(i),
@@ -173,15 +182,21 @@ def run_processes(lib: str, spec: str, study: str, n_total: int, n_workers: int)
 
 
 def run_dask(study_name: str, n_total: int, n_workers: int) -> tuple[list[dict], Any]:
+    import dask
     import distributed
 
     import ferrotune
     from ferrotune.integration.dask import DaskStorage
 
+    # 64 worker processes starting on 2 busy cores take longer than Dask's 30 s default.
+    dask.config.set({"distributed.comm.timeouts.connect": "600s"})
     cluster = distributed.LocalCluster(
-        n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
     )
-    client = distributed.Client(cluster)
+    client = distributed.Client(cluster, timeout=600)
     try:
         storage = DaskStorage(client=client)
         ferrotune.create_study(storage=storage, study_name=study_name)
@@ -231,37 +246,52 @@ def pg_connections(pg_url: str) -> int:
         return int(row[0]) if row else 0
 
 
-def run_point(lib: str, backend: str, n_workers: int, n_total: int, urls: dict, tmp: str) -> dict:
+def run_point(
+    lib: str,
+    backend: str,
+    n_workers: int,
+    n_total: int,
+    urls: dict,
+    tmp: str,
+    proxies: int = 1,
+    proxy_threads: int = 10,
+) -> dict:
     study_name = f"scale-{lib}-{backend}-{n_workers}-{uuid.uuid4().hex[:6]}"
     mod: Any = __import__(lib)
     mod.logging.set_verbosity(mod.logging.ERROR)
-    proxy = None
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         if backend == "dask":
             results, trials = run_dask(study_name, n_total, n_workers)
         else:
-            spec = "" if backend == "grpc" else spec_for(backend, urls["pg"], urls["redis"], tmp)
-            if backend == "grpc":
-                proxy, spec = start_proxy(lib, urls["pg"])
+            if backend == "grpc":  # several proxy servers in front of one database
+                specs = []
+                for _ in range(proxies):
+                    server, spec = start_proxy(lib, urls["pg"], proxy_threads)
+                    servers.append(server)
+                    specs.append(spec)
+            else:
+                specs = [spec_for(backend, urls["pg"], urls["redis"], tmp)]
+            spec = specs[0]
             creator = (
                 open_storage(lib, spec)
                 if lib == "ferrotune" or backend != "postgres"
                 else (mod.storages.RDBStorage(spec))
             )
             mod.create_study(storage=creator, study_name=study_name)
-            results = run_processes(lib, spec, study_name, n_total, n_workers)
+            results = run_processes(lib, specs, study_name, n_total, n_workers)
             trials = mod.load_study(study_name=study_name, storage=creator).trials
     finally:
-        if proxy is not None:
-            proxy.send_signal(signal.SIGKILL)
-            proxy.wait()
+        for server in servers:
+            server.send_signal(signal.SIGKILL)
+            server.wait()
     start = min(r["start"] for r in results)
     end = max(r["end"] for r in results)
     latencies = sorted(x for r in results for x in r["latencies"])
     p = lambda q: 1000 * latencies[min(len(latencies) - 1, int(q * len(latencies)))]  # noqa: E731
     return {
         "lib": lib,
-        "backend": backend,
+        "backend": backend if backend != "grpc" or proxies == 1 else f"grpc x{proxies}",
         "workers": n_workers,
         "trials": len(trials),
         "trials_per_s": len(trials) / (end - start),
@@ -291,6 +321,7 @@ def plot(points: list[dict], path: Path) -> None:
             label=f"{lib} {backend}",
         )
     ax.set_xscale("log", base=2)
+    ax.set_yscale("log")  # equal ratios, equal distances
     ticks = sorted({p["workers"] for p in points})
     ax.set_xticks(ticks, [str(t) for t in ticks])
     ax.set_xlabel("worker processes")
@@ -313,6 +344,12 @@ def main() -> None:
     parser.add_argument("--backends", default=",".join(FERROTUNE_BACKENDS))
     parser.add_argument("--optuna-backends", default=",".join(OPTUNA_BACKENDS))
     parser.add_argument("--quick", action="store_true", help="1/4/16 workers, 300 trials")
+    parser.add_argument(
+        "--grpc-proxies", type=int, default=1, help="proxy server processes (workers spread)"
+    )
+    parser.add_argument(
+        "--proxy-threads", type=int, default=10, help="threads of each proxy server (both libs)"
+    )
     parser.add_argument("--plot", type=Path, default=None, help="write the curve as PNG")
     parser.add_argument("--json", type=Path, default=None, help="write the points as JSON")
     parser.add_argument(
@@ -341,7 +378,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for lib, backend in plan:
             for n_workers in (int(w) for w in args.workers.split(",")):
-                point = run_point(lib, backend, n_workers, args.trials, urls, tmp)
+                point = run_point(
+                    lib,
+                    backend,
+                    n_workers,
+                    args.trials,
+                    urls,
+                    tmp,
+                    proxies=args.grpc_proxies,
+                    proxy_threads=args.proxy_threads,
+                )
                 points.append(point)
                 print(
                     f"| {lib} | {backend} | {n_workers} | {point['trials']} | "

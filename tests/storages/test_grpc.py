@@ -120,6 +120,45 @@ def test_history_is_synced_incrementally(
     )
 
 
+def test_own_trial_writes_keep_the_sync_and_are_read_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Parameters a client writes to its own running trial do not cost a new sync (one per
+    trial, not one per suggestion), and its reads still show them at once."""
+    from ferrotune.storages._grpc import client as grpc_client
+
+    port = free_port()
+    server = make_server(InMemoryStorage(), "localhost", port)
+    server.start()
+    try:
+        proxy = GrpcStorageProxy(host="localhost", port=port)
+        proxy.wait_server_ready(timeout=30)
+        study = ft.create_study(storage=proxy, sampler=ft.samplers.TPESampler(seed=0))
+        study.optimize(lambda t: t.suggest_float("a", 0, 1), n_trials=12)
+        monkeypatch.setattr(grpc_client, "_SYNC_REUSE_SECONDS", 3600.0)  # only writes expire
+        calls: list[str] = []
+        stub_call = proxy._stub.GetTrials
+
+        def counting(request: Any, **kwargs: Any) -> Any:
+            calls.append("GetTrials")
+            return stub_call(request, **kwargs)
+
+        monkeypatch.setattr(proxy._stub, "GetTrials", counting)
+        trial = study.ask()
+        calls.clear()
+        values = [trial.suggest_float(name, 0, 1) for name in ("a", "b", "c")]
+        assert calls == []  # the ask's sync serves them (before: one per written parameter)
+        mine = [t for t in proxy.get_all_trials(study._study_id) if t.number == trial.number]
+        assert mine[0].params == dict(zip(("a", "b", "c"), values, strict=True))
+        running = proxy.get_running_trials(study._study_id)
+        assert [t.params for t in running] == [mine[0].params]
+        study.tell(trial, sum(values))
+        assert proxy.get_trial_history(study._study_id).n == 13  # finishing expires the sync
+        proxy.close()
+    finally:
+        server.stop(None)
+
+
 def test_samplers_behind_the_proxy_match_a_local_storage(
     storage_factory: Callable[[], GrpcStorageProxy],
 ) -> None:

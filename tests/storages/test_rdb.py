@@ -5,8 +5,11 @@ from __future__ import annotations
 import gc
 import re
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
+import uuid
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -217,6 +220,110 @@ def test_database_restart_mid_study(postgres_url: str) -> None:
     storage.close()
 
 
+_CONNECTION_WORKER = """
+import sys, time, ferrotune as ft
+url, name, ready = sys.argv[1], sys.argv[2], sys.argv[3]
+ft.logging.set_verbosity(ft.logging.ERROR)
+study = ft.create_study(storage=url, study_name=name, load_if_exists=True,
+                        sampler=ft.samplers.TPESampler(seed=0))
+def objective(trial):
+    trial.set_user_attr("u", 1)
+    trial.report(1.0, 0)
+    return trial.suggest_float("x", 0, 1) + trial.suggest_int("y", 0, 3)
+study.optimize(objective, n_trials=8)
+# study-level statements (SQLAlchemy) after the per-trial ones (raw SQL)
+study.set_user_attr("k", 1)
+assert study.user_attrs["k"] == 1 and study.best_trial is not None
+assert name in [s.study_name for s in ft.get_all_study_summaries(url)]
+open(ready, "w").close()
+time.sleep(120)
+"""
+
+
+def _connections_of(url: str, application_name: str) -> int:
+    import psycopg
+
+    u = sa.engine.make_url(url)
+    with psycopg.connect(
+        host=u.host, port=u.port, dbname="postgres", user=u.username, autocommit=True
+    ) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+            (application_name,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_one_postgres_connection_per_worker_process(postgres_url: str, tmp_path: Any) -> None:
+    """A single-threaded worker holds one connection for the raw per-trial SQL and the
+    SQLAlchemy study-level statements alike: 64 workers fit PostgreSQL's default 100."""
+    tag = "ft-conn-" + uuid.uuid4().hex[:8]
+    url = sa.engine.make_url(postgres_url).update_query_dict({"application_name": tag})
+    url_text = url.render_as_string(hide_password=False)
+    creator = RDBStorage(url_text)
+    ft.create_study(storage=creator, study_name="conns")
+    creator.close()
+    n_workers = 4
+    ready = [tmp_path / f"ready-{i}" for i in range(n_workers)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _CONNECTION_WORKER, url_text, "conns", str(path)],
+            stderr=subprocess.PIPE,
+        )
+        for path in ready
+    ]
+    try:
+        deadline = time.monotonic() + 180
+        while not all(path.exists() for path in ready):
+            for proc in procs:
+                if proc.poll() is not None:
+                    _, err = proc.communicate()
+                    pytest.fail(f"worker exited early: {err.decode()[-2000:]}")
+            assert time.monotonic() < deadline, "workers did not finish their trials"
+            time.sleep(0.1)
+        assert _connections_of(postgres_url, tag) == n_workers
+    finally:
+        for proc in procs:
+            proc.kill()
+            proc.communicate()
+    study = ft.load_study(study_name="conns", storage=url_text)
+    assert [t.number for t in study.trials] == list(range(8 * n_workers))
+
+
+def test_storage_threads_share_nothing_but_keep_one_connection_each(postgres_url: str) -> None:
+    """Per thread: one connection, reused by both statement layers; close() returns all."""
+    import threading
+
+    tag = "ft-conn-" + uuid.uuid4().hex[:8]
+    url = sa.engine.make_url(postgres_url).update_query_dict({"application_name": tag})
+    storage = RDBStorage(url.render_as_string(hide_password=False))
+    study = ft.create_study(storage=storage, study_name="threads")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    study.set_user_attr("k", 1)
+    assert _connections_of(postgres_url, tag) == 1
+    barrier = threading.Barrier(3)
+
+    def work() -> None:
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+        assert study.user_attrs["k"] == 1
+        barrier.wait(timeout=60)  # all three threads hold their connection here
+        barrier.wait(timeout=60)
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    barrier.wait(timeout=60)
+    try:
+        assert _connections_of(postgres_url, tag) == 3
+    finally:
+        barrier.wait(timeout=60)
+        for t in threads:
+            t.join(timeout=60)
+    assert len(study.trials) == 9
+    storage.close()
+    assert _connections_of(postgres_url, tag) == 0
+
+
 def test_postgres_server_restart_mid_optimize(
     postgres_url: str, optimize_through_restart: Callable[..., Any]
 ) -> None:
@@ -424,3 +531,35 @@ def test_engine_dispose_closes_every_connection_of_the_storage(postgres_url: str
         use_and_dispose()
         gc.collect()
     assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_parameter_writes_do_not_expire_the_sync(tmp_path: Any, monkeypatch: Any) -> None:
+    """Parameters, attributes and intermediate values change nothing a sync keeps (trial
+    ids, states, finished trials): suggestions after the first reuse the ask's sync, and
+    reads still show every write."""
+    from ferrotune.storages._rdb import _cache
+
+    url = f"sqlite:///{tmp_path}/sync.db"
+    study = ft.create_study(storage=url, sampler=ft.samplers.TPESampler(seed=0))
+    study.optimize(lambda t: t.suggest_float("a", 0, 1), n_trials=12)
+    monkeypatch.setattr(_cache, "_SYNC_REUSE_SECONDS", 3600.0)  # only writes expire a sync
+    storage = study._storage
+    syncs: list[int] = []
+    read_changes = storage._cache._read_changes
+
+    def counting(*args: Any) -> Any:
+        syncs.append(1)
+        return read_changes(*args)
+
+    monkeypatch.setattr(storage._cache, "_read_changes", counting)
+    trial = study.ask()
+    syncs.clear()
+    values = [trial.suggest_float(name, 0, 1) for name in ("a", "b", "c")]
+    trial.set_user_attr("u", 1)
+    trial.report(0.5, 1)
+    assert syncs == []  # before: one sync per suggestion after the first write
+    running = storage.get_all_trials(study._study_id, states=(TrialState.RUNNING,))
+    assert [t.params for t in running] == [dict(zip(("a", "b", "c"), values, strict=True))]
+    assert running[0].user_attrs == {"u": 1} and running[0].intermediate_values == {1: 0.5}
+    study.tell(trial, sum(values))
+    assert storage.get_trial_history(study._study_id).n == 13  # finishing expires it

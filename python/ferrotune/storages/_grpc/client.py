@@ -35,7 +35,11 @@ _T = TypeVar("_T")
 
 # A sync repeated within this many seconds, with no write through any proxy of this process
 # in between, reuses the previous answer (samplers read the history several times a trial).
+# When the server is slow to answer, an answer is reused for as long as the call that
+# fetched it took (capped): it is then no staler than a new call's answer would be by the
+# time it arrived, and a busy proxy is not asked again for every suggestion.
 _SYNC_REUSE_SECONDS = 0.005
+_SYNC_REUSE_MAX_SECONDS = 0.1
 _write_epoch = [0]
 
 _ERROR_OF_STATUS: dict[grpc.StatusCode, Callable[[str], Exception]] = {
@@ -54,7 +58,7 @@ class _StudyView:
         "finished_ids",
         "history",
         "max_finished_id",
-        "synced_at",
+        "reuse_until",
         "synced_epoch",
         "unfinished",
     )
@@ -65,7 +69,7 @@ class _StudyView:
         self.unfinished: dict[int, int] = {}  # trial id -> number
         self.finished_ids: set[int] = set()
         self.max_finished_id = -1
-        self.synced_at = -1.0
+        self.reuse_until = -1.0
         self.synced_epoch = -1
 
     def absorb(self, trials: list[FrozenTrial]) -> None:
@@ -253,12 +257,21 @@ class GrpcStorageProxy(BaseStorage):
         return trial_id
 
     def _write_own(self, trial_id: int, method: str, request: Any, update: Any) -> None:
-        """Make a write call, then apply ``update`` to this client's copy of the trial."""
+        """Make a write call, then apply ``update`` to this client's copy of the trial.
+
+        A write to a trial this client keeps a copy of does not invalidate the last sync:
+        its reads answer that trial from the copy, and a running trial's attributes are not
+        part of the finished history (samplers sync once per suggestion, not once per
+        parameter written before it).
+        """
+        with self._lock:
+            kept = trial_id in self._own
         try:
-            self._rpc(method, request)
+            self._rpc(method, request, write=not kept)
         except BaseException:
             with self._lock:
                 self._own.pop(trial_id, None)
+            _write_epoch[0] += 1  # the write may have been done: sync again
             raise
         with self._lock:
             record = self._own.get(trial_id)
@@ -362,7 +375,7 @@ class GrpcStorageProxy(BaseStorage):
             if (
                 view is not None
                 and view.synced_epoch == _write_epoch[0]
-                and time.monotonic() - view.synced_at < _SYNC_REUSE_SECONDS
+                and time.monotonic() < view.reuse_until
             ):
                 return view
         if view is None:
@@ -386,7 +399,12 @@ class GrpcStorageProxy(BaseStorage):
         trials.sort(key=lambda t: t.number)
         with self._lock:
             view.absorb(trials)
-            view.synced_epoch, view.synced_at = epoch, started
+            view.synced_epoch = epoch
+            ended = time.monotonic()
+            view.reuse_until = max(
+                started + _SYNC_REUSE_SECONDS,
+                ended + min(ended - started, _SYNC_REUSE_MAX_SECONDS),
+            )
         return view
 
     def get_all_trials(
@@ -398,10 +416,16 @@ class GrpcStorageProxy(BaseStorage):
         view = self._sync(study_id)
         with self._lock:
             numbers = sorted(view.by_number)
-            trials = [view.by_number[n] for n in numbers]
+            trials = [self._current(view.by_number[n]) for n in numbers]
         if states is not None:
             trials = [t for t in trials if t.state in states]
         return copy.deepcopy(trials) if deepcopy else trials
+
+    def _current(self, trial: FrozenTrial) -> FrozenTrial:
+        """``trial`` as last synced, or a copy of this client's up-to-date record of it
+        (call under ``self._lock``)."""
+        record = self._own.get(trial._trial_id)
+        return trial if record is None else record._copy_mutable()
 
     def get_trial_history(self, study_id: int) -> TrialHistory:
         return self._sync(study_id).history.sync()
@@ -410,7 +434,7 @@ class GrpcStorageProxy(BaseStorage):
         view = self._sync(study_id)
         with self._lock:
             numbers = sorted(view.unfinished.values())
-            trials = [view.by_number[n] for n in numbers]
+            trials = [self._current(view.by_number[n]) for n in numbers]
         return [t for t in trials if t.state == TrialState.RUNNING]
 
     def get_n_trials(

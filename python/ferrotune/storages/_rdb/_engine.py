@@ -125,18 +125,20 @@ class Transactions:
     """Runs functions of a SQLAlchemy :class:`~sqlalchemy.engine.Connection` in one
     transaction each, retrying when the database is briefly unavailable.
 
-    ``memory_lock`` serialises the transactions of an in-memory SQLite database (one
-    connection); ``on_write`` is called after each committed write transaction.
+    The transactions run on the calling thread's connection kept by ``raw`` (the one its
+    hand-written SQL runs on), so a thread holds one database connection, not one per
+    layer. ``memory_lock`` serialises the transactions of an in-memory SQLite database
+    (one connection); ``on_write`` is called after each committed write transaction.
     """
 
     def __init__(
         self,
-        engine: Engine,
+        raw: RawExecutor,
         url: str,
         memory_lock: threading.RLock | None,
         on_write: Callable[[], None],
     ) -> None:
-        self.engine = engine
+        self.raw = raw
         self.url = url
         self.memory_lock = memory_lock
         self.on_write = on_write
@@ -145,11 +147,17 @@ class Transactions:
     def transaction(self, write: bool = False) -> Iterator[Connection]:
         """One transaction; SQLite write transactions take the write lock up front."""
         guard = self.memory_lock if self.memory_lock is not None else contextlib.nullcontext()
-        with guard, self.engine.connect() as conn:
-            if write:
-                conn = conn.execution_options(ferrotune_write=True)
-            with conn.begin():
-                yield conn
+        with guard:
+            conn = self.raw.thread_connection()
+            # In place (SQLAlchemy 2): read by the SQLite ``begin`` hook.
+            conn.execution_options(ferrotune_write=write)
+            try:
+                with conn.begin():
+                    yield conn
+            except sa_exc.DBAPIError as e:
+                if not isinstance(e, sa_exc.IntegrityError):
+                    self.raw.drop()  # possibly broken: the retry opens a new connection
+                raise
 
     def run(self, fn: Callable[[Connection], Any], write: bool = False) -> Any:
         """``fn(conn)`` in a transaction, retried when the database is briefly unavailable."""

@@ -1,9 +1,16 @@
-"""Hot-path SQL run directly on DB-API connections (one kept per thread).
+"""Hot-path SQL run directly on DB-API connections, and the one connection kept per thread.
 
 SQLAlchemy's statement machinery costs a few hundred microseconds per transaction, more
 than SQLite itself; the few statements run on every trial (create a trial, write a
 parameter, finish a trial, poll for changes) are plain SQL strings here, written once per
 dialect, on the same schema.
+
+Each thread keeps one SQLAlchemy :class:`~sqlalchemy.engine.Connection`: the hand-written
+SQL runs on its DB-API connection and the study-level SQLAlchemy statements
+(``_engine.Transactions``) run on the connection itself, so a single-threaded worker
+process holds exactly one database connection (64 workers stay under PostgreSQL's
+default ``max_connections`` of 100). The two never nest: each transaction ends before the
+next one starts.
 """
 
 from __future__ import annotations
@@ -17,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.engine import Engine
+import sqlalchemy.exc as sa_exc
+from sqlalchemy.engine import Connection, Engine
 
 from ferrotune import logging as _logging
 from ferrotune.exceptions import StorageInternalError
@@ -90,16 +98,22 @@ class RawExecutor:
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
         )
 
-    def _connection(self) -> Any:
+    def thread_connection(self) -> Connection:
+        """This thread's SQLAlchemy connection, opened on first use and kept open."""
         local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is None or local.epoch != self._epoch:
-            conn = self.engine.raw_connection()
+        conn: Connection | None = getattr(local, "conn", None)
+        if conn is None or conn.closed or local.epoch != self._epoch:
+            conn = self.engine.connect()
             local.conn = conn
             local.epoch = self._epoch
             with self._all_lock:
                 self._all.add(conn)
         return conn
+
+    def _connection(self) -> Any:
+        # The pool's DB-API connection proxy under this thread's SQLAlchemy connection
+        # (re-established there after an invalidation).
+        return self.thread_connection().connection
 
     def release(self) -> None:
         """Return this thread's connection to the pool."""
@@ -140,8 +154,12 @@ class RawExecutor:
         for conn in self._take_all():
             with contextlib.suppress(Exception):
                 conn.invalidate()
+            with contextlib.suppress(Exception):
+                conn.close()
 
-    def _drop(self) -> None:
+    def drop(self) -> None:
+        """Discard this thread's connection (broken, or in an unknown state): the next
+        transaction opens a new one."""
         conn = getattr(self._local, "conn", None)
         self._local.conn = None
         if conn is not None:
@@ -149,11 +167,20 @@ class RawExecutor:
                 self._all.discard(conn)
             with contextlib.suppress(Exception):
                 conn.invalidate()
+            with contextlib.suppress(Exception):
+                conn.close()
 
-    def run(self, fn: Callable[[Any], Any], write: bool = True, single: bool = False) -> Any:
+    def run(
+        self,
+        fn: Callable[[Any], Any],
+        write: bool = True,
+        single: bool = False,
+        notify: bool = True,
+    ) -> Any:
         """Run ``fn(cursor)`` in one transaction, retrying on transient failures.
 
         ``single``: ``fn`` runs one statement, which SQLite then commits by itself.
+        ``notify``: call ``on_write`` after a write (``False`` for writes no sync can see).
         """
         delay = 0.05
         guard = self._shared_lock if self._shared_lock is not None else contextlib.nullcontext()
@@ -161,7 +188,7 @@ class RawExecutor:
             try:
                 with guard:
                     result = self._once(fn, write and not single)
-                if write and self.on_write is not None:
+                if write and notify and self.on_write is not None:
                     self.on_write()
                 return result
             except self._integrity_error as e:
@@ -177,11 +204,19 @@ class RawExecutor:
         raise AssertionError("unreachable")
 
     def _once(self, fn: Callable[[Any], Any], write: bool) -> Any:
-        conn = self._connection()
+        try:
+            conn = self._connection()
+        except sa_exc.DBAPIError as e:
+            # (Re)connecting failed, e.g. the server is restarting: SQLAlchemy wraps the
+            # driver's error; ``run`` retries on the driver's own exception classes.
+            self.drop()
+            if isinstance(e.orig, Exception):
+                raise e.orig from e
+            raise
         try:
             cursor = conn.cursor()
         except Exception:
-            self._drop()
+            self.drop()
             raise
         try:
             if self.dialect == "sqlite":
@@ -204,12 +239,12 @@ class RawExecutor:
                 else:
                     conn.rollback()
             except Exception:
-                self._drop()
+                self.drop()
                 raise e from None
             if isinstance(e, (self._operational_error, self._interface_error)) and (
                 self.dialect != "sqlite"
             ):
-                self._drop()
+                self.drop()
             raise
         finally:
             with contextlib.suppress(Exception):

@@ -133,11 +133,12 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
         self.engine, sqlite_memory = create_engine(self.url, self.engine_kwargs)
         self._dialect = self.engine.dialect.name
         memory_lock = threading.RLock() if sqlite_memory else None
-        # Study-level operations run through SQLAlchemy, per-trial ones on raw DB-API cursors.
-        self._transactions = Transactions(self.engine, self.url, memory_lock, bump_epoch)
-        self._run = self._transactions.run
+        # Study-level operations run through SQLAlchemy, per-trial ones on raw DB-API cursors,
+        # both on the calling thread's one connection.
         self._raw = RawExecutor(self.engine, memory_lock)
         self._raw.on_write = bump_epoch
+        self._transactions = Transactions(self._raw, self.url, memory_lock, bump_epoch)
+        self._run = self._transactions.run
         self._sqlite_single = self._dialect == "sqlite"
         self._finalizer = weakref.finalize(self, dispose, self._raw, self.engine)
         sa.event.listen(self.engine, "engine_disposed", _on_engine_disposed(self._raw))
@@ -442,7 +443,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
             cur.execute(self._sql.insert_param, row)
 
         try:
-            self._raw.run(write, single=local is not None and self._sqlite_single)
+            self._raw.run(write, single=local is not None and self._sqlite_single, notify=False)
         except IntegrityViolation:
             _logger.debug(f"Parameter {param_name!r} of trial {trial_id} was already set.")
             return
@@ -514,7 +515,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
                 self._check_updatable(cur, trial_id)
             cur.execute(self._sql.intermediate, row)
 
-        self._raw.run(write, single=local is not None and self._sqlite_single)
+        self._raw.run(write, single=local is not None and self._sqlite_single, notify=False)
         if local is not None:
             local.intermediate_values[step] = float(intermediate_value)
 
@@ -529,7 +530,7 @@ class RDBStorage(HeartbeatSettings, BaseStorage):
                 self._check_updatable(cur, trial_id)
             cur.execute(sql, row)
 
-        self._raw.run(write, single=local is not None and self._sqlite_single)
+        self._raw.run(write, single=local is not None and self._sqlite_single, notify=False)
         if local is not None:
             (local.user_attrs if user else local.system_attrs)[key] = value
 
