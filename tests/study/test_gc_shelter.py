@@ -85,10 +85,16 @@ def test_nothing_frozen_when_not_wanted(case: str) -> None:
     before = gc.get_freeze_count()
     try:
         seen = _run(2 * FIRST_FREEZE + 2, **kwargs)
+        after = gc.get_freeze_count()
     finally:
         gc.enable()
-    assert set(seen) == {before}
-    assert gc.get_freeze_count() == before
+        if case == "already_frozen":
+            gc.unfreeze()
+    # A freeze would add every live tracked object (thousands) to the count. Frozen objects
+    # that die meanwhile (garbage of earlier tests, frozen above) lower it, so it may only
+    # stay or fall.
+    assert max(seen) <= before
+    assert after <= before
 
 
 def test_shelter_ticks_at_doublings() -> None:

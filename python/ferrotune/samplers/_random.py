@@ -156,8 +156,7 @@ def draw(random: Callable[[], float], dist: BaseDistribution) -> Any:
             value = low + (high - low) * random()
             return value if value < high else _cap_uniform(low, high, value)
         lo, hi = low - 0.5 * step, high + 0.5 * step
-        if not isfinite(hi - lo):
-            raise OverflowError("Range exceeds valid bounds")
+        _check_range(lo, hi)
         value = round((lo + (hi - lo) * random() - low) / step) * step + low
         return value if low <= value <= high else float(min(max(value, low), high))
     if kind is IntDistribution or isinstance(dist, IntDistribution):
@@ -165,13 +164,11 @@ def draw(random: Callable[[], float], dist: BaseDistribution) -> Any:
         half = 0.5 * step_i
         if dist.log:  # type: ignore[attr-defined]
             lo, hi = math.log(low_i - half), math.log(high_i + half)
-            if not isfinite(hi - lo):
-                raise OverflowError("Range exceeds valid bounds")
+            _check_range(lo, hi)
             value_i = round(exp(lo + (hi - lo) * random()))
             return low_i if value_i < low_i else high_i if value_i > high_i else value_i
         lo, hi = float(low_i) - half, float(high_i) + half
-        if not isfinite(hi - lo):
-            raise OverflowError("Range exceeds valid bounds")
+        _check_range(lo, hi)
         index = floor((lo + (hi - lo) * random() - low_i) / step_i + 0.5)
         value_i = index * step_i + low_i
         return low_i if value_i < low_i else high_i if value_i > high_i else value_i
